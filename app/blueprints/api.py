@@ -1,0 +1,129 @@
+"""The JSON API (read side, and bulk import). OpenAPI at /api/openapi.json."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import date
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.context import now, today
+from app.errors import DomainError
+from app.extensions import db
+from app.queries.catalogue import bureau_tree, search_objects
+from app.queries.classification import get_run, list_runs, run_results
+from app.queries.scores import explained_score, find_object
+from forms import api as schemas
+
+blp = Blueprint("credit_api", __name__, description="Quality credit: objects, scores, runs, bureaus")
+
+MAX_IMPORT_BYTES = 200 * 1024 * 1024
+
+
+def _score(uscc: str, args: dict, brand: str | None = None, nice_class: int | None = None):
+    as_of = args["as_of"] or today()
+    if as_of > today():
+        raise DomainError(f"as_of {as_of.isoformat()} is in the future (today is {today().isoformat()})",
+                          field="as_of")
+    return explained_score(find_object(uscc, brand, nice_class), as_of)
+
+
+@blp.route("/operators/<uscc>/score")
+class OperatorScore(MethodView):
+    @blp.arguments(schemas.ScoreQuery, location="query")
+    @blp.response(200, schemas.ScoreDocument)
+    def get(self, args, uscc):
+        """An operator's score with every entry that makes it up, as of a date."""
+        return _score(uscc, args)
+
+
+@blp.route("/operators/<uscc>/products/<brand>/<int:nice_class>/score")
+class ProductScore(MethodView):
+    @blp.arguments(schemas.ScoreQuery, location="query")
+    @blp.response(200, schemas.ScoreDocument)
+    def get(self, args, uscc, brand, nice_class):
+        """A product's score (producer + brand + Nice class) as of a date."""
+        return _score(uscc, args, brand, nice_class)
+
+
+@blp.route("/objects")
+class Objects(MethodView):
+    @blp.arguments(schemas.SearchQuery, location="query")
+    @blp.response(200, schemas.ObjectHit(many=True))
+    def get(self, args):
+        """Search scoring objects by credit code, operator name or brand."""
+        return search_objects(args["q"], args["limit"])
+
+
+@blp.route("/bureaus")
+class Bureaus(MethodView):
+    @blp.response(200, schemas.Bureau(many=True))
+    def get(self):
+        """The bureau tree: province, 21 cities, counties (parent links)."""
+        return bureau_tree()
+
+
+@blp.route("/classification-runs")
+class Runs(MethodView):
+    @blp.response(200, schemas.Run(many=True))
+    def get(self):
+        """Classification runs, newest first, with their counts per class."""
+        return list_runs()
+
+
+@blp.route("/classification-runs/<run_on>")
+class RunView(MethodView):
+    @blp.response(200, schemas.Run)
+    def get(self, run_on):
+        """One run."""
+        return get_run(_path_date(run_on))
+
+
+@blp.route("/classification-runs/<run_on>/results")
+class RunResultsView(MethodView):
+    @blp.arguments(schemas.ResultsQuery, location="query")
+    @blp.response(200, schemas.RunResults)
+    def get(self, args, run_on):
+        """The classes a run set, filterable by class and bureau (with the bureaus below it)."""
+        return run_results(_path_date(run_on), klass=args["klass"], bureau=args["bureau"],
+                           page=args["page"], per_page=args["per_page"])
+
+
+@blp.route("/imports")
+class Imports(MethodView):
+    @blp.response(200, schemas.ImportReport)
+    @blp.alt_response(401, description="no or unknown API token")
+    def post(self):
+        """Import JSON Lines records (body: application/x-ndjson). Needs an import token
+        (`Authorization: Bearer …`). Refused records are listed with line, ref and reason;
+        the good ones are imported."""
+        from app.services.imports import import_records
+
+        actor = _token_actor()
+        if request.content_length and request.content_length > MAX_IMPORT_BYTES:
+            raise DomainError("the file is larger than 200 MiB; split it", status=413)
+        report = import_records(request.get_data().splitlines(keepends=True), today=today(),
+                                actor=actor, at=now())
+        db.session.commit()
+        return report.as_dict()
+
+
+def _path_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DomainError(f"{value!r} is not a date (YYYY-MM-DD)", status=400) from None
+
+
+def _token_actor() -> str:
+    """API tokens come from IMPORT_TOKENS ("name:token,…"); scoped user tokens replace this
+    with the sign-in work."""
+    header = request.headers.get("Authorization", "")
+    given = header.removeprefix("Bearer ").strip()
+    for pair in filter(None, (current_app.config.get("IMPORT_TOKENS") or "").split(",")):
+        name, _, token = pair.partition(":")
+        if given and token and hmac.compare_digest(given, token):
+            return f"api:{name}"
+    raise DomainError("an import needs a valid API token (Authorization: Bearer …)", status=401)

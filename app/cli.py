@@ -1,0 +1,211 @@
+"""`flask credit …`: the command-line contract. Each command is one transaction: it commits
+when it succeeds and leaves the database as it was when it fails."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.context import now, today
+from app.errors import DomainError
+from app.extensions import db
+
+credit = AppGroup("credit", help="Quality credit: tables, imports, scores, classification, calendar.")
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001  (no user name in some containers)
+        return "cli"
+
+
+def _date(ctx, param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _fail(message: str) -> None:
+    db.session.rollback()
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def _json_default(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+@credit.command("init")
+def init_command() -> None:
+    """Load the shipped bureau tree and publish the default scoring table if absent."""
+    from app.config import ROOT
+    from app.services.reference import load_bureau_tree
+    from app.services.scoring_tables import publish_table
+
+    created, updated = load_bureau_tree(actor=_actor(), at=now())
+    text = (ROOT / "data" / "scoring_tables" / "GD-2021-default.yaml").read_text(encoding="utf-8")
+    _, published = publish_table(text, actor=_actor(), at=now())
+    db.session.commit()
+    click.echo(f"bureaus: {created} created, {updated} updated; default scoring table "
+               f"{'published' if published else 'already published'}")
+
+
+@credit.group("table")
+def table_group() -> None:
+    """Scoring-table versions (记分表)."""
+
+
+@table_group.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def table_load(file: Path) -> None:
+    """Publish a scoring-table version from a YAML file."""
+    from app.services.scoring_tables import publish_table
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        _fail(f"{file} is not UTF-8 text")
+    try:
+        row, created = publish_table(text, actor=_actor(), at=now())
+    except DomainError as exc:
+        _fail(exc.message)
+    db.session.commit()
+    state = "published" if created else "already published, unchanged"
+    default = " (default table)" if row.is_default else ""
+    click.echo(f"scoring table {row.version}{default}, applies from {row.applies_from}: {state}")
+
+
+@credit.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def import_command(file: Path, as_json: bool) -> None:
+    """Import credit records from a JSON Lines file (exit 1 if any record was refused)."""
+    from app.services.imports import import_records
+
+    total = sum(1 for _ in file.open("rb"))
+    with file.open("rb") as fh, click.progressbar(
+        length=total, label="importing", file=sys.stderr, show_pos=True
+    ) as bar:
+        report = import_records(fh, today=today(), actor=_actor(), at=now(), progress=bar.update)
+    db.session.commit()
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"read {report.read}, created {report.created}, updated {report.updated}, "
+                   f"unchanged {report.unchanged}, refused {report.refused}")
+        for r in report.refusals:
+            click.echo(f"  line {r.line}" + (f" [{r.ref}]" if r.ref else "") + f": {r.reason}")
+    sys.exit(1 if report.refused else 0)
+
+
+@credit.command("score")
+@click.argument("uscc")
+@click.option("--brand", help="Brand (商标) of a product scoring object.")
+@click.option("--nice-class", type=click.IntRange(1, 34), help="Nice class 1-34 of the product.")
+@click.option("--as-of", callback=_date, help="Date (YYYY-MM-DD); default today.")
+@click.option("--json", "as_json", is_flag=True, help="Print interchange §2 JSON.")
+def score_command(uscc: str, brand: str | None, nice_class: int | None, as_of: date | None,
+                  as_json: bool) -> None:
+    """The score of an operator, or of a product with --brand and --nice-class."""
+    from app.queries.scores import explained_score, find_object
+
+    as_of = as_of or today()
+    if as_of > today():
+        _fail(f"--as-of {as_of} is in the future (today is {today()})")
+    try:
+        doc = explained_score(find_object(uscc, brand, nice_class), as_of)
+    except DomainError as exc:
+        _fail(exc.message)
+    if as_json:
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default))
+        return
+    obj = doc["object"]
+    label = f"{obj['name']} ({obj['uscc']})" + (
+        f" product {obj['brand']}/{obj['nice_class']}" if obj["kind"] == "product" else "")
+    click.echo(f"{label} as of {doc['as_of']}: score {doc['score'] or '—'}, class {doc['class']}")
+    oc = doc["official_class"]
+    if oc:
+        lock = f", locked until {oc['locked_until']}" if oc["locked_until"] else ""
+        click.echo(f"official class {oc['class']} (run of {oc['run_on']}{lock})")
+    for e in doc["entries"]:
+        note = f"  [{e['note']}]" if e["note"] else ""
+        click.echo(f"  {e['effective_on']} {e['kind']:<9} {e['points']:>7} {e['item'] or '':<7} "
+                   f"{e['matter'] or ''} {e['via'] or ''}{note}")
+
+
+@credit.command("classify")
+@click.option("--as-of", callback=_date, required=True, help="Run date (YYYY-MM-DD).")
+def classify_command(as_of: date) -> None:
+    """A classification run (R-HALFYEAR) as of a date; repeating it for the date is safe."""
+    from sqlalchemy import func, select
+
+    from app.services.classification import run_classification
+    from models import Operator
+
+    if as_of > today():
+        _fail(f"--as-of {as_of} is in the future (today is {today()})")
+    operators = db.session.scalar(select(func.count()).select_from(Operator))
+    try:
+        with click.progressbar(length=operators, label="classifying", file=sys.stderr,
+                               show_pos=True) as bar:
+            report = run_classification(as_of, actor=_actor(), at=now(), progress=bar.update)
+    except DomainError as exc:
+        _fail(exc.message)
+    db.session.commit()
+    for line in report.lines():
+        click.echo(line)
+
+
+@credit.group("calendar")
+def calendar_group() -> None:
+    """Working-day calendar (工作日): yearly holiday schedules."""
+
+
+@calendar_group.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def calendar_load(file: Path) -> None:
+    """Load a year's holiday schedule (YAML; see docs/holiday-schedule.md)."""
+    from app.services.calendar import load_schedule
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        _fail(f"{file} is not UTF-8 text")
+    try:
+        schedule, changed = load_schedule(text, actor=_actor(), at=now())
+    except DomainError as exc:
+        _fail(exc.message)
+    db.session.commit()
+    click.echo(f"holiday schedule {schedule.year}: "
+               f"{'loaded' if changed else 'already loaded, unchanged'} "
+               f"({len(schedule.holidays)} days off, {len(schedule.workdays)} make-up working days)")
+
+
+@credit.command("demo")
+@click.option("--operators", default=300, show_default=True, help="Operators to generate.")
+@click.option("--seed", default=2021, show_default=True)
+def demo_command(operators: int, seed: int) -> None:
+    """Fill an empty database with a synthetic province (idempotent for the same seed)."""
+    from app.demo import build_demo
+
+    summary = build_demo(operators=operators, seed=seed, today=today(), at=now())
+    db.session.commit()
+    for line in summary:
+        click.echo(line)
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(credit)

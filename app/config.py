@@ -1,0 +1,39 @@
+"""Every setting in one place, read from the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Config:
+    # DATABASE_URL: any SQLAlchemy URL; PostgreSQL in production
+    # (postgresql+psycopg://user@host/db; a plain postgresql:// URL is taken as psycopg 3).
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'credit.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # CLOCK_TODAY=YYYY-MM-DD freezes "today" for demos and tests (the one injectable clock).
+    # IMPORT_TOKENS="name:token,…": who may POST /api/v1/imports.
+    IMPORT_TOKENS = os.environ.get("IMPORT_TOKENS", "")
+    CLOCK_TODAY = os.environ.get("CLOCK_TODAY")
+    # Classification runs every half year on these month-day pairs (R-HALFYEAR).
+    CLASSIFICATION_DAYS = os.environ.get("CLASSIFICATION_DAYS", "01-01,07-01")
+
+    API_TITLE = "Guangdong product quality credit API (广东省产品质量信用)"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+    JSON_AS_ASCII = False
+
+
+def normalise_database_url(url: str) -> str:
+    """Let operators write postgresql:// and still get the psycopg 3 driver we ship."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

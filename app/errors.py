@@ -1,0 +1,46 @@
+"""Errors a person can act on, and how the HTTP layer shows them."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A request the rules refuse. `status` is the HTTP status the API answers with."""
+
+    status = 422
+
+    def __init__(self, message: str, *, field: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if status is not None:
+            self.status = status
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):
+        body = {"code": err.status, "status": "error", "message": err.message}
+        if err.field:
+            body["field"] = err.field
+        return jsonify(body), err.status
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):
+        # flask-smorest puts marshmallow messages in err.data; keep them so the caller sees
+        # which field is wrong.
+        body = {"code": err.code, "status": err.name, "message": err.description}
+        data = getattr(err, "data", None)
+        if isinstance(data, dict) and "messages" in data:
+            body["errors"] = data["messages"]
+        return jsonify(body), err.code

@@ -1,0 +1,45 @@
+"""The application factory: wires configuration, extensions, blueprints, errors and CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from flask import Flask
+
+from .clock import Clock
+from .config import ROOT, Config, normalise_database_url
+from .extensions import api, db, migrate
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(Config)
+    if config:
+        app.config.update(config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    app.json.ensure_ascii = False  # Chinese names stay readable in JSON
+
+    clock = app.config.get("CLOCK") or Clock()
+    if app.config.get("CLOCK_TODAY") and "CLOCK" not in (config or {}):
+        clock.set_today(date.fromisoformat(app.config["CLOCK_TODAY"]))
+    app.extensions["clock"] = clock
+
+    import models  # noqa: F401  (register the tables on the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    api.init_app(app)
+
+    from .blueprints import register_blueprints
+    from .cli import register_cli
+    from .errors import register_error_handlers
+
+    register_blueprints(app, api)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+

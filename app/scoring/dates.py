@@ -1,0 +1,30 @@
+"""Calendar-month arithmetic for the rolling 36-month window (R-WINDOW).
+
+Months are calendar months: an entry effective 2023-03-31 drops out on 2026-03-31. A day that
+does not exist in the target month (29-31) is clamped to the month's last day, so an entry
+effective 2024-02-29 drops out on 2027-02-28.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+WINDOW_MONTHS = 36
+
+
+def add_months(d: date, months: int) -> date:
+    total = d.year * 12 + (d.month - 1) + months
+    year, month0 = divmod(total, 12)
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(d.day, last))
+
+
+def window_end(effective_on: date) -> date:
+    """First day on which an entry no longer counts."""
+    return add_months(effective_on, WINDOW_MONTHS)
+
+
+def add_years(d: date, years: int) -> date:
+    """Same date `years` later (29 February clamps to 28 February)."""
+    return add_months(d, 12 * years)

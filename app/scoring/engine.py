@@ -1,0 +1,221 @@
+"""The score of a scoring object as of a date, with the entries that make it up (Art. 7-10, 18).
+
+Pure: ledger entries in, a `Score` out. The same entries give the same score whatever order
+they arrive in, and a score as of T depends only on entries effective on or before T.
+
+S(X) = 12 + Σ deductions + Σ repairs + min(Σ rewards, 2) over the in-window entries of X:
+- R-WINDOW: an entry counts while effective_on <= T < effective_on + 36 months;
+- R-ONCE / R-MAX: one matter counts once in X, at its heaviest (net of repairs) entry;
+- R-180: a spot-check failure of the same product within 180 days after the last scored one
+  is shown with 0 points;
+- R-REPAIR-EXPIRY: a repair counts only while the deduction it repairs counts, and never
+  restores more than that deduction took;
+- R-REWARD-CAP: rewards add at most 2 points;
+- a VOID cancels the entry it names (and the repairs of a voided deduction) from the VOID's
+  effective date on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from .classes import class_for
+from .dates import window_end
+from .ledger import BASE_POINTS, ZERO, Entry, EntryKind
+
+REWARD_CAP = Decimal("2.00")
+R180_DAYS = 180
+
+NOTE_R180 = "merged under R-180"
+NOTE_ONCE = "counted once under R-ONCE"
+NOTE_CAP = "over the reward cap (R-REWARD-CAP)"
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One entry as it counts in a score: the lines of a score add up to it."""
+
+    kind: str
+    points: Decimal
+    effective_on: date
+    expires_on: date | None
+    matter: str | None
+    item: str | None
+    via: str | None
+    note: str | None
+    entry_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    as_of: date
+    points: Decimal | None  # None: unscored (class O)
+    klass: str
+    scored_since: date | None
+    lines: tuple[Line, ...] = ()
+
+
+def live_entries(entries: Iterable[Entry], as_of: date) -> list[Entry]:
+    """Entries effective on or before `as_of` that no VOID effective by then cancels."""
+    visible = [e for e in entries if e.effective_on <= as_of]
+    voided = {e.target for e in visible if e.kind is EntryKind.VOID}
+    if not voided:
+        return [e for e in visible if e.kind is not EntryKind.VOID]
+    live = [e for e in visible if e.kind is not EntryKind.VOID and e.id not in voided]
+    # A repair of a voided deduction goes with it.
+    return [e for e in live if not (e.kind is EntryKind.REPAIR and e.target in voided)]
+
+
+def r180_merged(live: Iterable[Entry]) -> frozenset[str]:
+    """Matters whose spot-check failure is merged into an earlier one under R-180.
+
+    Failures of one product key are taken in date order (then matter ref, so arrival order
+    does not matter); one within 180 days after the last *scored* failure is merged. Day 180
+    is inside, day 181 scores again.
+    """
+    by_key: dict[str, dict[str, date]] = {}
+    for e in live:
+        if e.kind is EntryKind.DEDUCTION and e.product_key and e.matter:
+            matters = by_key.setdefault(e.product_key, {})
+            known = matters.get(e.matter)
+            if known is None or e.effective_on < known:
+                matters[e.matter] = e.effective_on
+    merged: set[str] = set()
+    for matters in by_key.values():
+        last_scored: date | None = None
+        for effective_on, matter in sorted((d, m) for m, d in matters.items()):
+            if last_scored is not None and (effective_on - last_scored).days <= R180_DAYS:
+                merged.add(matter)
+            else:
+                last_scored = effective_on
+    return frozenset(merged)
+
+
+def _in_window(e: Entry, as_of: date) -> bool:
+    return e.effective_on <= as_of < window_end(e.effective_on)
+
+
+def score_live(
+    live: Sequence[Entry],
+    as_of: date,
+    merged: frozenset[str],
+    *,
+    explain: bool = True,
+) -> Score:
+    """S(X) for live entries X (see `live_entries`), R-180 merges already decided."""
+    if not live:
+        return Score(as_of, None, class_for(None), None)
+    scored_since = min(e.effective_on for e in live)
+
+    deductions: dict[int, Entry] = {}
+    repairs: dict[int, list[Entry]] = {}
+    rewards: list[Entry] = []
+    for e in live:
+        if e.kind is EntryKind.DEDUCTION:
+            if _in_window(e, as_of):
+                deductions[e.id] = e
+        elif e.kind is EntryKind.REWARD:
+            if _in_window(e, as_of):
+                rewards.append(e)
+        elif e.kind is EntryKind.REPAIR and e.target is not None:
+            repairs.setdefault(e.target, []).append(e)
+
+    # Net effect of each deduction with its repairs; a matter counts once, at its worst net.
+    groups: dict[object, list[tuple[Decimal, Entry]]] = {}
+    for d in deductions.values():
+        taken = ZERO if (d.product_key and d.matter in merged) else d.points
+        restored = sum((r.points for r in repairs.get(d.id, ())), ZERO)
+        net = min(taken + restored, ZERO)
+        key = d.matter if d.matter is not None else ("entry", d.id)
+        groups.setdefault(key, []).append((net, d))
+
+    total = BASE_POINTS
+    lines: list[Line] = []
+    if explain:
+        lines.append(Line("START", BASE_POINTS, scored_since, None, None, None, None, None, None))
+    for members in groups.values():
+        members.sort(key=lambda pair: (pair[0], pair[1].effective_on, pair[1].id))
+        total += members[0][0]
+        if explain:
+            for rank, (net, d) in enumerate(members):
+                lines.extend(_deduction_lines(d, net, rank == 0, merged, repairs.get(d.id, ())))
+
+    rewards.sort(key=lambda e: (e.effective_on, e.id))
+    granted = ZERO
+    for r in rewards:
+        counted = max(min(r.points, REWARD_CAP - granted), ZERO)
+        granted += counted
+        if explain:
+            note = NOTE_CAP if counted != r.points else None
+            lines.append(_line(r, counted, window_end(r.effective_on), note))
+    total += granted
+
+    return Score(as_of, total, class_for(total), scored_since, tuple(lines))
+
+
+def _line(e: Entry, points: Decimal, expires_on: date | None, note: str | None) -> Line:
+    return Line(
+        e.kind.value, points, e.effective_on, expires_on, e.matter, e.item, e.via, note, e.id
+    )
+
+
+def _deduction_lines(
+    d: Entry, net: Decimal, counted: bool, merged: frozenset[str], repairs: Iterable[Entry]
+) -> list[Line]:
+    expires_on = window_end(d.effective_on)
+    is_merged = bool(d.product_key) and d.matter in merged
+    if not counted:
+        lines = [_line(d, ZERO, expires_on, NOTE_ONCE)]
+        lines += [_line(r, ZERO, expires_on, NOTE_ONCE) for r in repairs]
+        return lines
+    taken = ZERO if is_merged else d.points
+    lines = [_line(d, taken, expires_on, NOTE_R180 if is_merged else None)]
+    # Repairs restore at most what the deduction took: the lines still add up.
+    room = net - taken
+    for r in sorted(repairs, key=lambda e: (e.effective_on, e.id)):
+        share = max(min(r.points, room), ZERO)
+        room -= share
+        note = None if share == r.points else "restores no more than the deduction took"
+        lines.append(_line(r, share, expires_on, note))
+    return lines
+
+
+def score_object(entries: Iterable[Entry], as_of: date, *, explain: bool = True) -> Score:
+    """The score of a product or a seller: S(its own entries) (R-SCORE-PRODUCT, R-SCORE-SELLER)."""
+    live = live_entries(entries, as_of)
+    return score_live(live, as_of, r180_merged(live), explain=explain)
+
+
+def score_operator(
+    own: Iterable[Entry],
+    products: Mapping[int, Iterable[Entry]],
+    as_of: date,
+    *,
+    explain: bool = True,
+) -> Score:
+    """An operator's score (R-SCORE-PRODUCER, R-SCORE-SELLER).
+
+    With P its products scored by `as_of`: min over p in P of S(p ∪ own), else S(own). A
+    seller has no products, so this is S(own) for it.
+    """
+    own_live = live_entries(own, as_of)
+    product_live = {pid: live_entries(es, as_of) for pid, es in products.items()}
+    family = list(own_live)
+    for es in product_live.values():
+        family.extend(es)
+    merged = r180_merged(family)
+
+    best: Score | None = None
+    for pid in sorted(product_live):
+        es = product_live[pid]
+        if not es:
+            continue
+        candidate = score_live(own_live + es, as_of, merged, explain=explain)
+        if best is None or candidate.points < best.points:  # type: ignore[operator]
+            best = candidate
+    if best is None:
+        return score_live(own_live, as_of, merged, explain=explain)
+    return best

@@ -1,0 +1,111 @@
+"""Repair of a deduction (Art. 14, 15): how much it restores and whether one more is allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from .dates import add_months, window_end
+from .engine import live_entries, r180_merged
+from .ledger import ZERO, Entry, EntryKind
+
+FULL = Decimal("1")
+HALF = Decimal("0.5")
+REPAIRS_PER_WINDOW = 2
+
+
+def effective_deduction(deduction: Entry, object_entries: Iterable[Entry], on: date) -> Decimal:
+    """Points the deduction takes as of `on` (0 when merged under R-180 or voided)."""
+    live = live_entries(object_entries, on)
+    if not any(e.id == deduction.id for e in live):
+        return ZERO
+    if deduction.product_key and deduction.matter in r180_merged(live):
+        return ZERO
+    return deduction.points
+
+
+def repair_share(deduction: Entry, object_entries: Iterable[Entry], on: date) -> Decimal:
+    """R-REPAIR-SHARE: 100 % when the deduction was the object's first in its window (no other
+    deduction of the object that took points, effective in the 36 months up to it), else 50 %.
+
+    Deductions on the same day are ordered by matter ref, so the answer does not depend on
+    the order in which they were recorded.
+    """
+    live = live_entries(object_entries, on)
+    merged = r180_merged(live)
+    own_key = (deduction.effective_on, deduction.matter or "", deduction.id)
+    window_start = add_months(deduction.effective_on, -36)
+    for e in live:
+        if e.kind is not EntryKind.DEDUCTION or e.id == deduction.id or e.matter == deduction.matter:
+            continue
+        if e.product_key and e.matter in merged:
+            continue
+        if window_start < e.effective_on and (e.effective_on, e.matter or "", e.id) < own_key:
+            return HALF
+    return FULL
+
+
+def repair_points(taken: Decimal, share: Decimal) -> Decimal:
+    """Points a repair restores: the share of what the deduction took (a positive number).
+
+    Table values have at most one decimal place, so half of one needs at most two: exact.
+    """
+    restored = -taken * share
+    if restored != restored.quantize(Decimal("0.01")):
+        raise ValueError(f"repair of {taken} at {share} is not a whole number of cents")
+    return restored.quantize(Decimal("0.01"))
+
+
+def repair_limit_reached(existing: Iterable[date], new: date) -> bool:
+    """R-REPAIR-LIMIT: would a repair effective `new` make three inside some 36-month window?
+
+    `existing` are the effective dates of the operator's live repairs (its own deductions and
+    its products'). Three repairs share a window when the latest is before the earliest plus
+    36 months.
+    """
+    dates = sorted([*existing, new])
+    for i in range(len(dates) - REPAIRS_PER_WINDOW):
+        first, last = dates[i], dates[i + REPAIRS_PER_WINDOW]
+        if last < window_end(first) and first <= new <= last:
+            return True
+    return False
+
+
+def repair_refusals(
+    *,
+    deduction: Entry,
+    taken: Decimal,
+    repairable: bool,
+    major_impact: bool,
+    already_repaired: bool,
+    shows_not_intentional: bool,
+    rectified_confirmed: bool,
+    filing_complete: bool,
+    limit_reached: bool,
+    on: date,
+) -> list[str]:
+    """R-REPAIR-ELIGIBLE: every condition that fails, each as a reason a person can read.
+
+    Empty means the application may go to verification.
+    """
+    reasons: list[str] = []
+    if not deduction.effective_on <= on < window_end(deduction.effective_on):
+        reasons.append("该扣分已不在36个月记分周期内，无需修复 (deduction no longer counts)")
+    if not repairable or major_impact:
+        reasons.append(
+            "该事项造成重大社会影响或其他不良影响，不予修复 (Art. 14: not repairable)"
+        )
+    if taken == ZERO:
+        reasons.append("该事项按R-180合并记分，未扣分，无需修复 (no points were taken)")
+    if already_repaired:
+        reasons.append("该扣分已修复 (already repaired)")
+    if not shows_not_intentional:
+        reasons.append("未能证明失信行为或结果不属于主观故意 (Art. 14(1))")
+    if not rectified_confirmed:
+        reasons.append("整改尚未完成或未经市场监管部门确认 (Art. 14(2))")
+    if not filing_complete:
+        reasons.append("企业信息填报（产品、供货商、经销商）不完整 (Art. 14(3))")
+    if limit_reached:
+        reasons.append("一个记分周期内最多修复两次，已达上限 (Art. 15(2), R-REPAIR-LIMIT)")
+    return reasons

@@ -1,0 +1,60 @@
+"""The project's working-day calendar: loaded yearly schedules over the package (R-CAL)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from app.calendar import ScheduleError, WorkCalendar, YearSchedule, parse_schedule
+from app.calendar.schedule_file import dump_schedule
+from app.errors import DomainError
+from app.extensions import db
+from models import HolidaySchedule
+
+from .audit import record_event
+
+
+def _to_schedule(row: HolidaySchedule) -> YearSchedule:
+    return YearSchedule(
+        year=row.year, source=row.source,
+        holidays=frozenset(date.fromisoformat(d) for d in row.holidays),
+        workdays=frozenset(date.fromisoformat(d) for d in row.workdays),
+        names={date.fromisoformat(k): v for k, v in row.names.items()},
+    )
+
+
+def work_calendar() -> WorkCalendar:
+    """The calendar as the database has it now (schedules win over the package)."""
+    return WorkCalendar(_to_schedule(r) for r in db.session.scalars(select(HolidaySchedule)))
+
+
+def load_schedule(text: str, *, actor: str, at: datetime) -> tuple[YearSchedule, bool]:
+    """Store a year's schedule; loading the same schedule again changes nothing. Returns the
+    schedule and whether anything changed (so open cases' provisional deadlines can be
+    recomputed by the caller)."""
+    try:
+        schedule = parse_schedule(text)
+    except ScheduleError as exc:
+        raise DomainError(f"holiday schedule refused: {exc}") from None
+    values = dict(
+        source=schedule.source,
+        holidays=sorted(d.isoformat() for d in schedule.holidays),
+        workdays=sorted(d.isoformat() for d in schedule.workdays),
+        names={d.isoformat(): n for d, n in sorted(schedule.names.items())},
+    )
+    row = db.session.get(HolidaySchedule, schedule.year)
+    if row is not None and all(getattr(row, k) == v for k, v in values.items()):
+        return schedule, False
+    if row is None:
+        row = HolidaySchedule(year=schedule.year)
+        db.session.add(row)
+    for k, v in values.items():
+        setattr(row, k, v)
+    row.document = dump_schedule(schedule)
+    row.loaded_by, row.loaded_at = actor, at
+    record_event(at, actor, "calendar.load", "holiday_schedule", str(schedule.year),
+                 {"source": schedule.source, "holidays": len(values["holidays"]),
+                  "workdays": len(values["workdays"])})
+    db.session.flush()
+    return schedule, True

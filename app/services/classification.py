@@ -1,0 +1,193 @@
+"""Classification runs (R-HALFYEAR, R-DLOCK): every object's official class as of a date.
+
+The province has about a million scoring objects, so a run walks operators in id ranges:
+per range, one query for the objects (with their class from the previous run and from an
+earlier run of the same date), one for the ledger entries, the pure engine in between, and
+bulk writes. Memory stays flat whatever the size of the province.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.orm import aliased
+
+from app.errors import Conflict
+from app.extensions import db
+from app.scoring import CLASSES, Entry, EntryKind, OfficialClass, official_class
+from app.scoring.engine import live_entries, r180_merged, score_live
+from models import ClassificationResult, ClassificationRun, LedgerEntry, Operator, ScoringObject
+
+from .audit import record_event
+from .bulk import copy_rows
+
+OPERATORS_PER_BATCH = 5000
+
+
+@dataclass
+class RunReport:
+    run_on: date
+    repeated: bool
+    objects: int = 0
+    counts: Counter = field(default_factory=Counter)
+    changes: Counter = field(default_factory=Counter)  # "A→B" against the previous run
+    rewritten: int = 0  # results that differ from an earlier run of the same date
+    previous_run_on: date | None = None
+
+    def lines(self) -> list[str]:
+        out = [f"Classification run of {self.run_on.isoformat()}"
+               + (" (repeated: results compared with the stored run)" if self.repeated else "")]
+        out.append(f"objects: {self.objects}")
+        out.append("per class: " + ", ".join(f"{k} {self.counts.get(k, 0)}" for k in CLASSES))
+        since = self.previous_run_on.isoformat() if self.previous_run_on else "no earlier run"
+        if self.changes:
+            moved = ", ".join(f"{k} {v}" for k, v in sorted(self.changes.items()))
+            out.append(f"changed since {since}: {sum(self.changes.values())} ({moved})")
+        else:
+            out.append(f"changed since {since}: none")
+        if self.repeated:
+            out.append(f"results that differ from the stored run of this date: {self.rewritten}")
+        return out
+
+
+def _family_scores(
+    objects: list[tuple[int, str]], entries: dict[int, list[Entry]], run_on: date
+) -> dict[int, Decimal | None]:
+    """Scores of one operator's family: each product S(p), the operator min S(own ∪ p)."""
+    live = {oid: live_entries(entries.get(oid, ()), run_on) for oid, _ in objects}
+    family = [e for es in live.values() for e in es]
+    merged = r180_merged(family) if any(e.product_key for e in family) else frozenset()
+    out: dict[int, Decimal | None] = {}
+    operator_id = None
+    product_best: Decimal | None = None
+    for oid, kind in objects:
+        if kind == "operator":
+            operator_id = oid
+            continue
+        es = live[oid]
+        out[oid] = score_live(es, run_on, merged, explain=False).points
+    if operator_id is not None:
+        own = live[operator_id]
+        for oid, kind in objects:
+            if kind == "product" and live[oid]:
+                s = score_live(own + live[oid], run_on, merged, explain=False).points
+                if product_best is None or s < product_best:
+                    product_best = s
+        out[operator_id] = (product_best if product_best is not None
+                            else score_live(own, run_on, merged, explain=False).points)
+    return out
+
+
+def run_classification(
+    run_on: date,
+    *,
+    actor: str,
+    at: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> RunReport:
+    """Classify every scoring object as of `run_on`. A run repeated for its date rewrites only
+    results that differ (none, when nothing changed); a run before the latest one is refused,
+    since the later run's D locks were decided from it."""
+    latest = db.session.scalar(select(func.max(ClassificationRun.run_on)))
+    if latest is not None and run_on < latest:
+        raise Conflict(
+            f"a classification run of {latest.isoformat()} exists; runs before it cannot be "
+            "added (later runs depend on earlier ones for D locks)")
+    run = db.session.scalar(select(ClassificationRun).where(ClassificationRun.run_on == run_on))
+    repeated = run is not None
+    if run is None:
+        run = ClassificationRun(run_on=run_on, started_at=at, started_by=actor, counts={},
+                                changes={})
+        db.session.add(run)
+        db.session.flush()
+    previous = db.session.execute(
+        select(ClassificationRun.id, ClassificationRun.run_on)
+        .where(ClassificationRun.run_on < run_on).order_by(ClassificationRun.run_on.desc()).limit(1)
+    ).first()
+    report = RunReport(run_on, repeated, previous_run_on=previous.run_on if previous else None)
+
+    prev_r = aliased(ClassificationResult)
+    same_r = aliased(ClassificationResult)
+    bounds = db.session.execute(select(func.min(Operator.id), func.max(Operator.id))).one()
+    lo, hi = bounds if bounds[0] is not None else (1, 0)
+    start = lo
+    while start <= hi:
+        stop = start + OPERATORS_PER_BATCH
+        objects = db.session.execute(
+            select(ScoringObject.id, ScoringObject.operator_id, ScoringObject.kind,
+                   prev_r.klass, prev_r.locked_until, same_r.klass, same_r.score,
+                   same_r.locked_until)
+            .outerjoin(prev_r, and_(prev_r.object_id == ScoringObject.id,
+                                    prev_r.run_id == (previous.id if previous else -1)))
+            .outerjoin(same_r, and_(same_r.object_id == ScoringObject.id,
+                                    same_r.run_id == run.id))
+            .where(ScoringObject.operator_id >= start, ScoringObject.operator_id < stop)
+            .order_by(ScoringObject.operator_id, ScoringObject.id)
+        ).all()
+        entries: dict[int, list[Entry]] = {}
+        for eid, oid, kind, points, eff, matter_id, target, pkey in db.session.execute(
+            select(LedgerEntry.id, LedgerEntry.object_id, LedgerEntry.kind, LedgerEntry.points,
+                   LedgerEntry.effective_on, LedgerEntry.matter_id, LedgerEntry.target_id,
+                   LedgerEntry.product_key)
+            .where(LedgerEntry.operator_id >= start, LedgerEntry.operator_id < stop,
+                   LedgerEntry.effective_on <= run_on)
+        ).tuples():
+            entries.setdefault(oid, []).append(Entry(
+                eid, oid, EntryKind(kind), points, eff,
+                None if matter_id is None else str(matter_id), None, target, pkey))
+        _classify_batch(objects, entries, run, run_on, report)
+        if progress:
+            progress(min(stop, hi + 1) - start)
+        start = stop
+
+    run.counts = {k: report.counts.get(k, 0) for k in CLASSES}
+    run.changes = dict(report.changes)
+    run.finished_at = at
+    record_event(at, actor, "classification.run", "classification_run", run_on.isoformat(),
+                 {"counts": run.counts, "repeated": repeated, "rewritten": report.rewritten})
+    db.session.flush()
+    return report
+
+
+def _classify_batch(objects, entries, run, run_on, report: RunReport) -> None:
+    new_rows: list[tuple] = []
+    i = 0
+    while i < len(objects):
+        j = i
+        operator_id = objects[i].operator_id
+        while j < len(objects) and objects[j].operator_id == operator_id:
+            j += 1
+        family = objects[i:j]
+        scores = _family_scores([(o.id, o.kind) for o in family], entries, run_on)
+        for o in family:
+            prior = (OfficialClass(o[3], run_on, o[4]) if o[3] is not None else None)
+            result = official_class(scores[o.id], run_on, prior)
+            report.objects += 1
+            report.counts[result.klass] += 1
+            if prior is not None and prior.klass != result.klass:
+                report.changes[f"{prior.klass}→{result.klass}"] += 1
+            elif prior is None and result.klass != "O":
+                report.changes[f"new→{result.klass}"] += 1
+            score = scores[o.id]
+            stored = (o[5], o[6], o[7])
+            if stored[0] is None:
+                new_rows.append((run.id, o.id, score, result.klass, result.locked_until,
+                                 prior.klass if prior else None))
+            elif (stored[0], stored[1], stored[2]) != (result.klass, score, result.locked_until):
+                report.rewritten += 1
+                db.session.execute(
+                    update(ClassificationResult)
+                    .where(ClassificationResult.run_id == run.id,
+                           ClassificationResult.object_id == o.id)
+                    .values(klass=result.klass, score=score, locked_until=result.locked_until,
+                            previous_klass=prior.klass if prior else None))
+        i = j
+    if new_rows:
+        copy_rows(ClassificationResult.__table__,
+                  ("run_id", "object_id", "score", "klass", "locked_until", "previous_klass"),
+                  new_rows, fallback=insert(ClassificationResult))

@@ -1,0 +1,60 @@
+"""Reference data: the bureau tree shipped with the project (data/bureaus_440000.csv)."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.config import ROOT
+from app.extensions import db
+from models import Bureau
+
+from .audit import record_events
+
+BUREAU_FILE = ROOT / "data" / "bureaus_440000.csv"
+PROVINCE = "440000"
+
+
+def bureau_level(parent_level: str | None) -> str:
+    return {None: "province", "province": "city", "city": "county"}[parent_level]
+
+
+def load_bureau_tree(*, actor: str, at: datetime, path: Path = BUREAU_FILE) -> tuple[int, int]:
+    """Insert the bureaus the database lacks and rename changed ones; returns (created, updated).
+    Parents come before children in the file, so foreign keys hold at every flush."""
+    known = {b.code: b for b in db.session.scalars(select(Bureau))}
+    created = updated = 0
+    events = []
+    with path.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            parent = row["parent"] or None
+            current = known.get(row["code"])
+            if current is None:
+                b = Bureau(code=row["code"], name=row["name"], parent_code=parent, level=row["level"])
+                db.session.add(b)
+                known[b.code] = b
+                created += 1
+                events.append(("bureau.create", "bureau", b.code, {"name": b.name}))
+            elif (current.name, current.parent_code) != (row["name"], parent):
+                current.name, current.parent_code = row["name"], parent
+                updated += 1
+                events.append(("bureau.update", "bureau", current.code, {"name": current.name}))
+            db.session.flush()
+    record_events(at, actor, events)
+    return created, updated
+
+
+def bureau_subtree(code: str) -> list[str]:
+    """A bureau and every bureau below it (a supervisor's reach)."""
+    children: dict[str | None, list[str]] = {}
+    for c, p in db.session.execute(select(Bureau.code, Bureau.parent_code)):
+        children.setdefault(p, []).append(c)
+    out, stack = [], [code]
+    while stack:
+        c = stack.pop()
+        out.append(c)
+        stack.extend(children.get(c, ()))
+    return out

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+from .types import Points, UTCDateTime
+
+
+class ClassificationRun(db.Model):
+    """A half-yearly classification run (R-HALFYEAR): one per date."""
+
+    __tablename__ = "classification_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_on: Mapped[date] = mapped_column(unique=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_by: Mapped[str] = mapped_column(String(100))
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ClassificationResult(db.Model):
+    """The official class a run set for one object, with its D lock (R-DLOCK)."""
+
+    __tablename__ = "classification_result"
+    __table_args__ = (
+        CheckConstraint("klass IN ('A', 'B', 'C', 'D', 'O')", name="klass"),
+        Index("ix_classification_result_object", "object_id", "run_id"),
+    )
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("classification_run.id"), primary_key=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("scoring_object.id"), primary_key=True)
+    score: Mapped[Decimal | None] = mapped_column(Points)
+    klass: Mapped[str] = mapped_column(String(1))
+    locked_until: Mapped[date | None]
+    previous_klass: Mapped[str | None] = mapped_column(String(1))

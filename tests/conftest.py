@@ -1,0 +1,121 @@
+"""Test fixtures: a real database (SQLite by default, PostgreSQL when TEST_DATABASE_URL is set),
+built by the project's migrations, emptied between tests; a frozen clock; a live HTTP server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
+
+from app.clock import Clock
+from app.config import normalise_database_url
+from app.factory import create_app
+
+TODAY = date(2026, 11, 26)
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _migrate(url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory) -> str:
+    """Build the schema once with `flask db upgrade`'s own code path."""
+    if PG_URL:
+        url = normalise_database_url(PG_URL)
+        try:
+            engine = create_engine(url)
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+            engine.dispose()
+        except Exception as exc:  # noqa: BLE001
+            pytest.fail(f"TEST_DATABASE_URL is set but PostgreSQL cannot be used: {exc}")
+        _migrate(url)
+        return url
+    path = tmp_path_factory.mktemp("db") / "template.sqlite3"
+    url = f"sqlite:///{path}"
+    _migrate(url)
+    return url
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path) -> str:
+    if PG_URL:
+        engine = create_engine(database_template)
+        with engine.begin() as conn:
+            tables = conn.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'")).scalars().all()
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return database_template
+    template = Path(database_template.removeprefix("sqlite:///"))
+    copy = tmp_path / "test.sqlite3"
+    shutil.copyfile(template, copy)
+    return f"sqlite:///{copy}"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(today=TODAY)
+
+
+@pytest.fixture
+def app(database_url, clock):
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "CLOCK": clock,
+        "IMPORT_TOKENS": "sampling:s3cret-token",
+    })
+    yield app
+    with app.app_context():
+        from app.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app):
+    from app.extensions import db
+
+    with app.app_context():
+        yield db.session
+        db.session.rollback()
+
+
+@pytest.fixture
+def seeded(app):
+    """Bureau tree and the default scoring table, as `flask credit init` leaves them."""
+    from app.extensions import db
+    from app.services.reference import load_bureau_tree
+    from app.services.scoring_tables import publish_table
+
+    root = Path(__file__).resolve().parent.parent
+    with app.app_context():
+        load_bureau_tree(actor="test", at=datetime(2026, 1, 1, tzinfo=UTC))
+        publish_table((root / "data/scoring_tables/GD-2021-default.yaml").read_text("utf-8"),
+                      actor="test", at=datetime(2026, 1, 1, tzinfo=UTC))
+        db.session.commit()
+    return app
+
+
+@pytest.fixture
+def live_server(seeded):
+    """The app served over real HTTP on a loopback port, in a thread."""
+    server = make_server("127.0.0.1", 0, seeded, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)

@@ -194,6 +194,23 @@ def calendar_load(file: Path) -> None:
                f"({len(schedule.holidays)} days off, {len(schedule.workdays)} make-up working days)")
 
 
+@calendar_group.command("status")
+@click.option("--year", type=int, multiple=True, help="Years to show (default: this and next).")
+def calendar_status(year: tuple[int, ...]) -> None:
+    """Which source decides each year, and the warning administrators get from 15 November."""
+    from app.services.calendar import work_calendar
+
+    cal = work_calendar()
+    for y in year or (today().year, today().year + 1):
+        source = cal.source_of(y)
+        meaning = {"schedule": "loaded schedule", "package": "chinesecalendar package",
+                   "provisional": "no data: Monday-Friday, deadlines provisional"}[source]
+        click.echo(f"{y}: {meaning}")
+    warning = cal.missing_year_warning(today())
+    if warning:
+        click.echo(f"warning: {warning}")
+
+
 @credit.command("demo")
 @click.option("--operators", default=300, show_default=True, help="Operators to generate.")
 @click.option("--seed", default=2021, show_default=True)

@@ -28,7 +28,7 @@ class ScoredObject(Schema):
 
 
 class OfficialClass(Schema):
-    class_ = fields.String(data_key="class")
+    class_ = fields.String(data_key="class", attribute="class")
     run_on = fields.Date()
     locked_until = fields.Date(allow_none=True)
 
@@ -50,7 +50,7 @@ class ScoreDocument(Schema):
     object = fields.Nested(ScoredObject)
     as_of = fields.Date()
     score = fields.String(allow_none=True)
-    class_ = fields.String(data_key="class")
+    class_ = fields.String(data_key="class", attribute="class")
     official_class = fields.Nested(OfficialClass, allow_none=True)
     entries = fields.List(fields.Nested(ScoreLine))
 
@@ -102,7 +102,7 @@ class RunResult(Schema):
     brand = fields.String(allow_none=True)
     nice_class = fields.Integer(allow_none=True)
     score = fields.String(allow_none=True)
-    class_ = fields.String(data_key="class")
+    class_ = fields.String(data_key="class", attribute="class")
     previous_class = fields.String(allow_none=True)
     locked_until = fields.Date(allow_none=True)
 
@@ -131,3 +131,25 @@ class ImportReport(Schema):
 
 
 __all__ = ["validate_uscc"]
+
+
+class DeadlineQuery(Strict):
+    start = fields.Date(required=True, data_key="from",
+                        metadata={"description": "the day the period runs from (not counted)"})
+    working_days = fields.Integer(load_default=None, validate=validate.Range(1, 366))
+    days = fields.Integer(load_default=None, validate=validate.Range(1, 366))
+
+
+class DeadlineAnswer(Schema):
+    start = fields.Date(data_key="from")
+    working_days = fields.Integer(allow_none=True)
+    days = fields.Integer(allow_none=True)
+    due_on = fields.Date()
+    ends_at = fields.DateTime()
+    provisional = fields.Boolean(
+        metadata={"description": "a year without schedule or package data was counted Mon-Fri"})
+
+
+class CalendarStatus(Schema):
+    years = fields.Dict(keys=fields.String(), values=fields.String())
+    warning = fields.String(allow_none=True)

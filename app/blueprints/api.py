@@ -8,6 +8,7 @@ from datetime import date
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from app.context import now, today
 from app.errors import DomainError
@@ -32,7 +33,7 @@ def _score(uscc: str, args: dict, brand: str | None = None, nice_class: int | No
 
 @blp.route("/operators/<uscc>/score")
 class OperatorScore(MethodView):
-    @blp.arguments(schemas.ScoreQuery, location="query")
+    @blp.arguments(schemas.ScoreQuery, location="query", unknown=RAISE)
     @blp.response(200, schemas.ScoreDocument)
     def get(self, args, uscc):
         """An operator's score with every entry that makes it up, as of a date."""
@@ -41,7 +42,7 @@ class OperatorScore(MethodView):
 
 @blp.route("/operators/<uscc>/products/<brand>/<int:nice_class>/score")
 class ProductScore(MethodView):
-    @blp.arguments(schemas.ScoreQuery, location="query")
+    @blp.arguments(schemas.ScoreQuery, location="query", unknown=RAISE)
     @blp.response(200, schemas.ScoreDocument)
     def get(self, args, uscc, brand, nice_class):
         """A product's score (producer + brand + Nice class) as of a date."""
@@ -50,7 +51,7 @@ class ProductScore(MethodView):
 
 @blp.route("/objects")
 class Objects(MethodView):
-    @blp.arguments(schemas.SearchQuery, location="query")
+    @blp.arguments(schemas.SearchQuery, location="query", unknown=RAISE)
     @blp.response(200, schemas.ObjectHit(many=True))
     def get(self, args):
         """Search scoring objects by credit code, operator name or brand."""
@@ -83,7 +84,7 @@ class RunView(MethodView):
 
 @blp.route("/classification-runs/<run_on>/results")
 class RunResultsView(MethodView):
-    @blp.arguments(schemas.ResultsQuery, location="query")
+    @blp.arguments(schemas.ResultsQuery, location="query", unknown=RAISE)
     @blp.response(200, schemas.RunResults)
     def get(self, args, run_on):
         """The classes a run set, filterable by class and bureau (with the bureaus below it)."""
@@ -127,3 +128,35 @@ def _token_actor() -> str:
         if given and token and hmac.compare_digest(given, token):
             return f"api:{name}"
     raise DomainError("an import needs a valid API token (Authorization: Bearer …)", status=401)
+
+
+@blp.route("/calendar/deadline")
+class DeadlineView(MethodView):
+    @blp.arguments(schemas.DeadlineQuery, location="query", unknown=RAISE)
+    @blp.response(200, schemas.DeadlineAnswer)
+    def get(self, args):
+        """A legal deadline: N working days (工作日) or N days (日) after a date (rules §6)."""
+        from app.services.calendar import work_calendar
+
+        if (args["working_days"] is None) == (args["days"] is None):
+            raise DomainError("give exactly one of working_days or days", status=400)
+        cal = work_calendar()
+        if args["working_days"] is not None:
+            deadline = cal.add_working_days(args["start"], args["working_days"])
+        else:
+            deadline = cal.add_days(args["start"], args["days"])
+        return {**args, "due_on": deadline.due_on, "ends_at": deadline.ends_at(),
+                "provisional": deadline.provisional}
+
+
+@blp.route("/calendar/status")
+class CalendarStatusView(MethodView):
+    @blp.response(200, schemas.CalendarStatus)
+    def get(self):
+        """Which source decides this year and next, and the missing-schedule warning."""
+        from app.services.calendar import work_calendar
+
+        cal = work_calendar()
+        year = today().year
+        return {"years": {str(y): cal.source_of(y) for y in (year, year + 1)},
+                "warning": cal.missing_year_warning(today())}

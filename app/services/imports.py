@@ -398,6 +398,10 @@ class _Importer:
             if producer_item is not None:
                 self._deduct(("operator", d["producer"]), d["ref"], producer_item.deduction(True),
                              on, producer_item.code, product_key)
+        else:
+            # A recorded result is a credit record of the product: a pass starts its score too
+            # (R-START), so a product checked and found clean is class A, not unscored.
+            self._start(("product", key), d["sampled_on"])
         self.spot_hash[d["ref"]] = digest
         self.new_spot_checks.append(row)
         self.events.append(("spot_check.create", "spot_check", d["ref"], {"result": d["result"]}))

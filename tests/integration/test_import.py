@@ -153,11 +153,13 @@ def test_r_start_earlier_record_arriving_later_dates_a_new_start(seeded, db_sess
     assert starts == [date(2024, 6, 1), date(2025, 6, 1)]
 
 
-def test_passed_spot_checks_are_recorded_without_points(seeded, db_session):
+def test_r_start_passed_spot_check_starts_the_product_without_points(seeded, db_session):
     report = run(jsonl([*base_records(), spot_check("GD-CC-PASS", P1, result="pass")]))
     assert report.created == 4
     assert count(SpotCheck) == 1
-    assert count(LedgerEntry) == 0
+    # R-START: a recorded pass is the product's first credit record; it takes no points.
+    rows = db.session.execute(select(LedgerEntry.kind, LedgerEntry.effective_on)).all()
+    assert rows == [("START", date(2025, 3, 2))]
 
 
 def test_every_write_is_audited(seeded, db_session):

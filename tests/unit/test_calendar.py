@@ -12,12 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-ROOT = Path(__file__).resolve().parents[2]
-# Until the project's pytest config puts the root on sys.path.
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from app.calendar import (  # noqa: E402
+from app.calendar import (
     Deadline,
     ScheduleError,
     WorkCalendar,
@@ -27,7 +22,9 @@ from app.calendar import (  # noqa: E402
     parse_schedule,
     schedule_from_package,
 )
-from app.calendar.workdays import SHANGHAI  # noqa: E402
+from app.calendar.workdays import SHANGHAI
+
+ROOT = Path(__file__).resolve().parents[2]
 
 D = date.fromisoformat
 SCRIPT = ROOT / "scripts" / "holiday_schedule_from_package.py"

@@ -1,0 +1,121 @@
+"""Classification runs (R-HALFYEAR, R-DLOCK) on the real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from app.errors import Conflict
+from app.extensions import db
+from app.services.classification import run_classification
+from app.services.imports import import_records
+from models import ClassificationResult, ClassificationRun, ScoringObject
+from tests.helpers import jsonl, matter, operator, product, spot_check, uscc
+
+AT = datetime(2026, 11, 26, tzinfo=UTC)
+P1, S1, S2 = uscc(1), uscc(2, "440100"), uscc(3, "440100")
+
+
+def load(records):
+    report = import_records(jsonl(records).splitlines(True), today=date(2026, 11, 26),
+                            actor="test", at=AT)
+    assert report.refusals == []
+    db.session.commit()
+
+
+def classify(on: str):
+    report = run_classification(date.fromisoformat(on), actor="test", at=AT)
+    db.session.commit()
+    return report
+
+
+def result(uscc_: str, on: str, brand: str | None = None):
+    return db.session.execute(
+        select(ClassificationResult.klass, ClassificationResult.score,
+               ClassificationResult.locked_until)
+        .join(ClassificationRun, ClassificationRun.id == ClassificationResult.run_id)
+        .join(ScoringObject, ScoringObject.id == ClassificationResult.object_id)
+        .where(ClassificationRun.run_on == date.fromisoformat(on),
+               ScoringObject.operator_id == select(ScoringObject.operator_id)
+               .join(ScoringObject.operator).where(ScoringObject.operator.has(uscc=uscc_))
+               .limit(1).scalar_subquery(),
+               ScoringObject.brand.is_(None) if brand is None else ScoringObject.brand == brand)
+    ).one()
+
+
+@pytest.fixture
+def province(seeded, db_session):
+    # S1 loses 13 points in 2022 (class D, locked 3 years); S2 loses 4; P1's product fails a check.
+    load([operator(1), operator(2, bureau="440100"), operator(3, bureau="440100"), product(P1),
+          operator(4),
+          matter("M-D", [{"kind": "seller", "uscc": S1}], items=["A12.4"], intentional=True,
+                 effective_on="2022-03-01", bureau="440100"),
+          matter("M-D2", [{"kind": "seller", "uscc": S1}], items=["A12.3"],
+                 effective_on="2022-03-01", bureau="440100"),
+          matter("M-B", [{"kind": "seller", "uscc": S2}], items=["A12.3"],
+                 effective_on="2025-05-06", bureau="440100"),
+          spot_check("GD-CC-1", P1)])
+
+
+def test_r_halfyear_run_stores_every_objects_class_and_counts(province):
+    report = classify("2026-07-01")
+    # P1's operator, P1's product, S1, S2 and operator 4 (never recorded: O).
+    assert report.objects == 5
+    assert dict(report.counts) == {"A": 1, "B": 3, "O": 1}
+    assert result(S2, "2026-07-01")[0] == "B"
+    assert result(uscc(4), "2026-07-01")[0] == "O"
+    run = db.session.scalar(select(ClassificationRun))
+    assert run.counts == {"A": 1, "B": 3, "C": 0, "D": 0, "O": 1}
+    assert run.finished_at is not None
+
+
+def test_r_dlock_run_puts_object_in_d_and_keeps_it_there_for_three_years(province):
+    classify("2022-07-01")
+    klass, score, locked = result(S1, "2022-07-01")
+    assert (klass, str(score), locked) == ("D", "-1.00", date(2025, 7, 1))
+    # The matter drops out of the window on 2025-03-01, but the lock holds until 2025-07-01.
+    classify("2025-01-01")
+    assert result(S1, "2025-01-01")[0] == "D"
+    report = classify("2025-07-01")
+    assert result(S1, "2025-07-01")[:1] == ("A",)
+    assert report.changes["D→A"] == 1
+
+
+def test_r_halfyear_repeating_a_run_changes_nothing(province):
+    first = classify("2026-07-01")
+    rows = db.session.execute(select(ClassificationResult.object_id, ClassificationResult.klass,
+                                     ClassificationResult.score)
+                              .order_by(ClassificationResult.object_id)).all()
+    again = classify("2026-07-01")
+    assert again.repeated and again.rewritten == 0
+    assert dict(again.counts) == dict(first.counts)
+    assert db.session.execute(select(ClassificationResult.object_id, ClassificationResult.klass,
+                                     ClassificationResult.score)
+                              .order_by(ClassificationResult.object_id)).all() == rows
+    assert db.session.scalar(select(func.count()).select_from(ClassificationRun)) == 1
+
+
+def test_r_halfyear_repeated_run_picks_up_a_late_record(province):
+    classify("2026-07-01")
+    load([matter("M-LATE", [{"kind": "seller", "uscc": S2}], items=["A12.4"],
+                  effective_on="2026-06-15", bureau="440100")])
+    again = classify("2026-07-01")
+    assert again.rewritten == 1
+    assert result(S2, "2026-07-01")[:2] == ("C", 2)
+
+
+def test_run_before_the_latest_is_refused(province):
+    classify("2026-07-01")
+    with pytest.raises(Conflict, match="2026-07-01"):
+        run_classification(date(2026, 1, 1), actor="test", at=AT)
+
+
+def test_report_says_what_changed_since_the_last_run(province):
+    classify("2025-01-01")
+    report = classify("2026-07-01")
+    text = "\n".join(report.lines())
+    # S1 was put in D by the 2025-01-01 run (score -1.00): still locked on 2026-07-01.
+    assert "per class: A 0, B 3, C 0, D 1, O 1" in text
+    assert "changed since 2025-01-01: 3 (O→B 3)" in text

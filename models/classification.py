@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -26,7 +26,12 @@ class ClassificationRun(db.Model):
 
 
 class ClassificationResult(db.Model):
-    """The official class a run set for one object, with its D lock (R-DLOCK)."""
+    """The official class a run set for one object, with its D lock (R-DLOCK).
+
+    No foreign keys, on purpose: a run writes a million rows at once, only for objects it read
+    in the same transaction (objects are never deleted), and per-row foreign-key checks made
+    the province-scale run a third slower.
+    """
 
     __tablename__ = "classification_result"
     __table_args__ = (
@@ -34,8 +39,8 @@ class ClassificationResult(db.Model):
         Index("ix_classification_result_object", "object_id", "run_id"),
     )
 
-    run_id: Mapped[int] = mapped_column(ForeignKey("classification_run.id"), primary_key=True)
-    object_id: Mapped[int] = mapped_column(ForeignKey("scoring_object.id"), primary_key=True)
+    run_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    object_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     score: Mapped[Decimal | None] = mapped_column(Points)
     klass: Mapped[str] = mapped_column(String(1))
     locked_until: Mapped[date | None]

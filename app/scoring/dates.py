@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from functools import cache
 
 WINDOW_MONTHS = 36
 
@@ -20,8 +21,9 @@ def add_months(d: date, months: int) -> date:
     return date(year, month0 + 1, min(d.day, last))
 
 
+@cache
 def window_end(effective_on: date) -> date:
-    """First day on which an entry no longer counts."""
+    """First day on which an entry no longer counts (cached: a province has few distinct dates)."""
     return add_months(effective_on, WINDOW_MONTHS)
 
 

@@ -94,10 +94,6 @@ def r180_merged(live: Iterable[Entry]) -> frozenset[str]:
     return frozenset(merged)
 
 
-def _in_window(e: Entry, as_of: date) -> bool:
-    return e.effective_on <= as_of < window_end(e.effective_on)
-
-
 def score_live(
     live: Sequence[Entry],
     as_of: date,
@@ -108,42 +104,53 @@ def score_live(
     """S(X) for live entries X (see `live_entries`), R-180 merges already decided."""
     if not live:
         return Score(as_of, None, class_for(None), None)
-    scored_since = min(e.effective_on for e in live)
+    # Only the explanation needs the first record's date; a bulk run skips it.
+    scored_since = min(e.effective_on for e in live) if explain else None
 
-    deductions: dict[int, Entry] = {}
+    deductions: list[Entry] = []
     repairs: dict[int, list[Entry]] = {}
     rewards: list[Entry] = []
-    for e in live:
-        if e.kind is EntryKind.DEDUCTION:
-            if _in_window(e, as_of):
-                deductions[e.id] = e
-        elif e.kind is EntryKind.REWARD:
-            if _in_window(e, as_of):
+    for e in live:  # live entries are all effective on or before as_of
+        kind = e.kind
+        if kind is EntryKind.DEDUCTION:
+            if as_of < window_end(e.effective_on):
+                deductions.append(e)
+        elif kind is EntryKind.REWARD:
+            if as_of < window_end(e.effective_on):
                 rewards.append(e)
-        elif e.kind is EntryKind.REPAIR and e.target is not None:
+        elif kind is EntryKind.REPAIR and e.target is not None:
             repairs.setdefault(e.target, []).append(e)
 
     # Net effect of each deduction with its repairs; a matter counts once, at its worst net.
     groups: dict[object, list[tuple[Decimal, Entry]]] = {}
-    for d in deductions.values():
+    for d in deductions:
         taken = ZERO if (d.product_key and d.matter in merged) else d.points
-        restored = sum((r.points for r in repairs.get(d.id, ())), ZERO)
-        net = min(taken + restored, ZERO)
+        if repairs:
+            restored = sum((r.points for r in repairs.get(d.id, ())), ZERO)
+            net = min(taken + restored, ZERO)
+        else:
+            net = taken
         key = d.matter if d.matter is not None else ("entry", d.id)
-        groups.setdefault(key, []).append((net, d))
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [(net, d)]
+        else:
+            group.append((net, d))
 
     total = BASE_POINTS
     lines: list[Line] = []
     if explain:
         lines.append(Line("START", BASE_POINTS, scored_since, None, None, None, None, None, None))
     for members in groups.values():
-        members.sort(key=lambda pair: (pair[0], pair[1].effective_on, pair[1].id))
+        if len(members) > 1:
+            members.sort(key=lambda pair: (pair[0], pair[1].effective_on, pair[1].id))
         total += members[0][0]
         if explain:
             for rank, (net, d) in enumerate(members):
                 lines.extend(_deduction_lines(d, net, rank == 0, merged, repairs.get(d.id, ())))
 
-    rewards.sort(key=lambda e: (e.effective_on, e.id))
+    if len(rewards) > 1:
+        rewards.sort(key=lambda e: (e.effective_on, e.id))
     granted = ZERO
     for r in rewards:
         counted = max(min(r.points, REWARD_CAP - granted), ZERO)

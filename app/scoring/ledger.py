@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 ZERO = Decimal("0.00")
 BASE_POINTS = Decimal("12.00")
@@ -20,9 +20,8 @@ class EntryKind(StrEnum):
     VOID = "VOID"  # cancels the entry it names, from its own effective date on
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One ledger entry of one scoring object.
+class Entry(NamedTuple):
+    """One ledger entry of one scoring object (a tuple: millions are built in a run).
 
     `target` is the id of the deduction a REPAIR restores, or of the entry a VOID cancels.
     `product_key` identifies "the same product" of Art. 9 ¶2 (producer, standard, brand,
@@ -40,3 +39,7 @@ class Entry:
     target: int | None = None
     product_key: str | None = None
     via: str | None = None
+
+
+# Kind by its stored name, without the cost of EntryKind(...) per row.
+KINDS: dict[str, EntryKind] = {k.value: k for k in EntryKind}

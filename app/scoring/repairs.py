@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from .dates import add_months, window_end
+from .dates import window_end
 from .engine import live_entries, r180_merged
 from .ledger import ZERO, Entry, EntryKind
 
@@ -35,13 +35,15 @@ def repair_share(deduction: Entry, object_entries: Iterable[Entry], on: date) ->
     live = live_entries(object_entries, on)
     merged = r180_merged(live)
     own_key = (deduction.effective_on, deduction.matter or "", deduction.id)
-    window_start = add_months(deduction.effective_on, -36)
     for e in live:
         if e.kind is not EntryKind.DEDUCTION or e.id == deduction.id or e.matter == deduction.matter:
             continue
         if e.product_key and e.matter in merged:
             continue
-        if window_start < e.effective_on and (e.effective_on, e.matter or "", e.id) < own_key:
+        # Still inside its own 36-month window on the day of this deduction (R-WINDOW).
+        if deduction.effective_on < window_end(e.effective_on) and (
+            (e.effective_on, e.matter or "", e.id) < own_key
+        ):
             return HALF
     return FULL
 

@@ -19,7 +19,8 @@ from sqlalchemy.orm import aliased
 
 from app.errors import Conflict
 from app.extensions import db
-from app.scoring import CLASSES, Entry, EntryKind, OfficialClass, official_class
+from app.scoring import CLASSES, Entry, OfficialClass, official_class
+from app.scoring.ledger import KINDS
 from app.scoring.engine import live_entries, r180_merged, score_live
 from models import ClassificationResult, ClassificationRun, LedgerEntry, Operator, ScoringObject
 
@@ -59,27 +60,32 @@ def _family_scores(
     objects: list[tuple[int, str]], entries: dict[int, list[Entry]], run_on: date
 ) -> dict[int, Decimal | None]:
     """Scores of one operator's family: each product S(p), the operator min S(own ∪ p)."""
-    live = {oid: live_entries(entries.get(oid, ()), run_on) for oid, _ in objects}
-    family = [e for es in live.values() for e in es]
-    merged = r180_merged(family) if any(e.product_key for e in family) else frozenset()
+    live = {oid: live_entries(entries[oid], run_on) for oid, _ in objects if oid in entries}
+    merged: frozenset[str] = frozenset()
+    if any(e.product_key for es in live.values() for e in es):
+        merged = r180_merged([e for es in live.values() for e in es])
     out: dict[int, Decimal | None] = {}
     operator_id = None
-    product_best: Decimal | None = None
+    scored_products: list[list[Entry]] = []
     for oid, kind in objects:
         if kind == "operator":
             operator_id = oid
             continue
-        es = live[oid]
-        out[oid] = score_live(es, run_on, merged, explain=False).points
+        es = live.get(oid)
+        if es:
+            out[oid] = score_live(es, run_on, merged, explain=False).points
+            scored_products.append(es)
+        else:
+            out[oid] = None
     if operator_id is not None:
-        own = live[operator_id]
-        for oid, kind in objects:
-            if kind == "product" and live[oid]:
-                s = score_live(own + live[oid], run_on, merged, explain=False).points
-                if product_best is None or s < product_best:
-                    product_best = s
-        out[operator_id] = (product_best if product_best is not None
-                            else score_live(own, run_on, merged, explain=False).points)
+        own = live.get(operator_id, [])
+        if scored_products:
+            out[operator_id] = min(
+                score_live(own + es, run_on, merged, explain=False).points  # type: ignore[type-var]
+                for es in scored_products
+            )
+        else:
+            out[operator_id] = score_live(own, run_on, merged, explain=False).points
     return out
 
 
@@ -118,7 +124,8 @@ def run_classification(
     start = lo
     while start <= hi:
         stop = start + OPERATORS_PER_BATCH
-        objects = db.session.execute(
+        conn = db.session.connection()
+        objects = conn.execute(
             select(ScoringObject.id, ScoringObject.operator_id, ScoringObject.kind,
                    prev_r.klass, prev_r.locked_until, same_r.klass, same_r.score,
                    same_r.locked_until)
@@ -130,15 +137,15 @@ def run_classification(
             .order_by(ScoringObject.operator_id, ScoringObject.id)
         ).all()
         entries: dict[int, list[Entry]] = {}
-        for eid, oid, kind, points, eff, matter_id, target, pkey in db.session.execute(
+        for eid, oid, kind, points, eff, matter_id, target, pkey in conn.execute(
             select(LedgerEntry.id, LedgerEntry.object_id, LedgerEntry.kind, LedgerEntry.points,
                    LedgerEntry.effective_on, LedgerEntry.matter_id, LedgerEntry.target_id,
                    LedgerEntry.product_key)
             .where(LedgerEntry.operator_id >= start, LedgerEntry.operator_id < stop,
                    LedgerEntry.effective_on <= run_on)
-        ).tuples():
+        ).all():
             entries.setdefault(oid, []).append(Entry(
-                eid, oid, EntryKind(kind), points, eff,
+                eid, oid, KINDS[kind], points, eff,
                 None if matter_id is None else str(matter_id), None, target, pkey))
         _classify_batch(objects, entries, run, run_on, report)
         if progress:
@@ -156,37 +163,41 @@ def run_classification(
 
 def _classify_batch(objects, entries, run, run_on, report: RunReport) -> None:
     new_rows: list[tuple] = []
+    counts: dict[str, int] = dict.fromkeys(CLASSES, 0)
+    changes: dict[str, int] = {}
+    rewritten = 0
     i = 0
     while i < len(objects):
         j = i
-        operator_id = objects[i].operator_id
-        while j < len(objects) and objects[j].operator_id == operator_id:
+        operator_id = objects[i][1]
+        while j < len(objects) and objects[j][1] == operator_id:
             j += 1
         family = objects[i:j]
-        scores = _family_scores([(o.id, o.kind) for o in family], entries, run_on)
-        for o in family:
-            prior = (OfficialClass(o[3], run_on, o[4]) if o[3] is not None else None)
-            result = official_class(scores[o.id], run_on, prior)
-            report.objects += 1
-            report.counts[result.klass] += 1
-            if prior is not None and prior.klass != result.klass:
-                report.changes[f"{prior.klass}→{result.klass}"] += 1
-            elif prior is None and result.klass != "O":
-                report.changes[f"new→{result.klass}"] += 1
-            score = scores[o.id]
-            stored = (o[5], o[6], o[7])
-            if stored[0] is None:
-                new_rows.append((run.id, o.id, score, result.klass, result.locked_until,
-                                 prior.klass if prior else None))
-            elif (stored[0], stored[1], stored[2]) != (result.klass, score, result.locked_until):
-                report.rewritten += 1
+        scores = _family_scores([(o[0], o[2]) for o in family], entries, run_on)
+        for oid, _op, _kind, prior_klass, prior_lock, same_klass, same_score, same_lock in family:
+            prior = OfficialClass(prior_klass, run_on, prior_lock) if prior_klass else None
+            result = official_class(scores[oid], run_on, prior)
+            klass = result.klass
+            counts[klass] += 1
+            if prior_klass != klass and (prior_klass is not None or klass != "O"):
+                move = f"{prior_klass or 'new'}→{klass}"
+                changes[move] = changes.get(move, 0) + 1
+            score = scores[oid]
+            if same_klass is None:
+                new_rows.append((run.id, oid, score, klass, result.locked_until, prior_klass))
+            elif (same_klass, same_score, same_lock) != (klass, score, result.locked_until):
+                rewritten += 1
                 db.session.execute(
                     update(ClassificationResult)
                     .where(ClassificationResult.run_id == run.id,
-                           ClassificationResult.object_id == o.id)
-                    .values(klass=result.klass, score=score, locked_until=result.locked_until,
-                            previous_klass=prior.klass if prior else None))
+                           ClassificationResult.object_id == oid)
+                    .values(klass=klass, score=score, locked_until=result.locked_until,
+                            previous_klass=prior_klass))
         i = j
+    report.objects += len(objects)
+    report.counts.update(counts)
+    report.changes.update(changes)
+    report.rewritten += rewritten
     if new_rows:
         copy_rows(ClassificationResult.__table__,
                   ("run_id", "object_id", "score", "klass", "locked_until", "previous_klass"),

@@ -144,8 +144,6 @@ def upgrade():
     sa.Column('locked_until', sa.Date(), nullable=True),
     sa.Column('previous_klass', sa.String(length=1), nullable=True),
     sa.CheckConstraint("klass IN ('A', 'B', 'C', 'D', 'O')", name=op.f('ck_classification_result_klass')),
-    sa.ForeignKeyConstraint(['object_id'], ['scoring_object.id'], name=op.f('fk_classification_result_object_id_scoring_object')),
-    sa.ForeignKeyConstraint(['run_id'], ['classification_run.id'], name=op.f('fk_classification_result_run_id_classification_run')),
     sa.PrimaryKeyConstraint('run_id', 'object_id', name=op.f('pk_classification_result'))
     )
     with op.batch_alter_table('classification_result', schema=None) as batch_op:

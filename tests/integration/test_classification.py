@@ -63,7 +63,7 @@ def test_r_halfyear_run_stores_every_objects_class_and_counts(province):
     report = classify("2026-07-01")
     # P1's operator, P1's product, S1, S2 and operator 4 (never recorded: O).
     assert report.objects == 5
-    assert dict(report.counts) == {"A": 1, "B": 3, "O": 1}
+    assert dict(report.counts) == {"A": 1, "B": 3, "C": 0, "D": 0, "O": 1}
     assert result(S2, "2026-07-01")[0] == "B"
     assert result(uscc(4), "2026-07-01")[0] == "O"
     run = db.session.scalar(select(ClassificationRun))

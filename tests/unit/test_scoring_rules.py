@@ -1,0 +1,898 @@
+"""The scoring rules of docs/rules.md (§2-5, 9, 12), one or more tests per rule id, at the edges.
+
+Pure: ledger entries are built by hand and fed to `app.scoring`; no database, no Flask.
+Every test name carries the rule id it checks (R-WINDOW → `test_r_window_...`).
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from app.scoring import (
+    BASE_POINTS,
+    Entry,
+    EntryKind,
+    OfficialClass,
+    ScoringTable,
+    TableError,
+    add_months,
+    class_for,
+    official_class,
+    parse_table,
+    score_object,
+    score_operator,
+    table_in_force,
+    window_end,
+)
+from app.scoring.repairs import (
+    FULL,
+    HALF,
+    repair_limit_reached,
+    repair_points,
+    repair_refusals,
+    repair_share,
+)
+from app.scoring.rewards import clean_year_runs
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_TABLE = ROOT / "data" / "scoring_tables" / "GD-2021-default.yaml"
+CENT = Decimal("0.01")
+NOTE_R180 = "merged under R-180"
+
+_ids = itertools.count(1)
+
+
+# --- builders -------------------------------------------------------------------------------
+
+
+def D(value: str | date) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def P(value: object) -> Decimal:
+    """Points as the ledger stores them: a Decimal with two places."""
+    return Decimal(str(value)).quantize(CENT)
+
+
+def start(on: str, *, obj: int = 1) -> Entry:
+    return Entry(next(_ids), obj, EntryKind.START, BASE_POINTS, D(on))
+
+
+def ded(points: object, on: str | date, matter: str | None = None, *, obj: int = 1,
+        key: str | None = None, item: str = "A11.1", via: str | None = None) -> Entry:
+    i = next(_ids)
+    return Entry(i, obj, EntryKind.DEDUCTION, P(points), D(on), matter or f"M-{i}", item,
+                 product_key=key, via=via)
+
+
+def repair(target: Entry, points: object, on: str | date) -> Entry:
+    return Entry(next(_ids), target.object_id, EntryKind.REPAIR, P(points), D(on), target.matter,
+                 target.item, target=target.id)
+
+
+def reward(points: object, on: str | date, *, obj: int = 1, item: str = "R16") -> Entry:
+    i = next(_ids)
+    return Entry(i, obj, EntryKind.REWARD, P(points), D(on), f"RW-{i}", item)
+
+
+def void(target: Entry, on: str | date) -> Entry:
+    return Entry(next(_ids), target.object_id, EntryKind.VOID, P(0), D(on), target.matter,
+                 target=target.id)
+
+
+def points(entries: list[Entry], on: str | date) -> Decimal | None:
+    return score_object(entries, D(on)).points
+
+
+def line_of(score, entry: Entry):
+    found = [ln for ln in score.lines if ln.entry_id == entry.id]
+    assert len(found) == 1, f"entry {entry.id} should have exactly one line, got {found}"
+    return found[0]
+
+
+def assert_two_places(value: Decimal) -> None:
+    assert isinstance(value, Decimal)
+    assert value.as_tuple().exponent == -2, f"{value!r} is not a decimal with two places"
+
+
+def load_default() -> ScoringTable:
+    return parse_table(yaml.safe_load(DEFAULT_TABLE.read_text(encoding="utf-8")))
+
+
+# --- R-START --------------------------------------------------------------------------------
+
+
+def test_r_start_object_without_any_record_is_unscored_class_o():
+    score = score_object([], D("2025-01-01"))
+    assert score.points is None
+    assert score.klass == "O"
+    assert score.scored_since is None
+    assert score.lines == ()
+
+
+def test_r_start_first_record_gives_12_points_from_its_date():
+    s = start("2022-05-10")
+    before = score_object([s], D("2022-05-09"))
+    assert (before.points, before.klass) == (None, "O")
+
+    score = score_object([s], D("2022-05-10"))
+    assert score.points == Decimal("12.00")
+    assert score.klass == "A"
+    assert score.scored_since == D("2022-05-10")
+    assert len(score.lines) == 1
+    only = score.lines[0]
+    assert (only.kind, only.points) == ("START", Decimal("12.00"))
+    assert only.effective_on == D("2022-05-10")
+    assert_two_places(only.points)
+
+
+def test_r_start_object_is_scored_from_its_earliest_record_whatever_the_kind():
+    first = ded(-3, "2022-03-01")
+    score = score_object([start("2022-06-01"), first], D("2022-04-01"))
+    assert score.points == Decimal("9.00")
+    assert score.scored_since == D("2022-03-01")
+    start_lines = [ln for ln in score.lines if ln.kind == "START"]
+    assert [(ln.points, ln.effective_on) for ln in start_lines] == [(BASE_POINTS, D("2022-03-01"))]
+
+
+def test_r_start_counts_12_once_even_with_two_start_entries():
+    assert points([start("2021-01-01"), start("2022-01-01")], "2023-01-01") == Decimal("12.00")
+
+
+# --- R-EFFECTIVE ----------------------------------------------------------------------------
+
+
+def test_r_effective_deduction_effective_tomorrow_does_not_count_today():
+    d = ded(-3, "2025-06-11")
+    entries = [start("2024-01-01"), d]
+    assert points(entries, "2025-06-10") == Decimal("12.00")
+    assert all(ln.entry_id != d.id for ln in score_object(entries, D("2025-06-10")).lines)
+    assert points(entries, "2025-06-11") == Decimal("9.00")
+
+
+def test_r_effective_repair_and_reward_count_from_the_day_they_are_verified():
+    d = ded(-4, "2024-01-01")
+    fix = repair(d, 4, "2024-03-05")
+    bonus = reward(1, "2024-03-05")
+    entries = [d, fix, bonus]
+    assert points(entries, "2024-03-04") == Decimal("8.00")
+    assert points(entries, "2024-03-05") == Decimal("13.00")
+
+
+def test_r_effective_object_whose_only_record_is_tomorrow_is_unscored_today():
+    entries = [ded(-3, "2025-06-11")]
+    score = score_object(entries, D("2025-06-10"))
+    assert (score.points, score.klass) == (None, "O")
+
+
+# --- R-WINDOW -------------------------------------------------------------------------------
+
+
+def test_r_window_entry_drops_out_after_36_months():
+    d = ded(-3, "2023-03-31")
+    entries = [start("2023-01-01"), d]
+    assert window_end(D("2023-03-31")) == D("2026-03-31")
+    assert points(entries, "2023-03-31") == Decimal("9.00")
+    assert points(entries, "2026-03-30") == Decimal("9.00")
+    score = score_object(entries, D("2026-03-31"))
+    assert score.points == Decimal("12.00")
+    assert score.klass == "A"
+    assert all(ln.entry_id != d.id for ln in score.lines)
+
+
+def test_r_window_line_shows_the_day_the_entry_drops_out():
+    d = ded(-3, "2023-03-31")
+    assert line_of(score_object([d], D("2024-01-01")), d).expires_on == D("2026-03-31")
+
+
+def test_r_window_29_february_drops_out_on_28_february():
+    d = ded(-3, "2024-02-29")
+    assert add_months(D("2024-02-29"), 36) == D("2027-02-28")
+    assert points([d], "2027-02-27") == Decimal("9.00")
+    assert points([d], "2027-02-28") == Decimal("12.00")
+
+
+def test_r_window_28_february_into_a_leap_year_drops_out_on_28_february():
+    d = ded(-3, "2021-02-28")
+    assert points([d], "2024-02-27") == Decimal("9.00")
+    assert points([d], "2024-02-28") == Decimal("12.00")
+
+
+def test_r_window_rewards_drop_out_too():
+    entries = [reward(1, "2022-01-01")]
+    assert points(entries, "2024-12-31") == Decimal("13.00")
+    assert points(entries, "2025-01-01") == Decimal("12.00")
+
+
+def test_r_window_start_never_drops_object_back_at_12_not_o():
+    entries = [start("2019-01-01"), ded(-6, "2019-06-01"), reward(1, "2019-07-01")]
+    assert points(entries, "2019-08-01") == Decimal("7.00")
+    score = score_object(entries, D("2030-01-01"))
+    assert score.points == Decimal("12.00")
+    assert score.klass == "A"
+    assert score.scored_since == D("2019-01-01")
+
+
+def test_r_window_object_without_start_entry_whose_entries_expired_is_back_at_12():
+    score = score_object([ded(-12, "2019-06-01")], D("2022-06-01"))
+    assert (score.points, score.klass) == (Decimal("12.00"), "A")
+
+
+# --- R-ONCE ---------------------------------------------------------------------------------
+
+
+def test_r_once_one_matter_scores_one_object_once():
+    first = ded(-3, "2024-01-10", "M1")
+    again = ded(-3, "2024-01-10", "M1", item="A11.7")
+    score = score_object([first, again], D("2024-02-01"))
+    assert score.points == Decimal("9.00")
+    zero = [ln for ln in score.lines if ln.entry_id in (first.id, again.id) and ln.points == 0]
+    assert len(zero) == 1
+    assert "R-ONCE" in zero[0].note
+
+
+def test_r_once_a_matter_scores_each_object_it_concerns():
+    product = [ded(-3, "2024-01-10", "M1", obj=1)]
+    seller = [ded(-3, "2024-01-10", "M1", obj=2, item="A12.9")]
+    assert points(product, "2024-02-01") == Decimal("9.00")
+    assert score_operator(seller, {}, D("2024-02-01")).points == Decimal("9.00")
+
+
+def test_r_once_different_matters_each_count():
+    entries = [ded(-3, "2024-01-10", "M1"), ded(-2, "2024-01-10", "M2")]
+    assert points(entries, "2024-02-01") == Decimal("7.00")
+
+
+# --- R-MAX ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_r_max_matter_fitting_several_items_loses_the_largest_only(reverse):
+    light = ded(-3, "2024-01-10", "M1", item="A11.1")
+    heavy = ded(-6, "2024-01-10", "M1", item="A11.3")
+    entries = [light, heavy][::-1] if reverse else [light, heavy]
+    score = score_object(entries, D("2024-02-01"))
+    assert score.points == Decimal("6.00")
+    assert line_of(score, heavy).points == Decimal("-6.00")
+    assert line_of(score, light).points == Decimal("0.00")
+
+
+def test_r_max_table_picks_the_heaviest_item_for_the_object():
+    table = load_default()
+    assert table.heaviest(["A11.1", "A11.3"], "product", False).code == "A11.3"
+    assert table.heaviest(["A11.3", "A11.1"], "product", False).deduction(False) == Decimal("6")
+
+
+def test_r_max_table_ignores_items_that_do_not_apply_to_the_object_kind():
+    table = load_default()
+    # A11.3 (6) is a product item: for the producer only A12.1 (3) applies.
+    assert table.heaviest(["A11.3", "A12.1"], "producer", False).code == "A12.1"
+    with pytest.raises(TableError, match="seller"):
+        table.heaviest(["A11.1"], "seller", False)
+    with pytest.raises(TableError, match=r"A99\.9"):
+        table.heaviest(["A99.9"], "product", False)
+
+
+# --- R-INTENT -------------------------------------------------------------------------------
+
+
+def test_r_intent_intentional_matter_takes_the_heavier_value():
+    item = load_default().items["A11.1"]
+    assert item.deduction(False) == Decimal("3")
+    assert item.deduction(True) == Decimal("6")
+
+
+def test_r_intent_can_change_which_item_is_heaviest():
+    table = load_default()
+    # A12.2 is 6 / 6, A12.3 is 4 / 8.
+    ordinary = table.heaviest(["A12.2", "A12.3"], "producer", False)
+    intentional = table.heaviest(["A12.2", "A12.3"], "producer", True)
+    assert (ordinary.code, ordinary.deduction(False)) == ("A12.2", Decimal("6"))
+    assert (intentional.code, intentional.deduction(True)) == ("A12.3", Decimal("8"))
+
+
+# --- R-180 ----------------------------------------------------------------------------------
+
+
+DAY0 = D("2024-01-01")
+
+
+def failure(day: int, key: str = "P|GB 1|Brand|X1", *, points: object = -3, obj: int = 1,
+            matter: str | None = None) -> Entry:
+    return ded(points, DAY0 + timedelta(days=day), matter, obj=obj, key=key)
+
+
+def test_r_180_failure_on_day_180_is_merged():
+    first, second = failure(0), failure(180)
+    score = score_object([first, second], D("2024-12-31"))
+    assert score.points == Decimal("9.00")
+    merged = line_of(score, second)
+    assert merged.points == Decimal("0.00")
+    assert merged.note == NOTE_R180
+    assert line_of(score, first).note is None
+
+
+def test_r_180_failure_on_day_181_scores_again():
+    first, second = failure(0), failure(181)
+    score = score_object([first, second], D("2024-12-31"))
+    assert score.points == Decimal("6.00")
+    assert line_of(score, second).points == Decimal("-3.00")
+    assert line_of(score, second).note is None
+
+
+def test_r_180_counts_from_the_last_scored_failure_not_the_last_failure():
+    # Day 100 is merged into day 0; day 200 is 200 days after the last *scored* one: it scores.
+    f0, f100, f200 = failure(0), failure(100), failure(200)
+    score = score_object([f200, f0, f100], D("2024-12-31"))
+    assert score.points == Decimal("6.00")
+    assert line_of(score, f100).note == NOTE_R180
+    assert line_of(score, f200).points == Decimal("-3.00")
+
+
+def test_r_180_different_model_is_a_different_product_and_scores_separately():
+    a = failure(0, "P|GB 1|Brand|X1")
+    b = failure(30, "P|GB 1|Brand|X2")
+    assert points([a, b], "2024-12-31") == Decimal("6.00")
+
+
+def test_r_180_does_not_apply_to_deductions_that_are_not_spot_check_failures():
+    a = ded(-3, DAY0, item="A11.7")
+    b = ded(-3, DAY0 + timedelta(days=30), item="A11.7")
+    assert points([a, b], "2024-12-31") == Decimal("6.00")
+
+
+def test_r_180_merged_failure_is_recorded_and_shown():
+    first, second = failure(0), failure(10)
+    score = score_object([first, second], D("2024-02-01"))
+    assert {ln.entry_id for ln in score.lines} >= {first.id, second.id}
+
+
+def test_r_180_voided_scored_failure_lets_the_later_one_score_from_the_void_date():
+    first, second = failure(0), failure(100)
+    cancel = void(first, DAY0 + timedelta(days=300))
+    entries = [first, second, cancel]
+    assert points(entries, DAY0 + timedelta(days=299)) == Decimal("9.00")
+    assert line_of(score_object(entries, DAY0 + timedelta(days=299)), second).points == 0
+    assert points(entries, DAY0 + timedelta(days=300)) == Decimal("9.00")
+    assert line_of(score_object(entries, DAY0 + timedelta(days=300)), second).points == P(-3)
+
+
+def test_r_180_applies_to_the_producer_through_its_product():
+    key = "P|GB 1|Brand|X1"
+    p0 = failure(0, key, matter="SC-1")
+    p100 = failure(100, key, matter="SC-2")
+    own0 = failure(0, key, points=-2, obj=9, matter="SC-1")
+    own100 = failure(100, key, points=-2, obj=9, matter="SC-2")
+    score = score_operator([own0, own100], {1: [p0, p100]}, D("2024-12-31"))
+    # SC-1 counts once at its larger value (3); SC-2 is merged for product and producer alike.
+    assert score.points == Decimal("9.00")
+
+
+# --- R-SCORE-PRODUCT / R-SCORE-SELLER / R-SCORE-PRODUCER ------------------------------------
+
+
+def test_r_score_product_is_s_of_the_products_entries():
+    entries = [
+        start("2022-01-01"), ded(-3, "2022-02-01"), ded(-2, "2023-01-01"), reward(1, "2024-01-01"),
+    ]
+    score = score_object(entries, D("2024-06-01"))
+    assert (score.points, score.klass) == (Decimal("8.00"), "B")
+
+
+def test_r_score_seller_is_s_of_its_own_entries():
+    own = [start("2023-01-01", obj=5), ded(-3, "2023-05-01", obj=5, item="A12.9"),
+           ded(-3, "2024-05-01", obj=5, item="A12.10")]
+    as_of = D("2024-06-01")
+    score = score_operator(own, {}, as_of)
+    assert score.points == score_object(own, as_of).points == Decimal("6.00")
+    assert score.klass == "C"
+
+
+def test_r_score_producer_is_the_minimum_over_its_products():
+    own = [ded(-1, "2024-01-01", "M0", obj=9, item="A12.6")]
+    p1 = [ded(-3, "2024-02-01", "M1", obj=1)]
+    p2 = [ded(-6, "2024-03-01", "M2", obj=2, item="A11.3")]
+    score = score_operator(own, {1: p1, 2: p2}, D("2024-06-01"))
+    assert score.points == Decimal("5.00")  # min(12-1-3, 12-1-6)
+    assert score.klass == "C"
+    assert {ln.matter for ln in score.lines if ln.kind == "DEDUCTION"} == {"M0", "M2"}
+
+
+@pytest.mark.parametrize(("product_points", "own_points"), [(-3, -6), (-6, -3)])
+def test_r_score_producer_matter_on_product_and_producer_counts_once_at_larger_value(
+    product_points, own_points
+):
+    product = [ded(product_points, "2024-02-01", "M1", obj=1)]
+    own = [ded(own_points, "2024-02-01", "M1", obj=9, item="A12.2")]
+    assert score_operator(own, {1: product}, D("2024-06-01")).points == Decimal("6.00")
+
+
+def test_r_score_producer_without_scored_products_has_its_own_score():
+    own = [start("2023-01-01", obj=9), ded(-2, "2023-06-01", obj=9, item="A12.6")]
+    future_only = [ded(-6, "2025-01-01", obj=2)]
+    voided = ded(-6, "2023-02-01", obj=3)
+    products = {1: [], 2: future_only, 3: [voided, void(voided, "2023-03-01")]}
+    score = score_operator(own, products, D("2024-06-01"))
+    assert score.points == Decimal("10.00")
+    assert score.points == score_object(own, D("2024-06-01")).points
+
+
+def test_r_score_producer_with_a_scored_product_and_no_own_entries_takes_the_products_score():
+    product = [start("2023-01-01", obj=1), ded(-3, "2023-06-01", obj=1)]
+    assert score_operator([], {1: product}, D("2024-06-01")).points == Decimal("9.00")
+
+
+def test_r_score_producer_with_nothing_is_unscored():
+    score = score_operator([], {}, D("2024-06-01"))
+    assert (score.points, score.klass) == (None, "O")
+
+
+# --- R-REPAIR-SHARE -------------------------------------------------------------------------
+
+
+def test_r_repair_share_first_deduction_restores_100_percent():
+    d = ded(-3, "2024-01-10")
+    assert repair_share(d, [start("2023-01-01"), d], D("2024-03-01")) == FULL
+    assert repair_points(d.points, FULL) == Decimal("3.00")
+
+
+def test_r_repair_share_later_deduction_restores_50_percent():
+    first = ded(-4, "2023-01-10")
+    second = ded(-3, "2024-01-10")
+    entries = [first, second]
+    assert repair_share(first, entries, D("2024-03-01")) == FULL
+    assert repair_share(second, entries, D("2024-03-01")) == HALF
+    restored = repair_points(second.points, HALF)
+    assert restored == Decimal("1.50")
+    assert_two_places(restored)
+    score = score_object([*entries, repair(second, restored, "2024-03-01")], D("2024-03-01"))
+    assert score.points == Decimal("6.50")  # 12 - 4 - 3 + 1.50
+    assert_two_places(score.points)
+
+
+def test_r_repair_share_earlier_deduction_outside_36_months_does_not_count():
+    old = ded(-3, "2020-03-31")
+    on_edge = ded(-3, "2023-03-31")
+    inside = ded(-3, "2023-03-30")
+    assert repair_share(on_edge, [old, on_edge], D("2023-04-01")) == FULL
+    assert repair_share(inside, [old, inside], D("2023-04-01")) == HALF
+
+
+def test_r_repair_share_29_february_deduction_is_out_of_the_window_on_28_february():
+    """The window is R-WINDOW's: a deduction effective 2020-02-29 no longer counts on 2023-02-28,
+    so a deduction effective 2023-02-28 is the first in its window and restores 100 %."""
+    old = ded(-3, "2020-02-29")
+    later = ded(-3, "2023-02-28")
+    entries = [old, later]
+    # The score on that day no longer counts the old deduction ...
+    assert points(entries, "2023-02-28") == Decimal("9.00")
+    # ... so the later one is the first deduction in its window.
+    assert repair_share(later, entries, D("2023-03-01")) == FULL
+
+
+def test_r_repair_share_voided_earlier_deduction_does_not_count():
+    first = ded(-4, "2023-01-10")
+    second = ded(-3, "2024-01-10")
+    entries = [first, void(first, "2023-06-01"), second]
+    assert repair_share(second, entries, D("2024-03-01")) == FULL
+
+
+def test_r_repair_share_same_day_deductions_do_not_depend_on_arrival_order():
+    a = ded(-3, "2024-01-10", "MA")
+    b = ded(-3, "2024-01-10", "MB")
+    on = D("2024-03-01")
+    forward = (repair_share(a, [a, b], on), repair_share(b, [a, b], on))
+    backward = (repair_share(a, [b, a], on), repair_share(b, [b, a], on))
+    assert forward == backward
+
+
+def test_r_repair_share_half_of_an_odd_tenth_is_exact_to_the_cent():
+    assert repair_points(P("-2.5"), HALF) == Decimal("1.25")
+    assert repair_points(P(-12), HALF) == Decimal("6.00")
+
+
+# --- R-REPAIR-LIMIT -------------------------------------------------------------------------
+
+
+def test_r_repair_limit_third_repair_inside_36_months_is_refused():
+    assert repair_limit_reached([D("2023-01-10"), D("2024-05-01")], D("2026-01-09")) is True
+
+
+def test_r_repair_limit_third_repair_just_outside_the_window_is_allowed():
+    assert repair_limit_reached([D("2023-01-10"), D("2024-05-01")], D("2026-01-10")) is False
+
+
+def test_r_repair_limit_two_repairs_are_allowed():
+    assert repair_limit_reached([], D("2024-01-01")) is False
+    assert repair_limit_reached([D("2023-01-10")], D("2024-01-01")) is False
+
+
+def test_r_repair_limit_counts_any_36_month_window_not_only_the_first():
+    existing = [D("2020-01-01"), D("2022-06-01"), D("2024-01-01")]
+    # 2022-06-01, 2024-01-01 and 2025-01-01 fit in [2022-06-01, 2025-06-01).
+    assert repair_limit_reached(existing, D("2025-01-01")) is True
+    # 2024-01-01 and 2027-01-01 share a window, but no third repair is in it.
+    assert repair_limit_reached(existing, D("2027-01-01")) is False
+
+
+def test_r_repair_limit_backdated_repair_between_two_others_is_refused():
+    assert repair_limit_reached([D("2023-01-10"), D("2025-01-10")], D("2024-01-10")) is True
+
+
+def test_r_repair_limit_refusal_gives_the_reason():
+    reasons = _refusals(limit_reached=True)
+    assert len(reasons) == 1
+    assert "R-REPAIR-LIMIT" in reasons[0]
+
+
+# --- R-REPAIR-EXPIRY ------------------------------------------------------------------------
+
+
+def test_r_repair_expiry_repair_drops_out_with_its_deduction():
+    repaired = ded(-3, "2023-03-31")
+    fix = repair(repaired, 3, "2024-01-15")
+    other = ded(-2, "2024-06-01")
+    entries = [repaired, fix, other]
+    assert points(entries, "2024-01-14") == Decimal("9.00")
+    assert points(entries, "2024-01-15") == Decimal("12.00")
+    assert points(entries, "2026-03-30") == Decimal("10.00")
+    score = score_object(entries, D("2026-03-31"))
+    assert score.points == Decimal("10.00")  # not 13: the repair went with its deduction
+    assert all(ln.kind != "REPAIR" for ln in score.lines)
+
+
+def test_r_repair_expiry_repair_never_restores_more_than_the_deduction_took():
+    d = ded(-3, "2024-01-10")
+    entries = [d, repair(d, 3, "2024-02-01"), repair(d, 3, "2024-03-01")]
+    score = score_object(entries, D("2024-06-01"))
+    assert score.points == Decimal("12.00")
+    assert sum(ln.points for ln in score.lines) == score.points
+
+
+def test_r_repair_expiry_repair_of_a_merged_failure_restores_nothing():
+    first, second = failure(0), failure(50)
+    entries = [first, second, repair(second, 3, DAY0 + timedelta(days=60))]
+    assert points(entries, DAY0 + timedelta(days=90)) == Decimal("9.00")
+
+
+def test_r_repair_expiry_voided_deduction_takes_its_repairs_with_it():
+    d = ded(-3, "2024-01-10")
+    entries = [d, repair(d, 3, "2024-02-01"), void(d, "2024-05-01"), ded(-1, "2024-01-01")]
+    assert points(entries, "2024-04-30") == Decimal("11.00")
+    assert points(entries, "2024-05-01") == Decimal("11.00")
+    assert all(ln.kind != "REPAIR" for ln in score_object(entries, D("2024-05-01")).lines)
+
+
+# --- R-REPAIR-ELIGIBLE ----------------------------------------------------------------------
+
+
+_ELIGIBLE = dict(
+    taken=P(-3), repairable=True, major_impact=False, already_repaired=False,
+    shows_not_intentional=True, rectified_confirmed=True, filing_complete=True,
+    limit_reached=False, on=D("2024-03-01"),
+)
+
+
+def _refusals(**changes) -> list[str]:
+    deduction = changes.pop("deduction", None) or ded(-3, "2024-01-10")
+    return repair_refusals(deduction=deduction, **{**_ELIGIBLE, **changes})
+
+
+def test_r_repair_eligible_application_meeting_every_condition_is_not_refused():
+    assert _refusals() == []
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"shows_not_intentional": False}, "14(1)"),
+    ({"rectified_confirmed": False}, "14(2)"),
+    ({"filing_complete": False}, "14(3)"),
+    ({"major_impact": True}, "Art. 14"),
+    ({"repairable": False}, "not repairable"),
+    ({"limit_reached": True}, "R-REPAIR-LIMIT"),
+    ({"already_repaired": True}, "already repaired"),
+    ({"taken": P(0)}, "R-180"),
+    ({"on": D("2027-01-10")}, "no longer counts"),
+])
+def test_r_repair_eligible_each_failed_condition_is_refused_with_its_reason(change, expected):
+    reasons = _refusals(**change)
+    assert len(reasons) == 1, reasons
+    assert expected in reasons[0]
+
+
+def test_r_repair_eligible_every_failed_condition_is_reported_at_once():
+    reasons = _refusals(shows_not_intentional=False, rectified_confirmed=False,
+                        filing_complete=False, major_impact=True, limit_reached=True)
+    assert len(reasons) == 5
+    assert len(set(reasons)) == 5
+    for expected in ("14(1)", "14(2)", "14(3)", "Art. 14", "R-REPAIR-LIMIT"):
+        assert any(expected in r for r in reasons), expected
+    assert all(isinstance(r, str) and r.strip() for r in reasons)
+
+
+def test_r_repair_eligible_art_11_9_matter_is_never_repairable():
+    item = load_default().items["A11.9"]
+    assert item.repairable is False
+    reasons = _refusals(repairable=item.repairable)
+    assert len(reasons) == 1
+
+
+# --- R-REWARD-CAP ---------------------------------------------------------------------------
+
+
+def test_r_reward_cap_three_one_point_rewards_count_two():
+    rewards = [reward(1, "2024-01-10"), reward(1, "2024-02-10"), reward(1, "2024-03-10")]
+    score = score_object(rewards, D("2024-06-01"))
+    assert score.points == Decimal("14.00")
+    capped = line_of(score, rewards[2])
+    assert capped.points == Decimal("0.00")
+    assert "R-REWARD-CAP" in capped.note
+    assert sum(ln.points for ln in score.lines) == score.points
+
+
+def test_r_reward_cap_applies_after_deductions():
+    entries = [ded(-3, "2024-01-01"), reward(1, "2024-01-10"), reward(1, "2024-02-10"),
+               reward(1, "2024-03-10")]
+    assert points(entries, "2024-06-01") == Decimal("11.00")
+
+
+def test_r_reward_cap_partial_reward_fills_up_to_the_cap():
+    first, second = reward("1.5", "2024-01-10"), reward(1, "2024-02-10")
+    score = score_object([second, first], D("2024-06-01"))
+    assert score.points == Decimal("14.00")
+    assert line_of(score, second).points == Decimal("0.50")
+
+
+def test_r_reward_cap_is_per_window():
+    entries = [reward(1, "2022-01-01"), reward(1, "2022-06-01"), reward(1, "2024-12-01")]
+    assert points(entries, "2024-12-31") == Decimal("14.00")
+    assert points(entries, "2025-01-01") == Decimal("14.00")  # first one expired, two remain
+    assert points(entries, "2025-06-01") == Decimal("13.00")
+
+
+def test_r_reward_cap_producer_with_product_rewards_is_capped_on_the_union():
+    own = [reward(1, "2024-01-10", obj=9, item="R17.1"), reward(1, "2024-02-10", obj=9,
+                                                                 item="R17.2")]
+    product = [reward(1, "2024-03-10", obj=1)]
+    assert score_operator(own, {1: product}, D("2024-06-01")).points == Decimal("14.00")
+
+
+# --- R-REWARD-PRODUCT -----------------------------------------------------------------------
+
+
+def test_r_reward_product_two_consecutive_clean_years_are_eligible():
+    assert clean_year_runs([(D("2022-05-01"), True), (D("2023-03-01"), True)]) == [(2022, 2023)]
+
+
+def test_r_reward_product_one_clean_year_is_not_enough():
+    assert clean_year_runs([(D("2022-05-01"), True), (D("2022-11-01"), True)]) == []
+    assert clean_year_runs([]) == []
+
+
+def test_r_reward_product_year_without_spot_check_breaks_the_run():
+    assert clean_year_runs([(D("2021-05-01"), True), (D("2023-05-01"), True)]) == []
+
+
+def test_r_reward_product_year_with_a_failure_is_not_clean():
+    results = [
+        (D("2021-05-01"), True), (D("2022-02-01"), True), (D("2022-09-01"), False),
+        (D("2023-05-01"), True), (D("2024-05-01"), True),
+    ]
+    assert clean_year_runs(results) == [(2023, 2024)]
+    assert clean_year_runs(list(reversed(results))) == [(2023, 2024)]
+
+
+def test_r_reward_product_longer_and_separate_runs():
+    results = [(D(f"{y}-06-01"), True) for y in (2018, 2019, 2021, 2022, 2023)]
+    assert clean_year_runs(results) == [(2018, 2019), (2021, 2023)]
+
+
+# --- R-CLASS --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "klass"), [
+    ("14", "A"), ("12", "A"), ("12.00", "A"), ("11.99", "B"), ("6.01", "B"), ("6", "C"),
+    ("6.00", "C"), ("0.01", "C"), ("0", "D"), ("0.00", "D"), ("-0.01", "D"), ("-7", "D"),
+    (None, "O"),
+])
+def test_r_class_boundaries(value, klass):
+    assert class_for(None if value is None else Decimal(value)) == klass
+
+
+def test_r_class_of_a_score_is_the_class_of_its_points():
+    score = score_object([ded(-6, "2024-01-01")], D("2024-02-01"))
+    assert (score.points, score.klass) == (Decimal("6.00"), "C")
+    score = score_object([ded(-12, "2024-01-01")], D("2024-02-01"))
+    assert (score.points, score.klass) == (Decimal("0.00"), "D")
+
+
+# --- R-DLOCK --------------------------------------------------------------------------------
+
+
+def test_r_dlock_run_putting_object_in_d_locks_it_for_three_years():
+    run = official_class(Decimal("0"), D("2022-07-01"), None)
+    assert run == OfficialClass("D", D("2022-07-01"), D("2025-07-01"))
+
+
+def test_r_dlock_runs_before_the_lock_date_keep_d_whatever_the_score():
+    locked = official_class(Decimal("-1"), D("2022-07-01"), None)
+    for run_on in ("2023-01-01", "2024-07-01", "2025-01-01", "2025-06-30"):
+        result = official_class(Decimal("12"), D(run_on), locked)
+        assert result.klass == "D", run_on
+        assert result.locked_until == D("2025-07-01")
+        assert result.run_on == D(run_on)
+
+
+def test_r_dlock_run_on_the_lock_date_classifies_by_score_again():
+    locked = official_class(Decimal("0"), D("2022-07-01"), None)
+    result = official_class(Decimal("12"), D("2025-07-01"), locked)
+    assert result == OfficialClass("A", D("2025-07-01"), None)
+    assert official_class(Decimal("7"), D("2026-01-01"), locked).klass == "B"
+
+
+def test_r_dlock_d_by_score_after_expiry_starts_a_new_lock():
+    locked = official_class(Decimal("0"), D("2022-07-01"), None)
+    again = official_class(Decimal("-2"), D("2025-07-01"), locked)
+    assert again == OfficialClass("D", D("2025-07-01"), D("2028-07-01"))
+    assert official_class(Decimal("12"), D("2028-01-01"), again).klass == "D"
+    assert official_class(Decimal("12"), D("2028-07-01"), again).klass == "A"
+
+
+def test_r_dlock_classes_other_than_d_do_not_lock():
+    for value, klass in (("12", "A"), ("9", "B"), ("3", "C"), (None, "O")):
+        run = official_class(None if value is None else Decimal(value), D("2024-01-01"), None)
+        assert (run.klass, run.locked_until) == (klass, None)
+    previous = official_class(Decimal("9"), D("2024-01-01"), None)
+    assert official_class(Decimal("3"), D("2024-07-01"), previous).klass == "C"
+
+
+# --- scoring table (§12) --------------------------------------------------------------------
+
+
+def test_scoring_table_default_file_parses_with_nineteen_items():
+    table = load_default()
+    assert table.version == "GD-2021-default"
+    assert table.applies_from == D("2021-06-05")
+    assert table.is_default is True
+    expected = {f"A11.{n}" for n in range(1, 10)} | {f"A12.{n}" for n in range(1, 11)}
+    assert len(table.items) == 19
+    assert set(table.items) == expected
+    assert set(table.rewards) == {"R16", "R17.1", "R17.2", "R17.3"}
+    for item in table.items.values():
+        assert Decimal(0) < item.points <= item.intentional_points <= Decimal(12)
+        assert_two_places(item.points)
+    assert table.items["A11.9"].points == table.items["A11.9"].intentional_points == Decimal(12)
+
+
+def _valid_table() -> dict:
+    return {
+        "version": "T-1",
+        "applies_from": "2024-01-01",
+        "items": [
+            {"code": "A11.1", "objects": ["product"], "title": "t", "points": 3,
+             "intentional_points": 6, "repairable": True},
+            {"code": "A12.1", "objects": ["producer", "seller"], "points": 3,
+             "intentional_points": 6},
+        ],
+        "rewards": [{"code": "R16", "objects": ["product"], "points": 1}],
+    }
+
+
+def test_scoring_table_minimal_valid_table_parses():
+    table = parse_table(_valid_table())
+    assert table.applies_from == D("2024-01-01")
+    assert table.is_default is False
+    assert table.items["A11.1"].points == Decimal("3.00")
+    assert table.items["A12.1"].repairable is True
+
+
+def _with(path: tuple, value) -> dict:
+    raw = copy.deepcopy(_valid_table())
+    node = raw
+    for step in path[:-1]:
+        node = node[step]
+    if value is _DELETE:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return raw
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize(("raw", "words"), [
+    pytest.param(_with(("items", 0, "colour"), "red"), ["unknown field", "colour"],
+                 id="unknown-item-field"),
+    pytest.param(_with(("owner",), "x"), ["unknown field", "owner"], id="unknown-table-field"),
+    pytest.param(_with(("rewards", 0, "bonus"), 1), ["unknown field", "bonus"],
+                 id="unknown-reward-field"),
+    pytest.param(_with(("items", 0, "points"), _DELETE), ["missing field", "points"],
+                 id="missing-points"),
+    pytest.param(_with(("items", 1, "intentional_points"), _DELETE),
+                 ["missing field", "intentional_points"], id="missing-intentional"),
+    pytest.param(_with(("items",), _DELETE), ["missing field", "items"], id="missing-items"),
+    pytest.param(_with(("version",), _DELETE), ["missing field", "version"],
+                 id="missing-version"),
+    pytest.param(_with(("items", 0, "points"), 0), ["A11.1", "points"], id="points-0"),
+    pytest.param(_with(("items", 0, "points"), 13), ["A11.1", "13"], id="points-13"),
+    pytest.param(_with(("items", 0, "points"), -3), ["A11.1", "points"], id="points-negative"),
+    pytest.param(_with(("items", 0, "intentional_points"), 13), ["A11.1", "13"],
+                 id="intentional-13"),
+    pytest.param(_with(("items", 0, "points"), 2.55), ["A11.1", "decimal"],
+                 id="points-two-decimals"),
+    pytest.param(_with(("items", 0, "points"), "three"), ["A11.1", "number"],
+                 id="points-not-a-number"),
+    pytest.param(_with(("items", 0, "intentional_points"), 2), ["A11.1", "intentional_points"],
+                 id="intentional-lighter"),
+    pytest.param(_with(("items", 1, "code"), "A11.1"), ["A11.1", "twice"], id="duplicate-code"),
+    pytest.param(_with(("items", 0, "objects"), ["product", "consumer"]),
+                 ["A11.1", "consumer"], id="unknown-object-kind"),
+    pytest.param(_with(("items", 0, "objects"), []), ["A11.1", "objects"], id="no-object-kind"),
+    pytest.param(_with(("rewards", 0, "objects"), ["buyer"]), ["R16", "buyer"],
+                 id="reward-unknown-object-kind"),
+    pytest.param(_with(("applies_from",), "2024-13-01"), ["applies_from"], id="bad-date"),
+    pytest.param(_with(("items",), []), ["items"], id="no-items"),
+    pytest.param(["not", "a", "mapping"], ["mapping"], id="not-a-mapping"),
+])
+def test_scoring_table_bad_table_gives_table_error_naming_the_problem(raw, words):
+    with pytest.raises(TableError) as caught:
+        parse_table(raw)
+    message = str(caught.value)
+    for word in words:
+        assert word in message, f"{word!r} not in {message!r}"
+
+
+def test_scoring_table_duplicate_reward_code_is_refused():
+    raw = _valid_table()
+    raw["rewards"].append({"code": "R16", "objects": ["product"], "points": 1})
+    with pytest.raises(TableError, match="R16"):
+        parse_table(raw)
+
+
+def _version(name: str, applies_from: str) -> ScoringTable:
+    return parse_table({**_valid_table(), "version": name, "applies_from": applies_from})
+
+
+def test_scoring_table_in_force_is_the_latest_applying_on_or_before_the_date():
+    tables = [_version("v2", "2024-01-01"), _version("v1", "2021-06-05"),
+              _version("v3", "2026-07-01")]
+    assert table_in_force(tables, D("2021-06-04")) is None
+    assert table_in_force(tables, D("2021-06-05")).version == "v1"
+    assert table_in_force(tables, D("2023-12-31")).version == "v1"
+    assert table_in_force(tables, D("2024-01-01")).version == "v2"
+    assert table_in_force(tables, D("2026-06-30")).version == "v2"
+    assert table_in_force(tables, D("2026-07-01")).version == "v3"
+    assert table_in_force(list(reversed(tables)), D("2025-01-01")).version == "v2"
+    assert table_in_force([], D("2025-01-01")) is None
+
+
+# --- points: two places, lines add up (§3) --------------------------------------------------
+
+
+def test_score_lines_add_up_to_points_and_points_have_two_places():
+    base = ded(-3, "2023-01-10", "M1")
+    second = ded(-3, "2023-06-10", "M2")
+    twin = ded(-6, "2023-06-10", "M2", item="A11.3")
+    f0, f90 = failure(0, matter="SC-1"), failure(90, matter="SC-2")
+    entries = [
+        start("2022-12-01"), base, repair(base, 3, "2023-03-01"),
+        second, twin, repair(twin, 3, "2023-08-01"),
+        f0, f90, repair(f90, "1.5", DAY0 + timedelta(days=120)),
+        reward(1, "2024-01-10"), reward("1.5", "2024-02-10"), reward(1, "2024-03-10"),
+    ]
+    score = score_object(entries, D("2024-12-31"))
+    # 12 + 0 (M1 repaired) - 3 (M2: twin -6 repaired by 3, base -3) - 3 (SC-1) + 0 (SC-2) + 2
+    assert score.points == Decimal("8.00")
+    assert sum(ln.points for ln in score.lines) == score.points
+    assert_two_places(score.points)
+    for ln in score.lines:
+        assert_two_places(ln.points)
+    assert score.lines[0].kind == "START"
+    assert score.lines[0].points == Decimal("12.00")

@@ -17,13 +17,15 @@ from app.context import now, today
 from app.errors import DomainError
 from app.extensions import db
 
-credit = AppGroup("credit", help="Quality credit: tables, imports, scores, classification, calendar.")
+credit = AppGroup(
+    "credit", help="Quality credit: tables, imports, scores, classification, calendar."
+)
 
 
 def _actor() -> str:
     try:
         return f"cli:{getpass.getuser()}"
-    except Exception:  # noqa: BLE001  (no user name in some containers)
+    except Exception:
         return "cli"
 
 
@@ -59,8 +61,10 @@ def init_command() -> None:
     text = (ROOT / "data" / "scoring_tables" / "GD-2021-default.yaml").read_text(encoding="utf-8")
     _, published = publish_table(text, actor=_actor(), at=now())
     db.session.commit()
-    click.echo(f"bureaus: {created} created, {updated} updated; default scoring table "
-               f"{'published' if published else 'already published'}")
+    click.echo(
+        f"bureaus: {created} created, {updated} updated; default scoring table "
+        f"{'published' if published else 'already published'}"
+    )
 
 
 @credit.group("table")
@@ -96,16 +100,19 @@ def import_command(file: Path, as_json: bool) -> None:
     from app.services.imports import import_records
 
     total = sum(1 for _ in file.open("rb"))
-    with file.open("rb") as fh, click.progressbar(
-        length=total, label="importing", file=sys.stderr, show_pos=True
-    ) as bar:
+    with (
+        file.open("rb") as fh,
+        click.progressbar(length=total, label="importing", file=sys.stderr, show_pos=True) as bar,
+    ):
         report = import_records(fh, today=today(), actor=_actor(), at=now(), progress=bar.update)
     db.session.commit()
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(f"read {report.read}, created {report.created}, updated {report.updated}, "
-                   f"unchanged {report.unchanged}, refused {report.refused}")
+        click.echo(
+            f"read {report.read}, created {report.created}, updated {report.updated}, "
+            f"unchanged {report.unchanged}, refused {report.refused}"
+        )
         for r in report.refusals:
             click.echo(f"  line {r.line}" + (f" [{r.ref}]" if r.ref else "") + f": {r.reason}")
     sys.exit(1 if report.refused else 0)
@@ -117,8 +124,9 @@ def import_command(file: Path, as_json: bool) -> None:
 @click.option("--nice-class", type=click.IntRange(1, 34), help="Nice class 1-34 of the product.")
 @click.option("--as-of", callback=_date, help="Date (YYYY-MM-DD); default today.")
 @click.option("--json", "as_json", is_flag=True, help="Print interchange §2 JSON.")
-def score_command(uscc: str, brand: str | None, nice_class: int | None, as_of: date | None,
-                  as_json: bool) -> None:
+def score_command(
+    uscc: str, brand: str | None, nice_class: int | None, as_of: date | None, as_json: bool
+) -> None:
     """The score of an operator, or of a product with --brand and --nice-class."""
     from app.queries.scores import explained_score, find_object
 
@@ -134,7 +142,8 @@ def score_command(uscc: str, brand: str | None, nice_class: int | None, as_of: d
         return
     obj = doc["object"]
     label = f"{obj['name']} ({obj['uscc']})" + (
-        f" product {obj['brand']}/{obj['nice_class']}" if obj["kind"] == "product" else "")
+        f" product {obj['brand']}/{obj['nice_class']}" if obj["kind"] == "product" else ""
+    )
     click.echo(f"{label} as of {doc['as_of']}: score {doc['score'] or '—'}, class {doc['class']}")
     oc = doc["official_class"]
     if oc:
@@ -142,8 +151,10 @@ def score_command(uscc: str, brand: str | None, nice_class: int | None, as_of: d
         click.echo(f"official class {oc['class']} (run of {oc['run_on']}{lock})")
     for e in doc["entries"]:
         note = f"  [{e['note']}]" if e["note"] else ""
-        click.echo(f"  {e['effective_on']} {e['kind']:<9} {e['points']:>7} {e['item'] or '':<7} "
-                   f"{e['matter'] or ''} {e['via'] or ''}{note}")
+        click.echo(
+            f"  {e['effective_on']} {e['kind']:<9} {e['points']:>7} {e['item'] or '':<7} "
+            f"{e['matter'] or ''} {e['via'] or ''}{note}"
+        )
 
 
 @credit.command("classify")
@@ -159,8 +170,9 @@ def classify_command(as_of: date) -> None:
         _fail(f"--as-of {as_of} is in the future (today is {today()})")
     operators = db.session.scalar(select(func.count()).select_from(Operator))
     try:
-        with click.progressbar(length=operators, label="classifying", file=sys.stderr,
-                               show_pos=True) as bar:
+        with click.progressbar(
+            length=operators, label="classifying", file=sys.stderr, show_pos=True
+        ) as bar:
             report = run_classification(as_of, actor=_actor(), at=now(), progress=bar.update)
     except DomainError as exc:
         _fail(exc.message)
@@ -189,9 +201,11 @@ def calendar_load(file: Path) -> None:
     except DomainError as exc:
         _fail(exc.message)
     db.session.commit()
-    click.echo(f"holiday schedule {schedule.year}: "
-               f"{'loaded' if changed else 'already loaded, unchanged'} "
-               f"({len(schedule.holidays)} days off, {len(schedule.workdays)} make-up working days)")
+    click.echo(
+        f"holiday schedule {schedule.year}: "
+        f"{'loaded' if changed else 'already loaded, unchanged'} "
+        f"({len(schedule.holidays)} days off, {len(schedule.workdays)} make-up working days)"
+    )
 
 
 @calendar_group.command("status")
@@ -203,8 +217,11 @@ def calendar_status(year: tuple[int, ...]) -> None:
     cal = work_calendar()
     for y in year or (today().year, today().year + 1):
         source = cal.source_of(y)
-        meaning = {"schedule": "loaded schedule", "package": "chinesecalendar package",
-                   "provisional": "no data: Monday-Friday, deadlines provisional"}[source]
+        meaning = {
+            "schedule": "loaded schedule",
+            "package": "chinesecalendar package",
+            "provisional": "no data: Monday-Friday, deadlines provisional",
+        }[source]
         click.echo(f"{y}: {meaning}")
     warning = cal.missing_year_warning(today())
     if warning:

@@ -18,16 +18,36 @@ from models import Bureau
 
 # Characters allowed in the organisation-code part of a USCC (GB 32100: no I, O, Z, S, V).
 _ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_CATEGORIES = ["电子电器", "日用消费品", "建筑装饰材料", "机械及安防产品", "电工及材料产品",
-               "儿童用品", "纺织服装", "农业生产资料", "化工产品", "汽车及零部件"]
-_NICE_BY_CATEGORY = {"电子电器": [9, 11], "日用消费品": [3, 8, 21], "建筑装饰材料": [19, 6],
-                     "机械及安防产品": [7, 9], "电工及材料产品": [9, 17], "儿童用品": [28, 12],
-                     "纺织服装": [25, 24], "农业生产资料": [1, 31], "化工产品": [1, 2],
-                     "汽车及零部件": [12, 4]}
+_CATEGORIES = [
+    "电子电器",
+    "日用消费品",
+    "建筑装饰材料",
+    "机械及安防产品",
+    "电工及材料产品",
+    "儿童用品",
+    "纺织服装",
+    "农业生产资料",
+    "化工产品",
+    "汽车及零部件",
+]
+_NICE_BY_CATEGORY = {
+    "电子电器": [9, 11],
+    "日用消费品": [3, 8, 21],
+    "建筑装饰材料": [19, 6],
+    "机械及安防产品": [7, 9],
+    "电工及材料产品": [9, 17],
+    "儿童用品": [28, 12],
+    "纺织服装": [25, 24],
+    "农业生产资料": [1, 31],
+    "化工产品": [1, 2],
+    "汽车及零部件": [12, 4],
+}
 _BRAND_SYLLABLES = "华美康达威鑫宏瑞盛安泰丰源恒通佳联创新星光明辉"
 _NAME_WORDS = ["科技", "电器", "实业", "制造", "贸易", "五金", "塑胶", "照明", "日化", "家居"]
-_OPERATOR_MATTER_ITEMS = {"producer": ["A12.1", "A12.3", "A12.4", "A12.5", "A12.6"],
-                          "seller": ["A12.1", "A12.3", "A12.7", "A12.8", "A12.9", "A12.10"]}
+_OPERATOR_MATTER_ITEMS = {
+    "producer": ["A12.1", "A12.3", "A12.4", "A12.5", "A12.6"],
+    "seller": ["A12.1", "A12.3", "A12.7", "A12.8", "A12.9", "A12.10"],
+}
 _PRODUCT_MATTER_ITEMS = ["A11.2", "A11.3", "A11.4", "A11.5", "A11.6", "A11.7", "A11.8"]
 
 
@@ -43,7 +63,11 @@ def make_uscc(division: str, serial: int) -> str:
 
 
 def synthetic_records(
-    *, operators: int, seed: int, today: date, bureaus: list[tuple[str, str, str]],
+    *,
+    operators: int,
+    seed: int,
+    today: date,
+    bureaus: list[tuple[str, str, str]],
     matters_per_operator: float = 1.0,
 ) -> Iterator[dict]:
     """Records for a province of `operators` operators (about 70 % producers with 1-4
@@ -60,10 +84,17 @@ def synthetic_records(
         code, city = rng.choice(local)
         uscc = make_uscc(code, seed * 10_000_000 + i)
         is_producer = rng.random() < 0.7
-        name = f"广东{rng.choice(_BRAND_SYLLABLES)}{rng.choice(_BRAND_SYLLABLES)}" \
-               f"{rng.choice(_NAME_WORDS)}有限公司"
-        yield {"type": "operator", "uscc": uscc, "name": name, "bureau": code,
-               "filing_complete": rng.random() < 0.8}
+        name = (
+            f"广东{rng.choice(_BRAND_SYLLABLES)}{rng.choice(_BRAND_SYLLABLES)}"
+            f"{rng.choice(_NAME_WORDS)}有限公司"
+        )
+        yield {
+            "type": "operator",
+            "uscc": uscc,
+            "name": name,
+            "bureau": code,
+            "filing_complete": rng.random() < 0.8,
+        }
         if is_producer:
             products = []
             for _ in range(rng.choice((1, 1, 2, 2, 3, 4))):
@@ -73,8 +104,13 @@ def synthetic_records(
                 if any(p[0] == brand and p[1] == nice for p in products):
                     continue
                 products.append((brand, nice, category))
-                yield {"type": "product", "producer": uscc, "brand": brand, "nice_class": nice,
-                       "category": category}
+                yield {
+                    "type": "product",
+                    "producer": uscc,
+                    "brand": brand,
+                    "nice_class": nice,
+                    "category": category,
+                }
             producers.append((uscc, products, city))
         else:
             sellers.append((uscc, city))
@@ -91,14 +127,20 @@ def synthetic_records(
                 effective_on = sampled_on + timedelta(days=rng.randint(20, 60))
                 if failed and effective_on > today:
                     failed = False
-                yield {"type": "spot_check", "ref": f"GD-CC-{sampled_on.year}-{ref_no:07d}",
-                       "producer": uscc, "brand": brand, "nice_class": nice,
-                       "model": f"{brand[0]}-{rng.randint(1, 3) * 100}",
-                       "standard": "GB/T " + str(rng.randint(1000, 30000)) + "-2020",
-                       "sampled_on": sampled_on.isoformat(),
-                       "result": "fail" if failed else "pass",
-                       "effective_on": effective_on.isoformat() if failed else None,
-                       "bureau": "440000", "intentional": failed and rng.random() < 0.1}
+                yield {
+                    "type": "spot_check",
+                    "ref": f"GD-CC-{sampled_on.year}-{ref_no:07d}",
+                    "producer": uscc,
+                    "brand": brand,
+                    "nice_class": nice,
+                    "model": f"{brand[0]}-{rng.randint(1, 3) * 100}",
+                    "standard": "GB/T " + str(rng.randint(1000, 30000)) + "-2020",
+                    "sampled_on": sampled_on.isoformat(),
+                    "result": "fail" if failed else "pass",
+                    "effective_on": effective_on.isoformat() if failed else None,
+                    "bureau": "440000",
+                    "intentional": failed and rng.random() < 0.1,
+                }
 
     # Matters decided by city bureaus against products, producers and sellers.
     n_matters = int(operators * matters_per_operator * 0.35)
@@ -127,11 +169,19 @@ def synthetic_records(
         else:
             continue
         bureau = city if city in cities else rng.choice(cities)
-        yield {"type": "matter", "ref": f"粤{bureau}市监罚〔{effective_on.year}〕{ref_no}号",
-               "items": items, "intentional": rng.random() < 0.15,
-               "effective_on": effective_on.isoformat(), "bureau": bureau,
-               "major_impact": False, "objects": objects, "model": None, "standard": None,
-               "summary": "演示数据：质量信用事项"}
+        yield {
+            "type": "matter",
+            "ref": f"粤{bureau}市监罚〔{effective_on.year}〕{ref_no}号",
+            "items": items,
+            "intentional": rng.random() < 0.15,
+            "effective_on": effective_on.isoformat(),
+            "bureau": bureau,
+            "major_impact": False,
+            "objects": objects,
+            "model": None,
+            "standard": None,
+            "summary": "演示数据：质量信用事项",
+        }
 
 
 def province_bureaus() -> list[tuple[str, str, str]]:
@@ -153,19 +203,23 @@ def build_demo(*, operators: int, seed: int, today: date, at: datetime) -> list[
     from .config import ROOT
 
     load_bureau_tree(actor="demo", at=at)
-    publish_table((ROOT / "data/scoring_tables/GD-2021-default.yaml").read_text("utf-8"),
-                  actor="demo", at=at)
-    records = synthetic_records(operators=operators, seed=seed, today=today,
-                                bureaus=province_bureaus())
+    publish_table(
+        (ROOT / "data/scoring_tables/GD-2021-default.yaml").read_text("utf-8"), actor="demo", at=at
+    )
+    records = synthetic_records(
+        operators=operators, seed=seed, today=today, bureaus=province_bureaus()
+    )
     lines = (json.dumps(r, ensure_ascii=False).encode("utf-8") for r in records)
     report = import_records(lines, today=today, actor="demo", at=at)
-    out = [f"demo records: read {report.read}, created {report.created}, "
-           f"unchanged {report.unchanged}, refused {report.refused}"]
+    out = [
+        f"demo records: read {report.read}, created {report.created}, "
+        f"unchanged {report.unchanged}, refused {report.refused}"
+    ]
     out += [f"  line {r.line}: {r.reason}" for r in report.refusals[:5]]
     for run_on in _last_runs(today):
         try:
             result = run_classification(run_on, actor="demo", at=at)
-        except Exception as exc:  # noqa: BLE001  (a later run already exists: keep it)
+        except Exception as exc:
             out.append(f"classification {run_on}: {exc}")
             continue
         out.append(" ".join(result.lines()[:3]))

@@ -1,6 +1,6 @@
 """Province-scale classification run on PostgreSQL.
 
-    .venv/bin/python -m bench.classification [--operators 300000 --products 700000 --entries 2000000]
+    .venv/bin/python -m bench.classification [--operators N --products N --entries N]
 
 Builds a fresh benchmark database (BENCH_DATABASE_URL, default
 postgresql://postgres@127.0.0.1:5432/credit_bench) in a child process, then, in this process,
@@ -25,23 +25,27 @@ RUN_ON = date(2026, 7, 1)
 
 
 def generate(args) -> None:
+    from app.config import ROOT
     from app.extensions import db
     from app.services.reference import load_bureau_tree
     from app.services.scoring_tables import publish_table
-    from app.config import ROOT
     from bench.province import generate as generate_province
 
     app = fresh_database()
     with app.app_context():
         at = datetime.now(UTC)
         load_bureau_tree(actor="bench", at=at)
-        publish_table((ROOT / "data/scoring_tables/GD-2021-default.yaml").read_text("utf-8"),
-                      actor="bench", at=at)
+        publish_table(
+            (ROOT / "data/scoring_tables/GD-2021-default.yaml").read_text("utf-8"),
+            actor="bench",
+            at=at,
+        )
         db.session.commit()
         db.engine.dispose()
     start = time.perf_counter()
-    counts = generate_province(BENCH_DB, operators=args.operators, products=args.products,
-                               entries_target=args.entries)
+    counts = generate_province(
+        BENCH_DB, operators=args.operators, products=args.products, entries_target=args.entries
+    )
     print(f"generated {counts} in {time.perf_counter() - start:.1f} s", flush=True)
 
 
@@ -56,10 +60,14 @@ def measure() -> None:
         print(f"objects {objects:,}, ledger entries {entries:,}", flush=True)
         # The floor: one plain aggregate over the same in-window entries.
         start = time.perf_counter()
-        db.session.execute(text(
-            "SELECT object_id, sum(points) FROM ledger_entry "
-            "WHERE effective_on <= :d AND effective_on > :d - interval '36 months' "
-            "GROUP BY object_id"), {"d": RUN_ON}).all()
+        db.session.execute(
+            text(
+                "SELECT object_id, sum(points) FROM ledger_entry "
+                "WHERE effective_on <= :d AND effective_on > :d - interval '36 months' "
+                "GROUP BY object_id"
+            ),
+            {"d": RUN_ON},
+        ).all()
         floor = time.perf_counter() - start
         db.session.rollback()
         rss_before = peak_rss_mib()
@@ -69,16 +77,21 @@ def measure() -> None:
         elapsed = time.perf_counter() - start
         for line in report.lines():
             print("  " + line)
-        print(f"classification run: {elapsed:.1f} s for {report.objects:,} objects "
-              f"(target <= 60 s)")
-        print(f"peak memory (RSS): {peak_rss_mib():.0f} MiB (before the run {rss_before:.0f} MiB;"
-              " target <= 1536 MiB)")
+        print(
+            f"classification run: {elapsed:.1f} s for {report.objects:,} objects (target <= 60 s)"
+        )
+        print(
+            f"peak memory (RSS): {peak_rss_mib():.0f} MiB (before the run {rss_before:.0f} MiB;"
+            " target <= 1536 MiB)"
+        )
         print(f"plain SQL aggregate (floor): {floor:.1f} s; run / floor = {elapsed / floor:.1f}x")
         start = time.perf_counter()
         again = run_classification(RUN_ON, actor="bench", at=datetime.now(UTC))
         db.session.commit()
-        print(f"repeated run (idempotent, {again.rewritten} rewritten): "
-              f"{time.perf_counter() - start:.1f} s")
+        print(
+            f"repeated run (idempotent, {again.rewritten} rewritten): "
+            f"{time.perf_counter() - start:.1f} s"
+        )
 
 
 def main() -> None:
@@ -94,9 +107,21 @@ def main() -> None:
         measure()
     else:
         # Generation runs in its own process so that its memory is not counted as the run's.
-        subprocess.run([sys.executable, "-m", "bench.classification", "generate",
-                        "--operators", str(args.operators), "--products", str(args.products),
-                        "--entries", str(args.entries)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.classification",
+                "generate",
+                "--operators",
+                str(args.operators),
+                "--products",
+                str(args.products),
+                "--entries",
+                str(args.entries),
+            ],
+            check=True,
+        )
         measure()
 
 

@@ -26,41 +26,77 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def build(url: str) -> str:
+    import json
+
     from app.demo import make_uscc
     from app.extensions import db
     from app.services.imports import import_records
     from app.services.reference import load_bureau_tree
     from app.services.scoring_tables import publish_table
 
-    import json
-
     app = fresh_database(url)
     producer = make_uscc("440300", 42)
-    records: list[dict] = [{"type": "operator", "uscc": producer, "name": "基准大型生产企业有限公司",
-                            "bureau": "440300", "filing_complete": True}]
+    records: list[dict] = [
+        {
+            "type": "operator",
+            "uscc": producer,
+            "name": "基准大型生产企业有限公司",
+            "bureau": "440300",
+            "filing_complete": True,
+        }
+    ]
     for n in range(50):
-        records.append({"type": "product", "producer": producer, "brand": f"基准{n}牌",
-                        "nice_class": 1 + n % 34, "category": "电子电器"})
+        records.append(
+            {
+                "type": "product",
+                "producer": producer,
+                "brand": f"基准{n}牌",
+                "nice_class": 1 + n % 34,
+                "category": "电子电器",
+            }
+        )
     day = TODAY - timedelta(days=1000)
     for n in range(50):  # 50 products x (START + 2 failures) = 150 entries
         for k in range(2):
             day += timedelta(days=3)
-            records.append({"type": "spot_check", "ref": f"B-CC-{n}-{k}", "producer": producer,
-                            "brand": f"基准{n}牌", "nice_class": 1 + n % 34, "model": f"M{k}",
-                            "standard": "GB 1", "sampled_on": day.isoformat(), "result": "fail",
-                            "effective_on": day.isoformat(), "bureau": "440000",
-                            "intentional": False})
+            records.append(
+                {
+                    "type": "spot_check",
+                    "ref": f"B-CC-{n}-{k}",
+                    "producer": producer,
+                    "brand": f"基准{n}牌",
+                    "nice_class": 1 + n % 34,
+                    "model": f"M{k}",
+                    "standard": "GB 1",
+                    "sampled_on": day.isoformat(),
+                    "result": "fail",
+                    "effective_on": day.isoformat(),
+                    "bureau": "440000",
+                    "intentional": False,
+                }
+            )
     for n in range(49):  # the producer's own START + 49 matters = 50 entries
         day = TODAY - timedelta(days=1000 - 20 * n)
-        records.append({"type": "matter", "ref": f"B-M-{n}", "items": ["A12.3"],
-                        "intentional": False, "effective_on": day.isoformat(),
-                        "bureau": "440300", "major_impact": False,
-                        "objects": [{"kind": "producer", "uscc": producer}]})
+        records.append(
+            {
+                "type": "matter",
+                "ref": f"B-M-{n}",
+                "items": ["A12.3"],
+                "intentional": False,
+                "effective_on": day.isoformat(),
+                "bureau": "440300",
+                "major_impact": False,
+                "objects": [{"kind": "producer", "uscc": producer}],
+            }
+        )
     with app.app_context():
         at = datetime.now(UTC)
         load_bureau_tree(actor="bench", at=at)
-        publish_table((ROOT / "data/scoring_tables/GD-2021-default.yaml").read_text("utf-8"),
-                      actor="bench", at=at)
+        publish_table(
+            (ROOT / "data/scoring_tables/GD-2021-default.yaml").read_text("utf-8"),
+            actor="bench",
+            at=at,
+        )
         lines = [json.dumps(r, ensure_ascii=False).encode() for r in records]
         report = import_records(lines, today=TODAY, actor="bench", at=at)
         assert report.refused == 0, report.refusals[:3]
@@ -86,8 +122,19 @@ def main() -> None:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "CLOCK_TODAY": TODAY.isoformat()}
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind",
-         f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         for _ in range(100):
             try:
@@ -114,9 +161,11 @@ def main() -> None:
             times.append((time.perf_counter() - start) * 1000)
             if resp.will_close:
                 conn = http.client.HTTPConnection("127.0.0.1", port)
-        print(f"{args.requests} requests: p50 {percentile(times, 50):.1f} ms, "
-              f"p95 {percentile(times, 95):.1f} ms (target <= 20 ms), "
-              f"p99 {percentile(times, 99):.1f} ms, max {max(times):.1f} ms")
+        print(
+            f"{args.requests} requests: p50 {percentile(times, 50):.1f} ms, "
+            f"p95 {percentile(times, 95):.1f} ms (target <= 20 ms), "
+            f"p99 {percentile(times, 99):.1f} ms, max {max(times):.1f} ms"
+        )
     finally:
         server.terminate()
         server.wait(10)

@@ -56,8 +56,11 @@ class ScoreDocument(Schema):
 
 
 class SearchQuery(Strict):
-    q = fields.String(required=True, validate=validate.Length(1, 100),
-                      metadata={"description": "credit code, name or brand"})
+    q = fields.String(
+        required=True,
+        validate=validate.Length(1, 100),
+        metadata={"description": "credit code, name or brand"},
+    )
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
 
 
@@ -88,8 +91,9 @@ class Run(Schema):
 
 
 class ResultsQuery(Strict):
-    klass = fields.String(data_key="class", load_default=None,
-                          validate=validate.OneOf(["A", "B", "C", "D", "O"]))
+    klass = fields.String(
+        data_key="class", load_default=None, validate=validate.OneOf(["A", "B", "C", "D", "O"])
+    )
     bureau = fields.String(load_default=None)
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, validate=validate.Range(1, 500))
@@ -134,8 +138,11 @@ __all__ = ["validate_uscc"]
 
 
 class DeadlineQuery(Strict):
-    start = fields.Date(required=True, data_key="from",
-                        metadata={"description": "the day the period runs from (not counted)"})
+    start = fields.Date(
+        required=True,
+        data_key="from",
+        metadata={"description": "the day the period runs from (not counted)"},
+    )
     working_days = fields.Integer(load_default=None, validate=validate.Range(1, 366))
     days = fields.Integer(load_default=None, validate=validate.Range(1, 366))
 
@@ -147,7 +154,8 @@ class DeadlineAnswer(Schema):
     due_on = fields.Date()
     ends_at = fields.DateTime()
     provisional = fields.Boolean(
-        metadata={"description": "a year without schedule or package data was counted Mon-Fri"})
+        metadata={"description": "a year without schedule or package data was counted Mon-Fri"}
+    )
 
 
 class CalendarStatus(Schema):

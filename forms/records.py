@@ -78,13 +78,17 @@ class MatterObject(Schema):
             if missing:
                 raise ValidationError(f"a product object needs {', '.join(missing)}")
             if data.get("uscc") is not None:
-                raise ValidationError("a product object is named by producer, brand and nice_class, not uscc")
+                raise ValidationError(
+                    "a product object is named by producer, brand and nice_class, not uscc"
+                )
         else:
             if data.get("uscc") is None:
                 raise ValidationError(f"a {data['kind']} object needs its uscc", "uscc")
             extra = [k for k in ("producer", "brand", "nice_class") if data.get(k) is not None]
             if extra:
-                raise ValidationError(f"a {data['kind']} object takes uscc only, not {', '.join(extra)}")
+                raise ValidationError(
+                    f"a {data['kind']} object takes uscc only, not {', '.join(extra)}"
+                )
 
 
 class MatterRecord(RecordSchema):
@@ -94,7 +98,9 @@ class MatterRecord(RecordSchema):
     effective_on = fields.Date(required=True)
     bureau = fields.String(required=True, validate=validate_bureau_code)
     major_impact = fields.Boolean(load_default=False)
-    objects = fields.List(fields.Nested(MatterObject), required=True, validate=validate.Length(min=1))
+    objects = fields.List(
+        fields.Nested(MatterObject), required=True, validate=validate.Length(min=1)
+    )
     model = fields.String(load_default=None, allow_none=True)
     standard = fields.String(load_default=None, allow_none=True)
     summary = fields.String(load_default=None, allow_none=True)

@@ -11,6 +11,15 @@ from .scoring_object import ScoringObject
 from .scoring_table import ScoringTableVersion
 
 __all__ = [
-    "AuditEvent", "Bureau", "ClassificationResult", "ClassificationRun", "HolidaySchedule",
-    "LedgerEntry", "Matter", "Operator", "ScoringObject", "ScoringTableVersion", "SpotCheck",
+    "AuditEvent",
+    "Bureau",
+    "ClassificationResult",
+    "ClassificationRun",
+    "HolidaySchedule",
+    "LedgerEntry",
+    "Matter",
+    "Operator",
+    "ScoringObject",
+    "ScoringTableVersion",
+    "SpotCheck",
 ]

@@ -17,23 +17,22 @@ class LedgerEntry(db.Model):
 
     __tablename__ = "ledger_entry"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ('START', 'DEDUCTION', 'REPAIR', 'REWARD', 'VOID')", name="kind"
-        ),
+        CheckConstraint("kind IN ('START', 'DEDUCTION', 'REPAIR', 'REWARD', 'VOID')", name="kind"),
         CheckConstraint(
             "(kind = 'START' AND points = 12) OR (kind = 'DEDUCTION' AND points <= 0) OR "
             "(kind IN ('REPAIR', 'REWARD') AND points > 0) OR (kind = 'VOID' AND points = 0)",
             name="points_sign",
         ),
-        CheckConstraint(
-            "(kind IN ('REPAIR', 'VOID')) = (target_id IS NOT NULL)", name="target"
-        ),
+        CheckConstraint("(kind IN ('REPAIR', 'VOID')) = (target_id IS NOT NULL)", name="target"),
         # The family index: a producer's score reads its own and its products' entries.
         Index("ix_ledger_entry_operator", "operator_id", "object_id"),
         Index("ix_ledger_entry_object", "object_id"),
         # R-ONCE: one matter deducts an object once.
         Index(
-            "uq_ledger_entry_once", "object_id", "matter_id", unique=True,
+            "uq_ledger_entry_once",
+            "object_id",
+            "matter_id",
+            unique=True,
             postgresql_where=text("kind = 'DEDUCTION'"),
             sqlite_where=text("kind = 'DEDUCTION'"),
         ),

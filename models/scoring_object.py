@@ -24,8 +24,9 @@ class ScoringObject(db.Model):
             "(kind = 'product' AND brand IS NOT NULL AND nice_class BETWEEN 1 AND 34)",
             name="product_key",
         ),
-        Index("uq_scoring_object_identity", "operator_id", "kind", "brand", "nice_class",
-              unique=True),
+        Index(
+            "uq_scoring_object_identity", "operator_id", "kind", "brand", "nice_class", unique=True
+        ),
         Index("ix_scoring_object_brand", "brand"),
     )
 

@@ -48,9 +48,7 @@ def load_divisions(path: Path) -> dict[str, str]:
 def build_rows(divisions: dict[str, str]) -> list[dict[str, str]]:
     if divisions.get(PROVINCE) != "广东省":
         raise ValueError(f"province {PROVINCE} missing or misnamed")
-    rows = [
-        {"code": PROVINCE, "name": PROVINCE_BUREAU, "parent": "", "level": "province"}
-    ]
+    rows = [{"code": PROVINCE, "name": PROVINCE_BUREAU, "parent": "", "level": "province"}]
     for code in sorted(divisions):
         if code == PROVINCE:
             continue
@@ -95,10 +93,7 @@ def main(argv: list[str]) -> int:
         )
         writer.writeheader()
         writer.writerows(rows)
-    counts = {
-        lvl: sum(r["level"] == lvl for r in rows)
-        for lvl in ("province", "city", "county")
-    }
+    counts = {lvl: sum(r["level"] == lvl for r in rows) for lvl in ("province", "city", "county")}
     print(f"wrote {out}: {counts}", file=sys.stderr)
     return 0
 

@@ -40,7 +40,7 @@ def database_template(tmp_path_factory) -> str:
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
             engine.dispose()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             pytest.fail(f"TEST_DATABASE_URL is set but PostgreSQL cannot be used: {exc}")
         _migrate(url)
         return url
@@ -55,9 +55,16 @@ def database_url(database_template, tmp_path) -> str:
     if PG_URL:
         engine = create_engine(database_template)
         with engine.begin() as conn:
-            tables = conn.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'alembic_version'")).scalars().all()
+            tables = (
+                conn.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                        "AND tablename <> 'alembic_version'"
+                    )
+                )
+                .scalars()
+                .all()
+            )
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         engine.dispose()
         return database_template
@@ -74,10 +81,14 @@ def clock() -> Clock:
 
 @pytest.fixture
 def app(database_url, clock):
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "CLOCK": clock,
-        "IMPORT_TOKENS": "sampling:s3cret-token",
-    })
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "TESTING": True,
+            "CLOCK": clock,
+            "IMPORT_TOKENS": "sampling:s3cret-token",
+        }
+    )
     yield app
     with app.app_context():
         from app.extensions import db
@@ -104,8 +115,11 @@ def seeded(app):
     root = Path(__file__).resolve().parent.parent
     with app.app_context():
         load_bureau_tree(actor="test", at=datetime(2026, 1, 1, tzinfo=UTC))
-        publish_table((root / "data/scoring_tables/GD-2021-default.yaml").read_text("utf-8"),
-                      actor="test", at=datetime(2026, 1, 1, tzinfo=UTC))
+        publish_table(
+            (root / "data/scoring_tables/GD-2021-default.yaml").read_text("utf-8"),
+            actor="test",
+            at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
         db.session.commit()
     return app
 

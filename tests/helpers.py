@@ -18,28 +18,78 @@ def jsonl(records: Iterable[dict]) -> bytes:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
 
 
-def operator(n: int, *, bureau: str = "440300", name: str | None = None, filing: bool = True) -> dict:
-    return {"type": "operator", "uscc": uscc(n, bureau), "name": name or f"测试企业{n}有限公司",
-            "bureau": bureau, "filing_complete": filing}
+def operator(
+    n: int, *, bureau: str = "440300", name: str | None = None, filing: bool = True
+) -> dict:
+    return {
+        "type": "operator",
+        "uscc": uscc(n, bureau),
+        "name": name or f"测试企业{n}有限公司",
+        "bureau": bureau,
+        "filing_complete": filing,
+    }
 
 
-def product(producer: str, brand: str = "某牌", nice_class: int = 9, category: str = "电子电器") -> dict:
-    return {"type": "product", "producer": producer, "brand": brand, "nice_class": nice_class,
-            "category": category}
+def product(
+    producer: str, brand: str = "某牌", nice_class: int = 9, category: str = "电子电器"
+) -> dict:
+    return {
+        "type": "product",
+        "producer": producer,
+        "brand": brand,
+        "nice_class": nice_class,
+        "category": category,
+    }
 
 
-def spot_check(ref: str, producer: str, *, result: str = "fail", effective_on: str = "2025-04-10",
-               sampled_on: str = "2025-03-02", brand: str = "某牌", nice_class: int = 9,
-               model: str = "X-100", standard: str = "GB 4943.1-2022", intentional: bool = False) -> dict:
-    return {"type": "spot_check", "ref": ref, "producer": producer, "brand": brand,
-            "nice_class": nice_class, "model": model, "standard": standard,
-            "sampled_on": sampled_on, "result": result,
-            "effective_on": effective_on if result == "fail" else None, "bureau": "440000",
-            "intentional": intentional}
+def spot_check(
+    ref: str,
+    producer: str,
+    *,
+    result: str = "fail",
+    effective_on: str = "2025-04-10",
+    sampled_on: str = "2025-03-02",
+    brand: str = "某牌",
+    nice_class: int = 9,
+    model: str = "X-100",
+    standard: str = "GB 4943.1-2022",
+    intentional: bool = False,
+) -> dict:
+    return {
+        "type": "spot_check",
+        "ref": ref,
+        "producer": producer,
+        "brand": brand,
+        "nice_class": nice_class,
+        "model": model,
+        "standard": standard,
+        "sampled_on": sampled_on,
+        "result": result,
+        "effective_on": effective_on if result == "fail" else None,
+        "bureau": "440000",
+        "intentional": intentional,
+    }
 
 
-def matter(ref: str, objects: list[dict], *, items: list[str], effective_on: str = "2025-05-06",
-           bureau: str = "440300", intentional: bool = False) -> dict:
-    return {"type": "matter", "ref": ref, "items": items, "intentional": intentional,
-            "effective_on": effective_on, "bureau": bureau, "major_impact": False,
-            "objects": objects, "model": None, "standard": None, "summary": "测试事项"}
+def matter(
+    ref: str,
+    objects: list[dict],
+    *,
+    items: list[str],
+    effective_on: str = "2025-05-06",
+    bureau: str = "440300",
+    intentional: bool = False,
+) -> dict:
+    return {
+        "type": "matter",
+        "ref": ref,
+        "items": items,
+        "intentional": intentional,
+        "effective_on": effective_on,
+        "bureau": bureau,
+        "major_impact": False,
+        "objects": objects,
+        "model": None,
+        "standard": None,
+        "summary": "测试事项",
+    }

@@ -18,7 +18,9 @@ from app.queries.classification import get_run, list_runs, run_results
 from app.queries.scores import explained_score, find_object
 from forms import api as schemas
 
-blp = Blueprint("credit_api", __name__, description="Quality credit: objects, scores, runs, bureaus")
+blp = Blueprint(
+    "credit_api", __name__, description="Quality credit: objects, scores, runs, bureaus"
+)
 
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
 
@@ -26,8 +28,10 @@ MAX_IMPORT_BYTES = 200 * 1024 * 1024
 def _score(uscc: str, args: dict, brand: str | None = None, nice_class: int | None = None):
     as_of = args["as_of"] or today()
     if as_of > today():
-        raise DomainError(f"as_of {as_of.isoformat()} is in the future (today is {today().isoformat()})",
-                          field="as_of")
+        raise DomainError(
+            f"as_of {as_of.isoformat()} is in the future (today is {today().isoformat()})",
+            field="as_of",
+        )
     return explained_score(find_object(uscc, brand, nice_class), as_of)
 
 
@@ -88,8 +92,13 @@ class RunResultsView(MethodView):
     @blp.response(200, schemas.RunResults)
     def get(self, args, run_on):
         """The classes a run set, filterable by class and bureau (with the bureaus below it)."""
-        return run_results(_path_date(run_on), klass=args["klass"], bureau=args["bureau"],
-                           page=args["page"], per_page=args["per_page"])
+        return run_results(
+            _path_date(run_on),
+            klass=args["klass"],
+            bureau=args["bureau"],
+            page=args["page"],
+            per_page=args["per_page"],
+        )
 
 
 @blp.route("/imports")
@@ -105,8 +114,9 @@ class Imports(MethodView):
         actor = _token_actor()
         if request.content_length and request.content_length > MAX_IMPORT_BYTES:
             raise DomainError("the file is larger than 200 MiB; split it", status=413)
-        report = import_records(request.get_data().splitlines(keepends=True), today=today(),
-                                actor=actor, at=now())
+        report = import_records(
+            request.get_data().splitlines(keepends=True), today=today(), actor=actor, at=now()
+        )
         db.session.commit()
         return report.as_dict()
 
@@ -145,8 +155,12 @@ class DeadlineView(MethodView):
             deadline = cal.add_working_days(args["start"], args["working_days"])
         else:
             deadline = cal.add_days(args["start"], args["days"])
-        return {**args, "due_on": deadline.due_on, "ends_at": deadline.ends_at(),
-                "provisional": deadline.provisional}
+        return {
+            **args,
+            "due_on": deadline.due_on,
+            "ends_at": deadline.ends_at(),
+            "provisional": deadline.provisional,
+        }
 
 
 @blp.route("/calendar/status")
@@ -158,5 +172,7 @@ class CalendarStatusView(MethodView):
 
         cal = work_calendar()
         year = today().year
-        return {"years": {str(y): cal.source_of(y) for y in (year, year + 1)},
-                "warning": cal.missing_year_warning(today())}
+        return {
+            "years": {str(y): cal.source_of(y) for y in (year, year + 1)},
+            "warning": cal.missing_year_warning(today()),
+        }

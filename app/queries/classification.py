@@ -14,7 +14,9 @@ from ..services.reference import bureau_subtree
 
 
 def list_runs() -> list[ClassificationRun]:
-    return list(db.session.scalars(select(ClassificationRun).order_by(ClassificationRun.run_on.desc())))
+    return list(
+        db.session.scalars(select(ClassificationRun).order_by(ClassificationRun.run_on.desc()))
+    )
 
 
 def get_run(run_on: date) -> ClassificationRun:
@@ -24,28 +26,42 @@ def get_run(run_on: date) -> ClassificationRun:
     return run
 
 
-def run_results(run_on: date, *, klass: str | None, bureau: str | None, page: int,
-                per_page: int) -> dict:
+def run_results(
+    run_on: date, *, klass: str | None, bureau: str | None, page: int, per_page: int
+) -> dict:
     run = get_run(run_on)
     where = [ClassificationResult.run_id == run.id]
     if klass:
         where.append(ClassificationResult.klass == klass)
     if bureau:
         where.append(Operator.bureau_code.in_(bureau_subtree(bureau)))
-    base = (select(ClassificationResult, ScoringObject, Operator)
-            .join(ScoringObject, ScoringObject.id == ClassificationResult.object_id)
-            .join(Operator, Operator.id == ScoringObject.operator_id)
-            .where(*where))
+    base = (
+        select(ClassificationResult, ScoringObject, Operator)
+        .join(ScoringObject, ScoringObject.id == ClassificationResult.object_id)
+        .join(Operator, Operator.id == ScoringObject.operator_id)
+        .where(*where)
+    )
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     rows = db.session.execute(
         base.order_by(ClassificationResult.object_id).offset((page - 1) * per_page).limit(per_page)
     ).all()
     return {
-        "run_on": run.run_on, "page": page, "per_page": per_page, "total": total,
+        "run_on": run.run_on,
+        "page": page,
+        "per_page": per_page,
+        "total": total,
         "results": [
-            {"kind": o.kind, "uscc": op.uscc, "name": op.name, "brand": o.brand,
-             "nice_class": o.nice_class, "score": None if r.score is None else f"{r.score:.2f}",
-             "class": r.klass, "previous_class": r.previous_klass, "locked_until": r.locked_until}
+            {
+                "kind": o.kind,
+                "uscc": op.uscc,
+                "name": op.name,
+                "brand": o.brand,
+                "nice_class": o.nice_class,
+                "score": None if r.score is None else f"{r.score:.2f}",
+                "class": r.klass,
+                "previous_class": r.previous_klass,
+                "locked_until": r.locked_until,
+            }
             for r, o, op in rows
         ],
     }

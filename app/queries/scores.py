@@ -10,22 +10,39 @@ from sqlalchemy import select
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.scoring import Entry, EntryKind, Score, score_object, score_operator
-from models import ClassificationResult, ClassificationRun, LedgerEntry, Matter, Operator, ScoringObject
+from models import (
+    ClassificationResult,
+    ClassificationRun,
+    LedgerEntry,
+    Matter,
+    Operator,
+    ScoringObject,
+)
 
 
-def find_object(uscc: str, brand: str | None = None, nice_class: int | None = None) -> ScoringObject:
+def find_object(
+    uscc: str, brand: str | None = None, nice_class: int | None = None
+) -> ScoringObject:
     operator = db.session.scalar(select(Operator).where(Operator.uscc == uscc))
     if operator is None:
         raise NotFound(f"no operator with credit code {uscc}", field="uscc")
     if brand is None and nice_class is None:
-        obj = db.session.scalar(select(ScoringObject).where(
-            ScoringObject.operator_id == operator.id, ScoringObject.kind == "operator"))
+        obj = db.session.scalar(
+            select(ScoringObject).where(
+                ScoringObject.operator_id == operator.id, ScoringObject.kind == "operator"
+            )
+        )
     else:
         if brand is None or nice_class is None:
             raise DomainError("a product is named by brand and nice class together", field="brand")
-        obj = db.session.scalar(select(ScoringObject).where(
-            ScoringObject.operator_id == operator.id, ScoringObject.kind == "product",
-            ScoringObject.brand == brand, ScoringObject.nice_class == nice_class))
+        obj = db.session.scalar(
+            select(ScoringObject).where(
+                ScoringObject.operator_id == operator.id,
+                ScoringObject.kind == "product",
+                ScoringObject.brand == brand,
+                ScoringObject.nice_class == nice_class,
+            )
+        )
     if obj is None:
         what = f"product {brand}/{nice_class} of {uscc}" if brand else f"operator {uscc}"
         raise NotFound(f"no scoring object for {what}")
@@ -35,19 +52,30 @@ def find_object(uscc: str, brand: str | None = None, nice_class: int | None = No
 def _entries(where) -> dict[int, list[Entry]]:
     """Entries by object id; one query for the whole set."""
     rows = db.session.execute(
-        select(LedgerEntry.id, LedgerEntry.object_id, LedgerEntry.kind, LedgerEntry.points,
-               LedgerEntry.effective_on, Matter.ref, LedgerEntry.item, LedgerEntry.target_id,
-               LedgerEntry.product_key, ScoringObject.kind, ScoringObject.brand,
-               ScoringObject.nice_class)
+        select(
+            LedgerEntry.id,
+            LedgerEntry.object_id,
+            LedgerEntry.kind,
+            LedgerEntry.points,
+            LedgerEntry.effective_on,
+            Matter.ref,
+            LedgerEntry.item,
+            LedgerEntry.target_id,
+            LedgerEntry.product_key,
+            ScoringObject.kind,
+            ScoringObject.brand,
+            ScoringObject.nice_class,
+        )
         .join(ScoringObject, ScoringObject.id == LedgerEntry.object_id)
         .outerjoin(Matter, Matter.id == LedgerEntry.matter_id)
         .where(where)
     ).tuples()
     out: dict[int, list[Entry]] = {}
-    for (eid, oid, kind, points, eff, ref, item, target, pkey, okind, brand, nice) in rows:
+    for eid, oid, kind, points, eff, ref, item, target, pkey, okind, brand, nice in rows:
         via = f"product {brand}/{nice}" if okind == "product" else None
         out.setdefault(oid, []).append(
-            Entry(eid, oid, EntryKind(kind), points, eff, ref, item, target, pkey, via))
+            Entry(eid, oid, EntryKind(kind), points, eff, ref, item, target, pkey, via)
+        )
     return out
 
 
@@ -61,11 +89,17 @@ def score_of(obj: ScoringObject, as_of: date) -> Score:
 
 def official_class_of(object_id: int, as_of: date) -> dict[str, Any] | None:
     row = db.session.execute(
-        select(ClassificationResult.klass, ClassificationRun.run_on, ClassificationResult.locked_until)
+        select(
+            ClassificationResult.klass, ClassificationRun.run_on, ClassificationResult.locked_until
+        )
         .join(ClassificationRun, ClassificationRun.id == ClassificationResult.run_id)
-        .where(ClassificationResult.object_id == object_id, ClassificationRun.run_on <= as_of,
-               ClassificationRun.finished_at.is_not(None))
-        .order_by(ClassificationRun.run_on.desc()).limit(1)
+        .where(
+            ClassificationResult.object_id == object_id,
+            ClassificationRun.run_on <= as_of,
+            ClassificationRun.finished_at.is_not(None),
+        )
+        .order_by(ClassificationRun.run_on.desc())
+        .limit(1)
     ).first()
     if row is None:
         return None
@@ -75,8 +109,14 @@ def official_class_of(object_id: int, as_of: date) -> dict[str, Any] | None:
 def object_view(obj: ScoringObject) -> dict[str, Any]:
     op = obj.operator
     if obj.kind == "product":
-        return {"kind": "product", "uscc": op.uscc, "name": op.name, "brand": obj.brand,
-                "nice_class": obj.nice_class, "category": obj.category}
+        return {
+            "kind": "product",
+            "uscc": op.uscc,
+            "name": op.name,
+            "brand": obj.brand,
+            "nice_class": obj.nice_class,
+            "category": obj.category,
+        }
     return {"kind": "operator", "uscc": op.uscc, "name": op.name}
 
 
@@ -90,9 +130,16 @@ def explained_score(obj: ScoringObject, as_of: date) -> dict[str, Any]:
         "class": s.klass,
         "official_class": official_class_of(obj.id, as_of),
         "entries": [
-            {"kind": ln.kind, "points": f"{ln.points:.2f}", "effective_on": ln.effective_on,
-             "expires_on": ln.expires_on, "matter": ln.matter, "item": ln.item, "via": ln.via,
-             "note": ln.note}
+            {
+                "kind": ln.kind,
+                "points": f"{ln.points:.2f}",
+                "effective_on": ln.effective_on,
+                "expires_on": ln.expires_on,
+                "matter": ln.matter,
+                "item": ln.item,
+                "via": ln.via,
+                "note": ln.note,
+            }
             for ln in s.lines
         ],
     }

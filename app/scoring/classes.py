@@ -42,7 +42,11 @@ def official_class(
     """R-DLOCK: a run that puts an object in D locks it there until the same date three years
     later; runs before that date keep it in D; a run on or after it classifies by score again
     (and a D by score then starts a new lock)."""
-    if previous is not None and previous.locked_until is not None and run_on < previous.locked_until:
+    if (
+        previous is not None
+        and previous.locked_until is not None
+        and run_on < previous.locked_until
+    ):
         return OfficialClass("D", run_on, previous.locked_until)
     klass = class_for(points)
     locked_until = add_years(run_on, D_LOCK_YEARS) if klass == "D" else None

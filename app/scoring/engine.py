@@ -215,14 +215,15 @@ def score_operator(
         family.extend(es)
     merged = r180_merged(family)
 
-    best: Score | None = None
+    # Find the lowest union cheaply, then explain only that one.
+    best: tuple[Decimal, list[Entry]] | None = None
     for pid in sorted(product_live):
         es = product_live[pid]
         if not es:
             continue
-        candidate = score_live(own_live + es, as_of, merged, explain=explain)
-        if best is None or candidate.points < best.points:  # type: ignore[operator]
-            best = candidate
-    if best is None:
-        return score_live(own_live, as_of, merged, explain=explain)
-    return best
+        union = own_live + es
+        points = score_live(union, as_of, merged, explain=False).points
+        if best is None or points < best[0]:  # type: ignore[operator]
+            best = (points, union)  # type: ignore[assignment]
+    chosen = own_live if best is None else best[1]
+    return score_live(chosen, as_of, merged, explain=explain)

@@ -36,7 +36,11 @@ def repair_share(deduction: Entry, object_entries: Iterable[Entry], on: date) ->
     merged = r180_merged(live)
     own_key = (deduction.effective_on, deduction.matter or "", deduction.id)
     for e in live:
-        if e.kind is not EntryKind.DEDUCTION or e.id == deduction.id or e.matter == deduction.matter:
+        if (
+            e.kind is not EntryKind.DEDUCTION
+            or e.id == deduction.id
+            or e.matter == deduction.matter
+        ):
             continue
         if e.product_key and e.matter in merged:
             continue
@@ -95,9 +99,7 @@ def repair_refusals(
     if not deduction.effective_on <= on < window_end(deduction.effective_on):
         reasons.append("该扣分已不在36个月记分周期内，无需修复 (deduction no longer counts)")
     if not repairable or major_impact:
-        reasons.append(
-            "该事项造成重大社会影响或其他不良影响，不予修复 (Art. 14: not repairable)"
-        )
+        reasons.append("该事项造成重大社会影响或其他不良影响，不予修复 (Art. 14: not repairable)")
     if taken == ZERO:
         reasons.append("该事项按R-180合并记分，未扣分，无需修复 (no points were taken)")
     if already_repaired:

@@ -143,7 +143,11 @@ def parse_table(raw: object) -> ScoringTable:
         if not isinstance(repairable, bool):
             raise TableError(f"{where}: repairable must be true or false")
         items[code] = Item(
-            code, _objects(it["objects"], where), str(it.get("title", "")), points, intentional,
+            code,
+            _objects(it["objects"], where),
+            str(it.get("title", "")),
+            points,
+            intentional,
             repairable,
         )
 
@@ -159,7 +163,9 @@ def parse_table(raw: object) -> ScoringTable:
         if code in rewards:
             raise TableError(f"reward {code}: listed twice")
         rewards[code] = Reward(
-            code, _objects(rw["objects"], f"reward {code}"), _points(rw["points"], f"reward {code}"),
+            code,
+            _objects(rw["objects"], f"reward {code}"),
+            _points(rw["points"], f"reward {code}"),
             str(rw.get("title", "")),
         )
 

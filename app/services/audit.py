@@ -22,8 +22,12 @@ def record_event(
 ) -> None:
     db.session.add(
         AuditEvent(
-            at=at, actor=actor, action=action, object_type=object_type,
-            object_ref=object_ref, detail=dict(detail or {}),
+            at=at,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_ref=object_ref,
+            detail=dict(detail or {}),
         )
     )
 

@@ -17,9 +17,10 @@ def copy_rows(table: Table, columns: Sequence[str], rows: Sequence[tuple], *, fa
     conn = db.session.connection()
     if conn.dialect.name == "postgresql":
         cols = ", ".join(columns)
-        with conn.connection.cursor() as cur, cur.copy(
-            f"COPY {table.name} ({cols}) FROM STDIN"
-        ) as copy:
+        with (
+            conn.connection.cursor() as cur,
+            cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
         return

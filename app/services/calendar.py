@@ -17,7 +17,8 @@ from .audit import record_event
 
 def _to_schedule(row: HolidaySchedule) -> YearSchedule:
     return YearSchedule(
-        year=row.year, source=row.source,
+        year=row.year,
+        source=row.source,
         holidays=frozenset(date.fromisoformat(d) for d in row.holidays),
         workdays=frozenset(date.fromisoformat(d) for d in row.workdays),
         names={date.fromisoformat(k): v for k, v in row.names.items()},
@@ -53,8 +54,17 @@ def load_schedule(text: str, *, actor: str, at: datetime) -> tuple[YearSchedule,
         setattr(row, k, v)
     row.document = dump_schedule(schedule)
     row.loaded_by, row.loaded_at = actor, at
-    record_event(at, actor, "calendar.load", "holiday_schedule", str(schedule.year),
-                 {"source": schedule.source, "holidays": len(values["holidays"]),
-                  "workdays": len(values["workdays"])})
+    record_event(
+        at,
+        actor,
+        "calendar.load",
+        "holiday_schedule",
+        str(schedule.year),
+        {
+            "source": schedule.source,
+            "holidays": len(values["holidays"]),
+            "workdays": len(values["workdays"]),
+        },
+    )
     db.session.flush()
     return schedule, True

@@ -20,8 +20,8 @@ from sqlalchemy.orm import aliased
 from app.errors import Conflict
 from app.extensions import db
 from app.scoring import CLASSES, Entry, OfficialClass, official_class
-from app.scoring.ledger import KINDS
 from app.scoring.engine import live_entries, r180_merged, score_live
+from app.scoring.ledger import KINDS
 from models import ClassificationResult, ClassificationRun, LedgerEntry, Operator, ScoringObject
 
 from .audit import record_event
@@ -41,8 +41,10 @@ class RunReport:
     previous_run_on: date | None = None
 
     def lines(self) -> list[str]:
-        out = [f"Classification run of {self.run_on.isoformat()}"
-               + (" (repeated: results compared with the stored run)" if self.repeated else "")]
+        out = [
+            f"Classification run of {self.run_on.isoformat()}"
+            + (" (repeated: results compared with the stored run)" if self.repeated else "")
+        ]
         out.append(f"objects: {self.objects}")
         out.append("per class: " + ", ".join(f"{k} {self.counts.get(k, 0)}" for k in CLASSES))
         since = self.previous_run_on.isoformat() if self.previous_run_on else "no earlier run"
@@ -103,17 +105,21 @@ def run_classification(
     if latest is not None and run_on < latest:
         raise Conflict(
             f"a classification run of {latest.isoformat()} exists; runs before it cannot be "
-            "added (later runs depend on earlier ones for D locks)")
+            "added (later runs depend on earlier ones for D locks)"
+        )
     run = db.session.scalar(select(ClassificationRun).where(ClassificationRun.run_on == run_on))
     repeated = run is not None
     if run is None:
-        run = ClassificationRun(run_on=run_on, started_at=at, started_by=actor, counts={},
-                                changes={})
+        run = ClassificationRun(
+            run_on=run_on, started_at=at, started_by=actor, counts={}, changes={}
+        )
         db.session.add(run)
         db.session.flush()
     previous = db.session.execute(
         select(ClassificationRun.id, ClassificationRun.run_on)
-        .where(ClassificationRun.run_on < run_on).order_by(ClassificationRun.run_on.desc()).limit(1)
+        .where(ClassificationRun.run_on < run_on)
+        .order_by(ClassificationRun.run_on.desc())
+        .limit(1)
     ).first()
     report = RunReport(run_on, repeated, previous_run_on=previous.run_on if previous else None)
 
@@ -126,27 +132,57 @@ def run_classification(
         stop = start + OPERATORS_PER_BATCH
         conn = db.session.connection()
         objects = conn.execute(
-            select(ScoringObject.id, ScoringObject.operator_id, ScoringObject.kind,
-                   prev_r.klass, prev_r.locked_until, same_r.klass, same_r.score,
-                   same_r.locked_until)
-            .outerjoin(prev_r, and_(prev_r.object_id == ScoringObject.id,
-                                    prev_r.run_id == (previous.id if previous else -1)))
-            .outerjoin(same_r, and_(same_r.object_id == ScoringObject.id,
-                                    same_r.run_id == run.id))
+            select(
+                ScoringObject.id,
+                ScoringObject.operator_id,
+                ScoringObject.kind,
+                prev_r.klass,
+                prev_r.locked_until,
+                same_r.klass,
+                same_r.score,
+                same_r.locked_until,
+            )
+            .outerjoin(
+                prev_r,
+                and_(
+                    prev_r.object_id == ScoringObject.id,
+                    prev_r.run_id == (previous.id if previous else -1),
+                ),
+            )
+            .outerjoin(same_r, and_(same_r.object_id == ScoringObject.id, same_r.run_id == run.id))
             .where(ScoringObject.operator_id >= start, ScoringObject.operator_id < stop)
             .order_by(ScoringObject.operator_id, ScoringObject.id)
         ).all()
         entries: dict[int, list[Entry]] = {}
         for eid, oid, kind, points, eff, matter_id, target, pkey in conn.execute(
-            select(LedgerEntry.id, LedgerEntry.object_id, LedgerEntry.kind, LedgerEntry.points,
-                   LedgerEntry.effective_on, LedgerEntry.matter_id, LedgerEntry.target_id,
-                   LedgerEntry.product_key)
-            .where(LedgerEntry.operator_id >= start, LedgerEntry.operator_id < stop,
-                   LedgerEntry.effective_on <= run_on)
+            select(
+                LedgerEntry.id,
+                LedgerEntry.object_id,
+                LedgerEntry.kind,
+                LedgerEntry.points,
+                LedgerEntry.effective_on,
+                LedgerEntry.matter_id,
+                LedgerEntry.target_id,
+                LedgerEntry.product_key,
+            ).where(
+                LedgerEntry.operator_id >= start,
+                LedgerEntry.operator_id < stop,
+                LedgerEntry.effective_on <= run_on,
+            )
         ).all():
-            entries.setdefault(oid, []).append(Entry(
-                eid, oid, KINDS[kind], points, eff,
-                None if matter_id is None else str(matter_id), None, target, pkey))
+            entries.setdefault(oid, []).append(
+                Entry(
+                    eid,
+                    oid,
+                    KINDS[kind],
+                    points,
+                    eff,
+                    None if matter_id is None else str(matter_id),
+                    None,
+                    target,
+                    pkey,
+                )
+            )
         _classify_batch(objects, entries, run, run_on, report)
         if progress:
             progress(min(stop, hi + 1) - start)
@@ -155,8 +191,14 @@ def run_classification(
     run.counts = {k: report.counts.get(k, 0) for k in CLASSES}
     run.changes = dict(report.changes)
     run.finished_at = at
-    record_event(at, actor, "classification.run", "classification_run", run_on.isoformat(),
-                 {"counts": run.counts, "repeated": repeated, "rewritten": report.rewritten})
+    record_event(
+        at,
+        actor,
+        "classification.run",
+        "classification_run",
+        run_on.isoformat(),
+        {"counts": run.counts, "repeated": repeated, "rewritten": report.rewritten},
+    )
     db.session.flush()
     return report
 
@@ -189,16 +231,25 @@ def _classify_batch(objects, entries, run, run_on, report: RunReport) -> None:
                 rewritten += 1
                 db.session.execute(
                     update(ClassificationResult)
-                    .where(ClassificationResult.run_id == run.id,
-                           ClassificationResult.object_id == oid)
-                    .values(klass=klass, score=score, locked_until=result.locked_until,
-                            previous_klass=prior_klass))
+                    .where(
+                        ClassificationResult.run_id == run.id, ClassificationResult.object_id == oid
+                    )
+                    .values(
+                        klass=klass,
+                        score=score,
+                        locked_until=result.locked_until,
+                        previous_klass=prior_klass,
+                    )
+                )
         i = j
     report.objects += len(objects)
     report.counts.update(counts)
     report.changes.update(changes)
     report.rewritten += rewritten
     if new_rows:
-        copy_rows(ClassificationResult.__table__,
-                  ("run_id", "object_id", "score", "klass", "locked_until", "previous_klass"),
-                  new_rows, fallback=insert(ClassificationResult))
+        copy_rows(
+            ClassificationResult.__table__,
+            ("run_id", "object_id", "score", "klass", "locked_until", "previous_klass"),
+            new_rows,
+            fallback=insert(ClassificationResult),
+        )

@@ -60,8 +60,11 @@ class ImportReport:
 
     def as_dict(self) -> dict:
         return {
-            "read": self.read, "created": self.created, "updated": self.updated,
-            "unchanged": self.unchanged, "refused": self.refused,
+            "read": self.read,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "refused": self.refused,
             "refusals": [r.as_dict() for r in self.refusals],
         }
 
@@ -155,17 +158,27 @@ class _Importer:
         usccs -= self.operators.keys()
         if usccs:
             rows = db.session.execute(
-                select(Operator.id, Operator.uscc, Operator.name, Operator.bureau_code,
-                       Operator.filing_complete).where(Operator.uscc.in_(usccs))
+                select(
+                    Operator.id,
+                    Operator.uscc,
+                    Operator.name,
+                    Operator.bureau_code,
+                    Operator.filing_complete,
+                ).where(Operator.uscc.in_(usccs))
             ).all()
             ids = {r.id: r.uscc for r in rows}
             for r in rows:
                 self.operators[r.uscc] = (r.id, r.name, r.bureau_code, r.filing_complete)
             if ids:
                 objs = db.session.execute(
-                    select(ScoringObject.id, ScoringObject.kind, ScoringObject.operator_id,
-                           ScoringObject.brand, ScoringObject.nice_class, ScoringObject.category)
-                    .where(ScoringObject.operator_id.in_(ids))
+                    select(
+                        ScoringObject.id,
+                        ScoringObject.kind,
+                        ScoringObject.operator_id,
+                        ScoringObject.brand,
+                        ScoringObject.nice_class,
+                        ScoringObject.category,
+                    ).where(ScoringObject.operator_id.in_(ids))
                 ).all()
                 for o in objs:
                     uscc = ids[o.operator_id]
@@ -201,19 +214,23 @@ class _Importer:
 
     def _operator(self, uscc: str, fieldname: str) -> None:
         if uscc not in self.operators:
-            raise Refused(f"operator {uscc} is not registered; import its operator record first",
-                          fieldname)
+            raise Refused(
+                f"operator {uscc} is not registered; import its operator record first", fieldname
+            )
 
     def _product(self, key: ProductKey, fieldname: str = "product") -> None:
         if key not in self.products:
             raise Refused(
                 f"product {key[1]}/{key[2]} of {key[0]} is not registered; import its product "
-                "record first", fieldname)
+                "record first",
+                fieldname,
+            )
 
     def _not_future(self, d: date | None, fieldname: str) -> None:
         if d is not None and d > self.today:
-            raise Refused(f"{d.isoformat()} is in the future (today is {self.today.isoformat()})",
-                          fieldname)
+            raise Refused(
+                f"{d.isoformat()} is in the future (today is {self.today.isoformat()})", fieldname
+            )
 
     def _table(self, on: date) -> ScoringTable:
         eligible = [t for t in self.tables if t.applies_from <= on]
@@ -230,8 +247,11 @@ class _Importer:
                 return True
             raise Refused(f"ref {ref} already exists with different content (conflict)", "ref")
         if ref in other:
-            raise Refused(f"ref {ref} is already used by a {'spot check' if kind == 'matter' else 'matter'}"
-                          " (conflict)", "ref")
+            raise Refused(
+                f"ref {ref} is already used by a {'spot check' if kind == 'matter' else 'matter'}"
+                " (conflict)",
+                "ref",
+            )
         return False
 
     # ---- planning, one record at a time ------------------------------------------------
@@ -248,7 +268,8 @@ class _Importer:
             if schema is None:
                 raise Refused(
                     f"unknown record type {rtype!r}; expected one of {', '.join(RECORD_SCHEMAS)}",
-                    "type")
+                    "type",
+                )
             try:
                 data = schema().load(rec)
             except ValidationError as exc:
@@ -275,13 +296,17 @@ class _Importer:
         if existing is not None:
             if (existing.name, existing.parent_code) == (d["name"], parent):
                 return "unchanged"
-            db.session.execute(update(Bureau).where(Bureau.code == d["code"])
-                               .values(name=d["name"], parent_code=parent, level=level))
+            db.session.execute(
+                update(Bureau)
+                .where(Bureau.code == d["code"])
+                .values(name=d["name"], parent_code=parent, level=level)
+            )
             self.events.append(("bureau.update", "bureau", d["code"], {"name": d["name"]}))
             return "updated"
         self.bureau_levels[d["code"]] = level
-        self.new_bureaus.append({"code": d["code"], "name": d["name"], "parent_code": parent,
-                                 "level": level})
+        self.new_bureaus.append(
+            {"code": d["code"], "name": d["name"], "parent_code": parent, "level": level}
+        )
         self.events.append(("bureau.create", "bureau", d["code"], {"name": d["name"]}))
         return "created"
 
@@ -293,16 +318,36 @@ class _Importer:
             if known[1:] == values:
                 return "unchanged"
             if known[0] is None:
-                raise Refused(f"operator {d['uscc']} appears twice in this file with different content")
-            db.session.execute(update(Operator).where(Operator.id == known[0]).values(
-                name=d["name"], bureau_code=d["bureau"], filing_complete=d["filing_complete"]))
+                raise Refused(
+                    f"operator {d['uscc']} appears twice in this file with different content"
+                )
+            db.session.execute(
+                update(Operator)
+                .where(Operator.id == known[0])
+                .values(
+                    name=d["name"], bureau_code=d["bureau"], filing_complete=d["filing_complete"]
+                )
+            )
             self.operators[d["uscc"]] = (known[0], *values)
-            self.events.append(("operator.update", "operator", d["uscc"],
-                                {"name": d["name"], "filing_complete": d["filing_complete"]}))
+            self.events.append(
+                (
+                    "operator.update",
+                    "operator",
+                    d["uscc"],
+                    {"name": d["name"], "filing_complete": d["filing_complete"]},
+                )
+            )
             return "updated"
         self.operators[d["uscc"]] = (None, *values)
-        self.new_operators.append({"uscc": d["uscc"], "name": d["name"], "bureau_code": d["bureau"],
-                                   "filing_complete": d["filing_complete"], "created_at": self.at})
+        self.new_operators.append(
+            {
+                "uscc": d["uscc"],
+                "name": d["name"],
+                "bureau_code": d["bureau"],
+                "filing_complete": d["filing_complete"],
+                "created_at": self.at,
+            }
+        )
         self.events.append(("operator.create", "operator", d["uscc"], {"name": d["name"]}))
         return "created"
 
@@ -316,8 +361,11 @@ class _Importer:
                 return "unchanged"
             if known[0] is None:
                 raise Refused(f"product {label} appears twice in this file with different content")
-            db.session.execute(update(ScoringObject).where(ScoringObject.id == known[0])
-                               .values(category=d["category"]))
+            db.session.execute(
+                update(ScoringObject)
+                .where(ScoringObject.id == known[0])
+                .values(category=d["category"])
+            )
             self.products[key] = (known[0], d["category"])
             self.events.append(("product.update", "product", label, {"category": d["category"]}))
             return "updated"
@@ -333,9 +381,17 @@ class _Importer:
         first = self.start_on.get(ident)
         if first is None or on < first:
             self.start_on[ident] = on
-            self.new_entries.append({"object": obj, "matter": None, "kind": "START",
-                                     "points": Decimal("12.00"), "effective_on": on, "item": None,
-                                     "product_key": None})
+            self.new_entries.append(
+                {
+                    "object": obj,
+                    "matter": None,
+                    "kind": "START",
+                    "points": Decimal("12.00"),
+                    "effective_on": on,
+                    "item": None,
+                    "product_key": None,
+                }
+            )
 
     def _object_id(self, obj: tuple) -> Any:
         """The id of an object if it exists, else a stable key for the planned one."""
@@ -346,12 +402,21 @@ class _Importer:
         oid = self.operator_object.get(key)
         return oid if oid is not None else obj
 
-    def _deduct(self, obj: tuple, ref: str, points: Decimal, on: date, item: str,
-                product_key: str | None) -> None:
+    def _deduct(
+        self, obj: tuple, ref: str, points: Decimal, on: date, item: str, product_key: str | None
+    ) -> None:
         self._start(obj, on)
-        self.new_entries.append({"object": obj, "matter": ref, "kind": "DEDUCTION",
-                                 "points": -points, "effective_on": on, "item": item,
-                                 "product_key": product_key})
+        self.new_entries.append(
+            {
+                "object": obj,
+                "matter": ref,
+                "kind": "DEDUCTION",
+                "points": -points,
+                "effective_on": on,
+                "item": item,
+                "product_key": product_key,
+            }
+        )
 
     def _plan_spot_check(self, d: dict) -> str:
         digest = _content_hash(d)
@@ -365,39 +430,78 @@ class _Importer:
         self._not_future(d["effective_on"], "effective_on")
         if d["seller"] is not None:
             self._operator(d["seller"], "seller")
-        row = {"ref": d["ref"], "key": key, "model": d["model"], "standard": d["standard"],
-               "sampled_on": d["sampled_on"], "result": d["result"],
-               "effective_on": d["effective_on"], "bureau_code": d["bureau"],
-               "seller_uscc": d["seller"], "intentional": d["intentional"],
-               "content_hash": digest, "recorded_at": self.at}
+        row = {
+            "ref": d["ref"],
+            "key": key,
+            "model": d["model"],
+            "standard": d["standard"],
+            "sampled_on": d["sampled_on"],
+            "result": d["result"],
+            "effective_on": d["effective_on"],
+            "bureau_code": d["bureau"],
+            "seller_uscc": d["seller"],
+            "intentional": d["intentional"],
+            "content_hash": digest,
+            "recorded_at": self.at,
+        }
         if d["result"] == "fail":
             on = d["effective_on"]
             if on < d["sampled_on"]:
                 raise Refused("effective_on is before sampled_on", "effective_on")
             if d["bureau"] != PROVINCE:
-                raise Refused(f"spot-check scoring is recorded by the provincial bureau {PROVINCE} "
-                              "(Art. 19)", "bureau")
+                raise Refused(
+                    f"spot-check scoring is recorded by the provincial bureau {PROVINCE} (Art. 19)",
+                    "bureau",
+                )
             table = self._table(on)
             items = [SPOT_CHECK_ITEM] + ([INTENTIONAL_FAILURE_ITEM] if d["intentional"] else [])
             try:
                 product_item = table.heaviest([SPOT_CHECK_ITEM], "product", d["intentional"])
-                producer_item = (table.heaviest([INTENTIONAL_FAILURE_ITEM], "producer", True)
-                                 if d["intentional"] else None)
+                producer_item = (
+                    table.heaviest([INTENTIONAL_FAILURE_ITEM], "producer", True)
+                    if d["intentional"]
+                    else None
+                )
             except TableError as exc:
                 raise Refused(str(exc), "items") from None
-            product_key = "|".join([d["producer"], d["standard"] or "", d["brand"], d["model"] or ""])
-            self.new_matters.append({
-                "ref": d["ref"], "source": "spot_check", "items": items,
-                "intentional": d["intentional"], "major_impact": False, "effective_on": on,
-                "bureau_code": d["bureau"], "model": d["model"], "standard": d["standard"],
-                "summary": f"监督抽查不合格 {d['brand']} {d['model'] or ''}".strip(),
-                "table_version": table.version, "content_hash": digest,
-                "recorded_by": self.actor, "recorded_at": self.at})
-            self._deduct(("product", key), d["ref"], product_item.deduction(d["intentional"]), on,
-                         product_item.code, product_key)
+            product_key = "|".join(
+                [d["producer"], d["standard"] or "", d["brand"], d["model"] or ""]
+            )
+            self.new_matters.append(
+                {
+                    "ref": d["ref"],
+                    "source": "spot_check",
+                    "items": items,
+                    "intentional": d["intentional"],
+                    "major_impact": False,
+                    "effective_on": on,
+                    "bureau_code": d["bureau"],
+                    "model": d["model"],
+                    "standard": d["standard"],
+                    "summary": f"监督抽查不合格 {d['brand']} {d['model'] or ''}".strip(),
+                    "table_version": table.version,
+                    "content_hash": digest,
+                    "recorded_by": self.actor,
+                    "recorded_at": self.at,
+                }
+            )
+            self._deduct(
+                ("product", key),
+                d["ref"],
+                product_item.deduction(d["intentional"]),
+                on,
+                product_item.code,
+                product_key,
+            )
             if producer_item is not None:
-                self._deduct(("operator", d["producer"]), d["ref"], producer_item.deduction(True),
-                             on, producer_item.code, product_key)
+                self._deduct(
+                    ("operator", d["producer"]),
+                    d["ref"],
+                    producer_item.deduction(True),
+                    on,
+                    producer_item.code,
+                    product_key,
+                )
         else:
             # A recorded result is a credit record of the product: a pass starts its score too
             # (R-START), so a product checked and found clean is class A, not unscored.
@@ -413,8 +517,11 @@ class _Importer:
             return "unchanged"
         level = self._bureau(d["bureau"])
         if level == "province":
-            raise Refused("matters other than spot checks are scored by city bureaus (county "
-                          "bureaus may enter them for their city), Art. 19", "bureau")
+            raise Refused(
+                "matters other than spot checks are scored by city bureaus (county "
+                "bureaus may enter them for their city), Art. 19",
+                "bureau",
+            )
         on = d["effective_on"]
         self._not_future(on, "effective_on")
         table = self._table(on)
@@ -431,25 +538,40 @@ class _Importer:
                 self._operator(o["uscc"], f"{where}.uscc")
                 obj = ("operator", o["uscc"])
             if obj in seen:
-                raise Refused("the same object is listed twice (one matter scores an object once, "
-                              "R-ONCE)", where)
+                raise Refused(
+                    "the same object is listed twice (one matter scores an object once, R-ONCE)",
+                    where,
+                )
             seen.add(obj)
             try:
                 item = table.heaviest(d["items"], o["kind"], d["intentional"])
             except TableError as exc:
                 raise Refused(str(exc), "items") from None
             planned.append((obj, item))
-        self.new_matters.append({
-            "ref": d["ref"], "source": "matter", "items": d["items"],
-            "intentional": d["intentional"], "major_impact": d["major_impact"],
-            "effective_on": on, "bureau_code": d["bureau"], "model": d["model"],
-            "standard": d["standard"], "summary": d["summary"], "table_version": table.version,
-            "content_hash": digest, "recorded_by": self.actor, "recorded_at": self.at})
+        self.new_matters.append(
+            {
+                "ref": d["ref"],
+                "source": "matter",
+                "items": d["items"],
+                "intentional": d["intentional"],
+                "major_impact": d["major_impact"],
+                "effective_on": on,
+                "bureau_code": d["bureau"],
+                "model": d["model"],
+                "standard": d["standard"],
+                "summary": d["summary"],
+                "table_version": table.version,
+                "content_hash": digest,
+                "recorded_by": self.actor,
+                "recorded_at": self.at,
+            }
+        )
         for obj, item in planned:
             self._deduct(obj, d["ref"], item.deduction(d["intentional"]), on, item.code, None)
         self.matter_hash[d["ref"]] = digest
-        self.events.append(("matter.create", "matter", d["ref"],
-                            {"items": d["items"], "objects": len(planned)}))
+        self.events.append(
+            ("matter.create", "matter", d["ref"], {"items": d["items"], "objects": len(planned)})
+        )
         return "created"
 
     # ---- writing ------------------------------------------------------------------------
@@ -459,31 +581,49 @@ class _Importer:
         if self.new_bureaus:
             s.execute(insert(Bureau), self.new_bureaus)
         if self.new_operators:
-            rows = s.execute(insert(Operator).returning(Operator.id, Operator.uscc),
-                             self.new_operators).all()
+            rows = s.execute(
+                insert(Operator).returning(Operator.id, Operator.uscc), self.new_operators
+            ).all()
             for oid, uscc in rows:
                 self.operators[uscc] = (oid, *self.operators[uscc][1:])
             objs = s.execute(
                 insert(ScoringObject).returning(ScoringObject.id, ScoringObject.operator_id),
-                [{"kind": "operator", "operator_id": oid} for oid, _ in rows]).all()
+                [{"kind": "operator", "operator_id": oid} for oid, _ in rows],
+            ).all()
             by_operator = dict((oid, uscc) for oid, uscc in rows)
             for object_id, operator_id in objs:
                 uscc = by_operator[operator_id]
                 self.operator_object[uscc] = object_id
                 self._rekey(("operator", uscc), object_id)
         if self.new_products:
-            params = [{"kind": "product", "operator_id": self.operators[p["key"][0]][0],
-                       "brand": p["key"][1], "nice_class": p["key"][2], "category": p["category"]}
-                      for p in self.new_products]
-            rows = s.execute(insert(ScoringObject).returning(
-                ScoringObject.id, ScoringObject.brand, ScoringObject.nice_class,
-                ScoringObject.operator_id, sort_by_parameter_order=True), params).all()
+            params = [
+                {
+                    "kind": "product",
+                    "operator_id": self.operators[p["key"][0]][0],
+                    "brand": p["key"][1],
+                    "nice_class": p["key"][2],
+                    "category": p["category"],
+                }
+                for p in self.new_products
+            ]
+            rows = s.execute(
+                insert(ScoringObject).returning(
+                    ScoringObject.id,
+                    ScoringObject.brand,
+                    ScoringObject.nice_class,
+                    ScoringObject.operator_id,
+                    sort_by_parameter_order=True,
+                ),
+                params,
+            ).all()
             for p, row in zip(self.new_products, rows, strict=True):
                 self.products[p["key"]] = (row.id, p["category"])
                 self._rekey(("product", p["key"]), row.id)
         matter_ids: dict[str, int] = {}
         if self.new_matters:
-            rows = s.execute(insert(Matter).returning(Matter.id, Matter.ref), self.new_matters).all()
+            rows = s.execute(
+                insert(Matter).returning(Matter.id, Matter.ref), self.new_matters
+            ).all()
             matter_ids = {ref: mid for mid, ref in rows}
         if self.new_spot_checks:
             params = []
@@ -501,12 +641,20 @@ class _Importer:
                     object_id, operator_id = self.products[key][0], self.operators[key[0]][0]
                 else:
                     object_id, operator_id = self.operator_object[key], self.operators[key][0]
-                params.append({
-                    "object_id": object_id, "operator_id": operator_id,
-                    "matter_id": matter_ids.get(e["matter"]) if e["matter"] else None,
-                    "kind": e["kind"], "points": e["points"], "effective_on": e["effective_on"],
-                    "item": e["item"], "product_key": e["product_key"],
-                    "recorded_by": self.actor, "recorded_at": self.at})
+                params.append(
+                    {
+                        "object_id": object_id,
+                        "operator_id": operator_id,
+                        "matter_id": matter_ids.get(e["matter"]) if e["matter"] else None,
+                        "kind": e["kind"],
+                        "points": e["points"],
+                        "effective_on": e["effective_on"],
+                        "item": e["item"],
+                        "product_key": e["product_key"],
+                        "recorded_by": self.actor,
+                        "recorded_at": self.at,
+                    }
+                )
             s.execute(insert(LedgerEntry), params)
         record_events(self.at, self.actor, self.events)
         s.flush()

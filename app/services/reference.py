@@ -33,7 +33,9 @@ def load_bureau_tree(*, actor: str, at: datetime, path: Path = BUREAU_FILE) -> t
             parent = row["parent"] or None
             current = known.get(row["code"])
             if current is None:
-                b = Bureau(code=row["code"], name=row["name"], parent_code=parent, level=row["level"])
+                b = Bureau(
+                    code=row["code"], name=row["name"], parent_code=parent, level=row["level"]
+                )
                 db.session.add(b)
                 known[b.code] = b
                 created += 1

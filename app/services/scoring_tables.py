@@ -22,9 +22,14 @@ def _to_content(table: ScoringTable) -> dict:
         "applies_from": table.applies_from.isoformat(),
         "default": table.is_default,
         "items": [
-            {"code": i.code, "objects": list(i.objects), "title": i.title,
-             "points": str(i.points), "intentional_points": str(i.intentional_points),
-             "repairable": i.repairable}
+            {
+                "code": i.code,
+                "objects": list(i.objects),
+                "title": i.title,
+                "points": str(i.points),
+                "intentional_points": str(i.intentional_points),
+                "repairable": i.repairable,
+            }
             for i in table.items.values()
         ],
         "rewards": [
@@ -55,7 +60,9 @@ def publish_table(text: str, *, actor: str, at: datetime) -> tuple[ScoringTableV
     if existing is not None:
         if existing.content == content:
             return existing, False
-        raise Conflict(f"scoring table version {table.version} is already published with other content")
+        raise Conflict(
+            f"scoring table version {table.version} is already published with other content"
+        )
     clash = db.session.scalar(
         select(ScoringTableVersion).where(ScoringTableVersion.applies_from == table.applies_from)
     )
@@ -74,12 +81,23 @@ def publish_table(text: str, *, actor: str, at: datetime) -> tuple[ScoringTableV
             f"earlier version (e.g. {later}); publish with a later applies_from"
         )
     row = ScoringTableVersion(
-        version=table.version, applies_from=table.applies_from, is_default=table.is_default,
-        content=content, source=text, published_by=actor, published_at=at,
+        version=table.version,
+        applies_from=table.applies_from,
+        is_default=table.is_default,
+        content=content,
+        source=text,
+        published_by=actor,
+        published_at=at,
     )
     db.session.add(row)
-    record_event(at, actor, "table.publish", "scoring_table", table.version,
-                 {"applies_from": table.applies_from.isoformat(), "default": table.is_default})
+    record_event(
+        at,
+        actor,
+        "table.publish",
+        "scoring_table",
+        table.version,
+        {"applies_from": table.applies_from.isoformat(), "default": table.is_default},
+    )
     db.session.flush()
     return row, True
 

@@ -13,28 +13,43 @@ TOKEN = {"Authorization": "Bearer s3cret-token", "Content-Type": "application/x-
 
 @pytest.fixture
 def api(live_server):
-    records = jsonl([
-        operator(1, name="深圳某电子有限公司"), operator(2, bureau="440100"), product(P1),
-        spot_check("GD-CC-2025-00017", P1),
-        matter("粤深市监罚〔2025〕123号", [{"kind": "seller", "uscc": S1}], items=["A12.3"],
-               bureau="440100"),
-    ])
+    records = jsonl(
+        [
+            operator(1, name="深圳某电子有限公司"),
+            operator(2, bureau="440100"),
+            product(P1),
+            spot_check("GD-CC-2025-00017", P1),
+            matter(
+                "粤深市监罚〔2025〕123号",
+                [{"kind": "seller", "uscc": S1}],
+                items=["A12.3"],
+                bureau="440100",
+            ),
+        ]
+    )
     status, report = call("POST", f"{live_server}/api/v1/imports", records, TOKEN)
     assert status == 200 and report["created"] == 5, report
     return f"{live_server}/api/v1"
 
 
 def test_import_needs_a_token(live_server):
-    status, body = call("POST", f"{live_server}/api/v1/imports", jsonl([operator(5)]),
-                        {"Content-Type": "application/x-ndjson"})
+    status, body = call(
+        "POST",
+        f"{live_server}/api/v1/imports",
+        jsonl([operator(5)]),
+        {"Content-Type": "application/x-ndjson"},
+    )
     assert status == 401
     assert "API token" in body["message"]
 
 
 def test_import_report_over_http_names_refusals(api):
-    status, report = call("POST", f"{api}/imports",
-                          jsonl([operator(1, name="深圳某电子有限公司"), {**operator(7), "x": 1}]),
-                          TOKEN)
+    status, report = call(
+        "POST",
+        f"{api}/imports",
+        jsonl([operator(1, name="深圳某电子有限公司"), {**operator(7), "x": 1}]),
+        TOKEN,
+    )
     assert status == 200
     assert (report["unchanged"], report["refused"]) == (1, 1)
     assert report["refusals"] == [{"line": 2, "ref": None, "reason": "x: Unknown field."}]
@@ -107,6 +122,7 @@ def test_search_by_code_name_and_brand(api):
 
 def test_bureau_tree(api):
     status, bureaus = get(f"{api}/bureaus")
+    assert status == 200
     levels = [b["level"] for b in bureaus]
     assert (levels.count("province"), levels.count("city")) == (1, 21)
     assert levels.count("county") > 100

@@ -19,8 +19,9 @@ P1, S1, S2 = uscc(1), uscc(2, "440100"), uscc(3, "440100")
 
 
 def load(records):
-    report = import_records(jsonl(records).splitlines(True), today=date(2026, 11, 26),
-                            actor="test", at=AT)
+    report = import_records(
+        jsonl(records).splitlines(True), today=date(2026, 11, 26), actor="test", at=AT
+    )
     assert report.refusals == []
     db.session.commit()
 
@@ -33,30 +34,61 @@ def classify(on: str):
 
 def result(uscc_: str, on: str, brand: str | None = None):
     return db.session.execute(
-        select(ClassificationResult.klass, ClassificationResult.score,
-               ClassificationResult.locked_until)
+        select(
+            ClassificationResult.klass,
+            ClassificationResult.score,
+            ClassificationResult.locked_until,
+        )
         .join(ClassificationRun, ClassificationRun.id == ClassificationResult.run_id)
         .join(ScoringObject, ScoringObject.id == ClassificationResult.object_id)
-        .where(ClassificationRun.run_on == date.fromisoformat(on),
-               ScoringObject.operator_id == select(ScoringObject.operator_id)
-               .join(ScoringObject.operator).where(ScoringObject.operator.has(uscc=uscc_))
-               .limit(1).scalar_subquery(),
-               ScoringObject.brand.is_(None) if brand is None else ScoringObject.brand == brand)
+        .where(
+            ClassificationRun.run_on == date.fromisoformat(on),
+            ScoringObject.operator_id
+            == select(ScoringObject.operator_id)
+            .join(ScoringObject.operator)
+            .where(ScoringObject.operator.has(uscc=uscc_))
+            .limit(1)
+            .scalar_subquery(),
+            ScoringObject.brand.is_(None) if brand is None else ScoringObject.brand == brand,
+        )
     ).one()
 
 
 @pytest.fixture
 def province(seeded, db_session):
     # S1 loses 13 points in 2022 (class D, locked 3 years); S2 loses 4; P1's product fails a check.
-    load([operator(1), operator(2, bureau="440100"), operator(3, bureau="440100"), product(P1),
-          operator(4),
-          matter("M-D", [{"kind": "seller", "uscc": S1}], items=["A12.4"], intentional=True,
-                 effective_on="2022-03-01", bureau="440100"),
-          matter("M-D2", [{"kind": "seller", "uscc": S1}], items=["A12.3"],
-                 effective_on="2022-03-01", bureau="440100"),
-          matter("M-B", [{"kind": "seller", "uscc": S2}], items=["A12.3"],
-                 effective_on="2025-05-06", bureau="440100"),
-          spot_check("GD-CC-1", P1)])
+    load(
+        [
+            operator(1),
+            operator(2, bureau="440100"),
+            operator(3, bureau="440100"),
+            product(P1),
+            operator(4),
+            matter(
+                "M-D",
+                [{"kind": "seller", "uscc": S1}],
+                items=["A12.4"],
+                intentional=True,
+                effective_on="2022-03-01",
+                bureau="440100",
+            ),
+            matter(
+                "M-D2",
+                [{"kind": "seller", "uscc": S1}],
+                items=["A12.3"],
+                effective_on="2022-03-01",
+                bureau="440100",
+            ),
+            matter(
+                "M-B",
+                [{"kind": "seller", "uscc": S2}],
+                items=["A12.3"],
+                effective_on="2025-05-06",
+                bureau="440100",
+            ),
+            spot_check("GD-CC-1", P1),
+        ]
+    )
 
 
 def test_r_halfyear_run_stores_every_objects_class_and_counts(province):
@@ -85,22 +117,40 @@ def test_r_dlock_run_puts_object_in_d_and_keeps_it_there_for_three_years(provinc
 
 def test_r_halfyear_repeating_a_run_changes_nothing(province):
     first = classify("2026-07-01")
-    rows = db.session.execute(select(ClassificationResult.object_id, ClassificationResult.klass,
-                                     ClassificationResult.score)
-                              .order_by(ClassificationResult.object_id)).all()
+    rows = db.session.execute(
+        select(
+            ClassificationResult.object_id, ClassificationResult.klass, ClassificationResult.score
+        ).order_by(ClassificationResult.object_id)
+    ).all()
     again = classify("2026-07-01")
     assert again.repeated and again.rewritten == 0
     assert dict(again.counts) == dict(first.counts)
-    assert db.session.execute(select(ClassificationResult.object_id, ClassificationResult.klass,
-                                     ClassificationResult.score)
-                              .order_by(ClassificationResult.object_id)).all() == rows
+    assert (
+        db.session.execute(
+            select(
+                ClassificationResult.object_id,
+                ClassificationResult.klass,
+                ClassificationResult.score,
+            ).order_by(ClassificationResult.object_id)
+        ).all()
+        == rows
+    )
     assert db.session.scalar(select(func.count()).select_from(ClassificationRun)) == 1
 
 
 def test_r_halfyear_repeated_run_picks_up_a_late_record(province):
     classify("2026-07-01")
-    load([matter("M-LATE", [{"kind": "seller", "uscc": S2}], items=["A12.4"],
-                  effective_on="2026-06-15", bureau="440100")])
+    load(
+        [
+            matter(
+                "M-LATE",
+                [{"kind": "seller", "uscc": S2}],
+                items=["A12.4"],
+                effective_on="2026-06-15",
+                bureau="440100",
+            )
+        ]
+    )
     again = classify("2026-07-01")
     assert again.rewritten == 1
     assert result(S2, "2026-07-01")[:2] == ("C", 2)

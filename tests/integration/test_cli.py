@@ -26,12 +26,22 @@ def cli(seeded):
 @pytest.fixture
 def records(tmp_path) -> Path:
     path = tmp_path / "records.jsonl"
-    path.write_bytes(jsonl([
-        operator(1), operator(2, bureau="440100"), product(P1),
-        spot_check("GD-CC-2025-00017", P1),
-        matter("粤深市监罚〔2025〕123号", [{"kind": "seller", "uscc": S1}], items=["A12.3"],
-               bureau="440100"),
-    ]))
+    path.write_bytes(
+        jsonl(
+            [
+                operator(1),
+                operator(2, bureau="440100"),
+                product(P1),
+                spot_check("GD-CC-2025-00017", P1),
+                matter(
+                    "粤深市监罚〔2025〕123号",
+                    [{"kind": "seller", "uscc": S1}],
+                    items=["A12.3"],
+                    bureau="440100",
+                ),
+            ]
+        )
+    )
     return path
 
 
@@ -55,16 +65,24 @@ def test_import_exit_one_and_report_when_a_record_is_refused(cli, records, tmp_p
 
 def test_score_json_follows_interchange_section_2(cli, records):
     cli("import", str(records))
-    result = cli("score", P1, "--brand", "某牌", "--nice-class", "9", "--as-of", "2026-11-26",
-                 "--json")
+    result = cli(
+        "score", P1, "--brand", "某牌", "--nice-class", "9", "--as-of", "2026-11-26", "--json"
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["score"] == "9.00" and doc["class"] == "B"
     assert doc["object"]["kind"] == "product" and doc["object"]["brand"] == "某牌"
     deduction = doc["entries"][1]
-    assert deduction == {"kind": "DEDUCTION", "points": "-3.00", "effective_on": "2025-04-10",
-                         "expires_on": "2028-04-10", "matter": "GD-CC-2025-00017",
-                         "item": "A11.1", "via": "product 某牌/9", "note": None}
+    assert deduction == {
+        "kind": "DEDUCTION",
+        "points": "-3.00",
+        "effective_on": "2025-04-10",
+        "expires_on": "2028-04-10",
+        "matter": "GD-CC-2025-00017",
+        "item": "A11.1",
+        "via": "product 某牌/9",
+        "note": None,
+    }
     assert sum(float(e["points"]) for e in doc["entries"]) == 9.0
 
 
@@ -96,11 +114,18 @@ def test_table_load_publishes_a_version_and_refuses_conflicts(cli, tmp_path):
     same = cli("table", "load", str(default))
     assert same.exit_code == 0 and "already published, unchanged" in same.output
     newer = tmp_path / "gd-2027.yaml"
-    newer.write_text(default.read_text("utf-8").replace('"GD-2021-default"', '"GD-2027"')
-                     .replace("applies_from: 2021-06-05", "applies_from: 2027-01-01")
-                     .replace("default: true", "default: false"), "utf-8")
+    newer.write_text(
+        default.read_text("utf-8")
+        .replace('"GD-2021-default"', '"GD-2027"')
+        .replace("applies_from: 2021-06-05", "applies_from: 2027-01-01")
+        .replace("default: true", "default: false"),
+        "utf-8",
+    )
     published = cli("table", "load", str(newer))
-    assert published.exit_code == 0 and "GD-2027, applies from 2027-01-01: published" in published.output
+    assert (
+        published.exit_code == 0
+        and "GD-2027, applies from 2027-01-01: published" in published.output
+    )
     clash = tmp_path / "clash.yaml"
     clash.write_text(newer.read_text("utf-8").replace("points: 3,", "points: 4,", 1), "utf-8")
     refused = cli("table", "load", str(clash))
@@ -118,7 +143,9 @@ def test_r_cal_calendar_load_and_status(cli, tmp_path):
     y2027 = tmp_path / "2027.yaml"
     y2027.write_text(
         "year: 2027\nsource: 国务院办公厅关于2027年部分节假日安排的通知（测试）\n"
-        "holidays:\n  - {name: 元旦, from: 2027-01-01, to: 2027-01-01}\nworkdays: []\n", "utf-8")
+        "holidays:\n  - {name: 元旦, from: 2027-01-01, to: 2027-01-01}\nworkdays: []\n",
+        "utf-8",
+    )
     loaded = cli("calendar", "load", str(y2027))
     assert loaded.exit_code == 0, loaded.output
     status = cli("calendar", "status")

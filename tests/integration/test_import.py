@@ -33,19 +33,29 @@ def base_records():
 
 
 def test_import_creates_objects_matters_and_entries(seeded, db_session):
-    report = run(jsonl([*base_records(),
-                        spot_check("GD-CC-2025-00017", P1),
-                        matter("粤深市监罚〔2025〕123号", [{"kind": "seller", "uscc": S1}],
-                               items=["A12.3"])]))
+    report = run(
+        jsonl(
+            [
+                *base_records(),
+                spot_check("GD-CC-2025-00017", P1),
+                matter(
+                    "粤深市监罚〔2025〕123号", [{"kind": "seller", "uscc": S1}], items=["A12.3"]
+                ),
+            ]
+        )
+    )
     assert report.refusals == []
     assert (report.read, report.created) == (5, 5)
     assert count(Operator) == 2
     assert count(ScoringObject) == 3  # two operator objects and one product
-    kinds = db.session.execute(select(LedgerEntry.kind, LedgerEntry.points, LedgerEntry.item)
-                               .order_by(LedgerEntry.id)).all()
+    kinds = db.session.execute(
+        select(LedgerEntry.kind, LedgerEntry.points, LedgerEntry.item).order_by(LedgerEntry.id)
+    ).all()
     assert [(k, str(p), i) for k, p, i in kinds] == [
-        ("START", "12.00", None), ("DEDUCTION", "-3.00", "A11.1"),
-        ("START", "12.00", None), ("DEDUCTION", "-4.00", "A12.3"),
+        ("START", "12.00", None),
+        ("DEDUCTION", "-3.00", "A11.1"),
+        ("START", "12.00", None),
+        ("DEDUCTION", "-4.00", "A12.3"),
     ]
 
 
@@ -71,27 +81,45 @@ def test_ref_reused_with_other_content_is_a_conflict(seeded, db_session):
     ("record", "expected"),
     [
         ({**operator(9), "uscc": "914403001922038217"}, "uscc: invalid Unified Social Credit Code"),
-        (matter("M-1", [{"kind": "seller", "uscc": S1}], items=["A99.9"]), "unknown item code A99.9"),
+        (
+            matter("M-1", [{"kind": "seller", "uscc": S1}], items=["A99.9"]),
+            "unknown item code A99.9",
+        ),
         (product(P1, brand="食牌", category="食品"), "outside the Spec"),
         (product(P1, nice_class=35), "nice_class: Nice class must be a goods class from 1 to 34"),
-        (matter("M-2", [{"kind": "seller", "uscc": S1}], items=["A12.3"], effective_on="2025-02-30"),
-         "effective_on: Not a valid date"),
-        (matter("M-3", [{"kind": "seller", "uscc": S1}], items=["A12.3"], effective_on="2026-11-27"),
-         "effective_on: 2026-11-27 is in the future"),
+        (
+            matter(
+                "M-2", [{"kind": "seller", "uscc": S1}], items=["A12.3"], effective_on="2025-02-30"
+            ),
+            "effective_on: Not a valid date",
+        ),
+        (
+            matter(
+                "M-3", [{"kind": "seller", "uscc": S1}], items=["A12.3"], effective_on="2026-11-27"
+            ),
+            "effective_on: 2026-11-27 is in the future",
+        ),
         ({**operator(9), "bureau": "449999"}, "bureau: unknown bureau 449999"),
         ({**operator(9), "colour": "red"}, "colour: Unknown field"),
         ({"type": "invoice"}, "unknown record type 'invoice'"),
-        (matter("M-4", [{"kind": "seller", "uscc": S1}], items=["A11.1"]),
-         "item A11.1 does not apply to a seller"),
-        (matter("M-5", [{"kind": "seller", "uscc": uscc(77)}], items=["A12.3"]),
-         f"objects.0.uscc: operator {uscc(77)} is not registered"),
-        (matter("M-6", [{"kind": "seller", "uscc": S1}], items=["A12.3"], bureau="440000"),
-         "scored by city bureaus"),
+        (
+            matter("M-4", [{"kind": "seller", "uscc": S1}], items=["A11.1"]),
+            "item A11.1 does not apply to a seller",
+        ),
+        (
+            matter("M-5", [{"kind": "seller", "uscc": uscc(77)}], items=["A12.3"]),
+            f"objects.0.uscc: operator {uscc(77)} is not registered",
+        ),
+        (
+            matter("M-6", [{"kind": "seller", "uscc": S1}], items=["A12.3"], bureau="440000"),
+            "scored by city bureaus",
+        ),
         ({**spot_check("GD-CC-9", P1), "bureau": "440300"}, "recorded by the provincial bureau"),
     ],
 )
-def test_bad_record_is_refused_with_line_and_field_and_others_go_in(seeded, db_session, record,
-                                                                    expected):
+def test_bad_record_is_refused_with_line_and_field_and_others_go_in(
+    seeded, db_session, record, expected
+):
     report = run(jsonl([*base_records(), record, spot_check("GD-CC-OK", P1)]))
     assert report.refused == 1, report.refusals
     refusal = report.refusals[0]
@@ -102,7 +130,7 @@ def test_bad_record_is_refused_with_line_and_field_and_others_go_in(seeded, db_s
 
 
 def test_not_utf8_and_not_json_lines_are_named(seeded, db_session):
-    lines = jsonl(base_records()) + "{\"type\": \"operator\", \"name\": \"坏\"}\n".encode("gbk")
+    lines = jsonl(base_records()) + '{"type": "operator", "name": "坏"}\n'.encode("gbk")
     lines += b"{not json}\n"
     report = run(lines)
     reasons = {r.line: r.reason for r in report.refusals}
@@ -126,10 +154,22 @@ def test_r_once_same_object_twice_in_a_matter_is_refused(seeded, db_session):
 
 def test_r_max_and_r_intent_on_import(seeded, db_session):
     # A12.3 (4 / 8) and A12.1 (3 / 6) both fit a seller: it loses the larger, intentional value.
-    run(jsonl([*base_records(), matter("M-MAX", [{"kind": "seller", "uscc": S1}],
-                                       items=["A12.1", "A12.3"], intentional=True)]))
+    run(
+        jsonl(
+            [
+                *base_records(),
+                matter(
+                    "M-MAX",
+                    [{"kind": "seller", "uscc": S1}],
+                    items=["A12.1", "A12.3"],
+                    intentional=True,
+                ),
+            ]
+        )
+    )
     points, item = db.session.execute(
-        select(LedgerEntry.points, LedgerEntry.item).where(LedgerEntry.kind == "DEDUCTION")).one()
+        select(LedgerEntry.points, LedgerEntry.item).where(LedgerEntry.kind == "DEDUCTION")
+    ).one()
     assert (str(points), item) == ("-8.00", "A12.3")
 
 
@@ -138,18 +178,38 @@ def test_intentional_spot_check_failure_also_deducts_the_producer(seeded, db_ses
     rows = db.session.execute(
         select(ScoringObject.kind, LedgerEntry.item, LedgerEntry.points)
         .join(ScoringObject, ScoringObject.id == LedgerEntry.object_id)
-        .where(LedgerEntry.kind == "DEDUCTION").order_by(LedgerEntry.id)).all()
+        .where(LedgerEntry.kind == "DEDUCTION")
+        .order_by(LedgerEntry.id)
+    ).all()
     assert [(k, i, str(p)) for k, i, p in rows] == [
-        ("product", "A11.1", "-6.00"), ("operator", "A12.2", "-6.00")]
+        ("product", "A11.1", "-6.00"),
+        ("operator", "A12.2", "-6.00"),
+    ]
 
 
 def test_r_start_earlier_record_arriving_later_dates_a_new_start(seeded, db_session):
-    run(jsonl([*base_records(), spot_check("GD-CC-B", P1, effective_on="2025-06-01",
-                                           sampled_on="2025-05-01")]))
-    run(jsonl([spot_check("GD-CC-A", P1, effective_on="2024-06-01", sampled_on="2024-05-01",
-                          model="Y-1")]))
-    starts = db.session.scalars(select(LedgerEntry.effective_on).where(
-        LedgerEntry.kind == "START").order_by(LedgerEntry.effective_on)).all()
+    run(
+        jsonl(
+            [
+                *base_records(),
+                spot_check("GD-CC-B", P1, effective_on="2025-06-01", sampled_on="2025-05-01"),
+            ]
+        )
+    )
+    run(
+        jsonl(
+            [
+                spot_check(
+                    "GD-CC-A", P1, effective_on="2024-06-01", sampled_on="2024-05-01", model="Y-1"
+                )
+            ]
+        )
+    )
+    starts = db.session.scalars(
+        select(LedgerEntry.effective_on)
+        .where(LedgerEntry.kind == "START")
+        .order_by(LedgerEntry.effective_on)
+    ).all()
     assert starts == [date(2024, 6, 1), date(2025, 6, 1)]
 
 
@@ -164,10 +224,17 @@ def test_r_start_passed_spot_check_starts_the_product_without_points(seeded, db_
 
 def test_every_write_is_audited(seeded, db_session):
     run(jsonl([*base_records(), spot_check("GD-CC-1", P1)]))
-    events = db.session.execute(select(AuditEvent.actor, AuditEvent.action, AuditEvent.object_ref)
-                                .where(AuditEvent.actor == "test").order_by(AuditEvent.id)).all()
+    events = db.session.execute(
+        select(AuditEvent.actor, AuditEvent.action, AuditEvent.object_ref)
+        .where(AuditEvent.actor == "test")
+        .order_by(AuditEvent.id)
+    ).all()
     assert [e.action for e in events][-4:] == [
-        "operator.create", "operator.create", "product.create", "spot_check.create"]
+        "operator.create",
+        "operator.create",
+        "product.create",
+        "spot_check.create",
+    ]
     assert events[-1].object_ref == "GD-CC-1"
 
 

@@ -55,9 +55,11 @@ def dated(draw, entries_strategy):
     """Entries and a date T: mostly near one of the entries (before it, or up to a little over
     the 36-month window after it), sometimes anywhere."""
     entries = draw(entries_strategy)
-    flat = entries if isinstance(entries, list) else [*entries.own,
-                                                      *(e for es in entries.products.values()
-                                                        for e in es)]
+    flat = (
+        entries
+        if isinstance(entries, list)
+        else [*entries.own, *(e for es in entries.products.values() for e in es)]
+    )
     if flat and draw(st.integers(0, 4)):
         near = draw(st.sampled_from(flat)).effective_on
         return entries, near + timedelta(days=draw(st.integers(-30, 1200)))
@@ -79,8 +81,16 @@ class Ids:
         return self.next
 
 
-def _base_entries(draw, ids: Ids, object_id: int, matters: Sequence[str], keys: Sequence[str],
-                  lo: date, hi: date, size: int) -> list[Entry]:
+def _base_entries(
+    draw,
+    ids: Ids,
+    object_id: int,
+    matters: Sequence[str],
+    keys: Sequence[str],
+    lo: date,
+    hi: date,
+    size: int,
+) -> list[Entry]:
     # Entries cluster around an anchor, so that R-180, R-ONCE and the window all come into play.
     anchor = draw(st.dates(min_value=lo, max_value=max(lo, hi - timedelta(days=SPREAD))))
     dates = st.integers(0, SPREAD).map(lambda n: anchor + timedelta(days=n))
@@ -90,24 +100,39 @@ def _base_entries(draw, ids: Ids, object_id: int, matters: Sequence[str], keys: 
     for _ in range(draw(st.integers(0, size))):
         if draw(st.integers(0, 2)) == 0:
             i = ids()
-            entries.append(Entry(
-                i, object_id, EntryKind.REWARD,
-                P(draw(st.sampled_from(["0.5", "1", "1", "1", "1.5", "2"]))),
-                draw(dates), f"RW-{i}", "R16",
-            ))
+            entries.append(
+                Entry(
+                    i,
+                    object_id,
+                    EntryKind.REWARD,
+                    P(draw(st.sampled_from(["0.5", "1", "1", "1", "1.5", "2"]))),
+                    draw(dates),
+                    f"RW-{i}",
+                    "R16",
+                )
+            )
             continue
         whole = draw(st.integers(1, 12))
         half = draw(st.sampled_from(["0", "0", "0", "0.5"])) if whole < 12 else "0"
         key = draw(st.none() | st.sampled_from(keys)) if keys else None
-        entries.append(Entry(
-            ids(), object_id, EntryKind.DEDUCTION, -P(whole) - P(half), draw(dates),
-            draw(st.sampled_from(matters)), "A11.1" if key else "A11.7", product_key=key,
-        ))
+        entries.append(
+            Entry(
+                ids(),
+                object_id,
+                EntryKind.DEDUCTION,
+                -P(whole) - P(half),
+                draw(dates),
+                draw(st.sampled_from(matters)),
+                "A11.1" if key else "A11.7",
+                product_key=key,
+            )
+        )
     return entries
 
 
-def _repairs_and_voids(draw, ids: Ids, entries: list[Entry], *, after: date | None = None,
-                       void_odds: int = 6) -> list[Entry]:
+def _repairs_and_voids(
+    draw, ids: Ids, entries: list[Entry], *, after: date | None = None, void_odds: int = 6
+) -> list[Entry]:
     """Repairs of the deductions and VOIDs of the entries given, effective on or after their
     target (or strictly after `after` when given)."""
     extra: list[Entry] = []
@@ -119,18 +144,37 @@ def _repairs_and_voids(draw, ids: Ids, entries: list[Entry], *, after: date | No
     for d in [e for e in entries if e.kind is EntryKind.DEDUCTION]:
         for _ in range(draw(st.integers(0, 2))):
             restored = draw(st.sampled_from([-d.points, P(-d.points / 2), P(1)]))
-            extra.append(Entry(ids(), d.object_id, EntryKind.REPAIR, restored, later_than(d),
-                               d.matter, d.item, target=d.id))
+            extra.append(
+                Entry(
+                    ids(),
+                    d.object_id,
+                    EntryKind.REPAIR,
+                    restored,
+                    later_than(d),
+                    d.matter,
+                    d.item,
+                    target=d.id,
+                )
+            )
     for e in [*entries, *extra]:
         if draw(st.integers(0, void_odds - 1)) == 0:
-            extra.append(Entry(ids(), e.object_id, EntryKind.VOID, P(0), later_than(e),
-                               e.matter, target=e.id))
+            extra.append(
+                Entry(
+                    ids(), e.object_id, EntryKind.VOID, P(0), later_than(e), e.matter, target=e.id
+                )
+            )
     return extra
 
 
 @st.composite
-def ledgers(draw, object_id: int = 1, first_id: int = 0, matters: Sequence[str] | None = None,
-            keys: Sequence[str] = ("K1", "K2"), size: int = 7) -> list[Entry]:
+def ledgers(
+    draw,
+    object_id: int = 1,
+    first_id: int = 0,
+    matters: Sequence[str] | None = None,
+    keys: Sequence[str] = ("K1", "K2"),
+    size: int = 7,
+) -> list[Entry]:
     """The entries of one scoring object (a product or a seller)."""
     ids = Ids(first_id)
     matters = matters or [f"M{n}" for n in range(1, 7)]
@@ -155,8 +199,15 @@ def operators(draw, mirror: bool = True) -> Operator:
     for pid in range(1, draw(st.integers(0, 3)) + 1):
         matters = [f"P{pid}-M{n}" for n in range(1, 5)]
         all_matters += matters
-        products[pid] = draw(ledgers(object_id=pid, first_id=1000 * pid, matters=matters,
-                                     keys=[f"P{pid}-K1", f"P{pid}-K2"], size=5))
+        products[pid] = draw(
+            ledgers(
+                object_id=pid,
+                first_id=1000 * pid,
+                matters=matters,
+                keys=[f"P{pid}-K1", f"P{pid}-K2"],
+                size=5,
+            )
+        )
     ids = Ids(0)
     own_matters = ["OWN-1", "OWN-2", "OWN-3", *all_matters]
     own = _base_entries(draw, ids, 99, own_matters, [], FIRST_DAY, LAST_DAY, 5)
@@ -164,19 +215,31 @@ def operators(draw, mirror: bool = True) -> Operator:
         for es in products.values():
             for e in es:
                 if e.kind is EntryKind.DEDUCTION and e.product_key and draw(st.booleans()):
-                    own.append(Entry(ids(), 99, EntryKind.DEDUCTION,
-                                     -P(draw(st.integers(1, 6))), e.effective_on, e.matter,
-                                     "A12.1", product_key=e.product_key, via=str(e.object_id)))
+                    own.append(
+                        Entry(
+                            ids(),
+                            99,
+                            EntryKind.DEDUCTION,
+                            -P(draw(st.integers(1, 6))),
+                            e.effective_on,
+                            e.matter,
+                            "A12.1",
+                            product_key=e.product_key,
+                            via=str(e.object_id),
+                        )
+                    )
     own += _repairs_and_voids(draw, ids, own)
     return Operator(own, products)
 
 
 def same(a: Score, b: Score) -> bool:
     """Equal scores, lines compared as a multiset (their order follows the input's)."""
-    return (
-        (a.as_of, a.points, a.klass, a.scored_since) == (b.as_of, b.points, b.klass, b.scored_since)
-        and Counter(a.lines) == Counter(b.lines)
-    )
+    return (a.as_of, a.points, a.klass, a.scored_since) == (
+        b.as_of,
+        b.points,
+        b.klass,
+        b.scored_since,
+    ) and Counter(a.lines) == Counter(b.lines)
 
 
 def shuffled(entries: Sequence[Entry], seed: int) -> list[Entry]:
@@ -186,8 +249,9 @@ def shuffled(entries: Sequence[Entry], seed: int) -> list[Entry]:
 
 
 def operator_score(op: Operator, as_of: date, own=None, products: Mapping | None = None):
-    return score_operator(op.own if own is None else own,
-                          op.products if products is None else products, as_of)
+    return score_operator(
+        op.own if own is None else own, op.products if products is None else products, as_of
+    )
 
 
 # --- (a) arrival order ----------------------------------------------------------------------
@@ -210,7 +274,10 @@ def test_order_of_entries_and_products_does_not_change_an_operators_score(case, 
     reordered = {pid: shuffled(es, seed + pid) for pid, es in reversed(op.products.items())}
     other = operator_score(op, as_of, own=list(reversed(op.own)), products=reordered)
     assert (other.points, other.klass, other.scored_since) == (
-        score.points, score.klass, score.scored_since)
+        score.points,
+        score.klass,
+        score.scored_since,
+    )
     assert Counter(other.lines) == Counter(score.lines)
 
 
@@ -243,11 +310,13 @@ def test_void_effective_by_t_is_the_same_as_never_having_the_entry(case):
     also repaired deductions and R-180 failures, whose merges are decided without x."""
     entries, x, cancel, as_of = case
     with_void = score_object([*entries, cancel], as_of)
-    without = [e for e in entries
-               if e is not x and not (e.kind is EntryKind.REPAIR and e.target == x.id)]
+    without = [
+        e for e in entries if e is not x and not (e.kind is EntryKind.REPAIR and e.target == x.id)
+    ]
     assert same(with_void, score_object(without, as_of))
     if x.kind is EntryKind.REWARD or (
-        x.kind is EntryKind.DEDUCTION and not x.product_key
+        x.kind is EntryKind.DEDUCTION
+        and not x.product_key
         and not any(e.kind is EntryKind.REPAIR and e.target == x.id for e in entries)
     ):
         assert with_void.points == score_object([e for e in entries if e is not x], as_of).points
@@ -257,8 +326,15 @@ def test_void_effective_by_t_is_the_same_as_never_having_the_entry(case):
 @given(case=voidings(), late=st.integers(1, 1500))
 def test_void_effective_after_t_changes_nothing_as_of_t(case, late):
     entries, x, cancel, as_of = case
-    pending = Entry(cancel.id, cancel.object_id, EntryKind.VOID, P(0),
-                    as_of + timedelta(days=late), x.matter, target=x.id)
+    pending = Entry(
+        cancel.id,
+        cancel.object_id,
+        EntryKind.VOID,
+        P(0),
+        as_of + timedelta(days=late),
+        x.matter,
+        target=x.id,
+    )
     assert same(score_object([*entries, pending], as_of), score_object(entries, as_of))
 
 
@@ -272,8 +348,16 @@ def with_future(draw):
     entries, as_of = draw(dated(ledgers()))
     ids = Ids(50_000)
     later = as_of + timedelta(days=1)
-    future = _base_entries(draw, ids, 1, [f"M{n}" for n in range(1, 7)], ["K1", "K2"],
-                           later, later + timedelta(days=1500), 4)
+    future = _base_entries(
+        draw,
+        ids,
+        1,
+        [f"M{n}" for n in range(1, 7)],
+        ["K1", "K2"],
+        later,
+        later + timedelta(days=1500),
+        4,
+    )
     future += _repairs_and_voids(draw, ids, [*entries, *future], after=as_of, void_odds=3)
     assert all(e.effective_on > as_of for e in future)
     return entries, future, as_of
@@ -283,8 +367,9 @@ def with_future(draw):
 @given(case=with_future(), seed=st.integers(0, 2**32 - 1))
 def test_score_as_of_t_depends_only_on_entries_effective_by_t(case, seed):
     entries, future, as_of = case
-    assert same(score_object(shuffled([*entries, *future], seed), as_of),
-                score_object(entries, as_of))
+    assert same(
+        score_object(shuffled([*entries, *future], seed), as_of), score_object(entries, as_of)
+    )
 
 
 @OPERATOR_PROPERTY
@@ -293,18 +378,37 @@ def test_operator_score_as_of_t_depends_only_on_entries_effective_by_t(case, lat
     op, as_of = case
     later = as_of + timedelta(days=late)
     own = [*op.own, Entry(90_001, 99, EntryKind.DEDUCTION, P(-6), later, "OWN-1", "A12.4")]
-    products = {pid: [*es, Entry(90_000 + pid * 10, pid, EntryKind.DEDUCTION, P(-12), later,
-                                 f"P{pid}-M1", "A11.9")]
-                for pid, es in op.products.items()}
+    products = {
+        pid: [
+            *es,
+            Entry(
+                90_000 + pid * 10, pid, EntryKind.DEDUCTION, P(-12), later, f"P{pid}-M1", "A11.9"
+            ),
+        ]
+        for pid, es in op.products.items()
+    }
     products[7] = [Entry(90_100, 7, EntryKind.DEDUCTION, P(-12), later, "P7-M1", "A11.9")]
     # VOIDs of the producer's entries, effective after T.
-    own += [Entry(91_000 + e.id, 99, EntryKind.VOID, P(0), max(later, e.effective_on), e.matter,
-                  target=e.id)
-            for e in op.own if e.kind is not EntryKind.VOID]
+    own += [
+        Entry(
+            91_000 + e.id,
+            99,
+            EntryKind.VOID,
+            P(0),
+            max(later, e.effective_on),
+            e.matter,
+            target=e.id,
+        )
+        for e in op.own
+        if e.kind is not EntryKind.VOID
+    ]
     before = operator_score(op, as_of)
     after = operator_score(op, as_of, own=own, products=products)
     assert (after.points, after.klass, after.scored_since) == (
-        before.points, before.klass, before.scored_since)
+        before.points,
+        before.klass,
+        before.scored_since,
+    )
     assert Counter(after.lines) == Counter(before.lines)
 
 
@@ -378,8 +482,32 @@ def test_producer_score_is_the_minimum_over_products_of_the_union(case):
     """R-SCORE-PRODUCER: min over scored p of S(p ∪ own), else S(own). (Producer entries carry
     no product key here: with mirrored keys R-180 is decided over the whole family.)"""
     op, as_of = case
-    candidates = [score_object([*op.own, *es], as_of).points
-                  for es in op.products.values()
-                  if score_object(es, as_of).points is not None]
+    candidates = [
+        score_object([*op.own, *es], as_of).points
+        for es in op.products.values()
+        if score_object(es, as_of).points is not None
+    ]
     expected = min(candidates) if candidates else score_object(op.own, as_of).points
     assert operator_score(op, as_of).points == expected
+
+
+# --- a bulk run (no explanation) scores the same --------------------------------------------
+
+
+@PROPERTY
+@given(case=dated(ledgers()))
+def test_score_without_explanation_has_the_same_points_and_class(case):
+    entries, as_of = case
+    full = score_object(entries, as_of)
+    bulk = score_object(entries, as_of, explain=False)
+    assert (bulk.points, bulk.klass) == (full.points, full.klass)
+    assert bulk.lines == ()
+
+
+@OPERATOR_PROPERTY
+@given(case=dated(operators()))
+def test_operator_score_without_explanation_has_the_same_points_and_class(case):
+    op, as_of = case
+    full = operator_score(op, as_of)
+    bulk = score_operator(op.own, op.products, as_of, explain=False)
+    assert (bulk.points, bulk.klass) == (full.points, full.klass)

@@ -65,16 +65,41 @@ def start(on: str, *, obj: int = 1) -> Entry:
     return Entry(next(_ids), obj, EntryKind.START, BASE_POINTS, D(on))
 
 
-def ded(points: object, on: str | date, matter: str | None = None, *, obj: int = 1,
-        key: str | None = None, item: str = "A11.1", via: str | None = None) -> Entry:
+def ded(
+    points: object,
+    on: str | date,
+    matter: str | None = None,
+    *,
+    obj: int = 1,
+    key: str | None = None,
+    item: str = "A11.1",
+    via: str | None = None,
+) -> Entry:
     i = next(_ids)
-    return Entry(i, obj, EntryKind.DEDUCTION, P(points), D(on), matter or f"M-{i}", item,
-                 product_key=key, via=via)
+    return Entry(
+        i,
+        obj,
+        EntryKind.DEDUCTION,
+        P(points),
+        D(on),
+        matter or f"M-{i}",
+        item,
+        product_key=key,
+        via=via,
+    )
 
 
 def repair(target: Entry, points: object, on: str | date) -> Entry:
-    return Entry(next(_ids), target.object_id, EntryKind.REPAIR, P(points), D(on), target.matter,
-                 target.item, target=target.id)
+    return Entry(
+        next(_ids),
+        target.object_id,
+        EntryKind.REPAIR,
+        P(points),
+        D(on),
+        target.matter,
+        target.item,
+        target=target.id,
+    )
 
 
 def reward(points: object, on: str | date, *, obj: int = 1, item: str = "R16") -> Entry:
@@ -83,8 +108,9 @@ def reward(points: object, on: str | date, *, obj: int = 1, item: str = "R16") -
 
 
 def void(target: Entry, on: str | date) -> Entry:
-    return Entry(next(_ids), target.object_id, EntryKind.VOID, P(0), D(on), target.matter,
-                 target=target.id)
+    return Entry(
+        next(_ids), target.object_id, EntryKind.VOID, P(0), D(on), target.matter, target=target.id
+    )
 
 
 def points(entries: list[Entry], on: str | date) -> Decimal | None:
@@ -304,8 +330,14 @@ def test_r_intent_can_change_which_item_is_heaviest():
 DAY0 = D("2024-01-01")
 
 
-def failure(day: int, key: str = "P|GB 1|Brand|X1", *, points: object = -3, obj: int = 1,
-            matter: str | None = None) -> Entry:
+def failure(
+    day: int,
+    key: str = "P|GB 1|Brand|X1",
+    *,
+    points: object = -3,
+    obj: int = 1,
+    matter: str | None = None,
+) -> Entry:
     return ded(points, DAY0 + timedelta(days=day), matter, obj=obj, key=key)
 
 
@@ -380,15 +412,21 @@ def test_r_180_applies_to_the_producer_through_its_product():
 
 def test_r_score_product_is_s_of_the_products_entries():
     entries = [
-        start("2022-01-01"), ded(-3, "2022-02-01"), ded(-2, "2023-01-01"), reward(1, "2024-01-01"),
+        start("2022-01-01"),
+        ded(-3, "2022-02-01"),
+        ded(-2, "2023-01-01"),
+        reward(1, "2024-01-01"),
     ]
     score = score_object(entries, D("2024-06-01"))
     assert (score.points, score.klass) == (Decimal("8.00"), "B")
 
 
 def test_r_score_seller_is_s_of_its_own_entries():
-    own = [start("2023-01-01", obj=5), ded(-3, "2023-05-01", obj=5, item="A12.9"),
-           ded(-3, "2024-05-01", obj=5, item="A12.10")]
+    own = [
+        start("2023-01-01", obj=5),
+        ded(-3, "2023-05-01", obj=5, item="A12.9"),
+        ded(-3, "2024-05-01", obj=5, item="A12.10"),
+    ]
     as_of = D("2024-06-01")
     score = score_operator(own, {}, as_of)
     assert score.points == score_object(own, as_of).points == Decimal("6.00")
@@ -574,9 +612,15 @@ def test_r_repair_expiry_voided_deduction_takes_its_repairs_with_it():
 
 
 _ELIGIBLE = dict(
-    taken=P(-3), repairable=True, major_impact=False, already_repaired=False,
-    shows_not_intentional=True, rectified_confirmed=True, filing_complete=True,
-    limit_reached=False, on=D("2024-03-01"),
+    taken=P(-3),
+    repairable=True,
+    major_impact=False,
+    already_repaired=False,
+    shows_not_intentional=True,
+    rectified_confirmed=True,
+    filing_complete=True,
+    limit_reached=False,
+    on=D("2024-03-01"),
 )
 
 
@@ -589,17 +633,20 @@ def test_r_repair_eligible_application_meeting_every_condition_is_not_refused():
     assert _refusals() == []
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    ({"shows_not_intentional": False}, "14(1)"),
-    ({"rectified_confirmed": False}, "14(2)"),
-    ({"filing_complete": False}, "14(3)"),
-    ({"major_impact": True}, "Art. 14"),
-    ({"repairable": False}, "not repairable"),
-    ({"limit_reached": True}, "R-REPAIR-LIMIT"),
-    ({"already_repaired": True}, "already repaired"),
-    ({"taken": P(0)}, "R-180"),
-    ({"on": D("2027-01-10")}, "no longer counts"),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"shows_not_intentional": False}, "14(1)"),
+        ({"rectified_confirmed": False}, "14(2)"),
+        ({"filing_complete": False}, "14(3)"),
+        ({"major_impact": True}, "Art. 14"),
+        ({"repairable": False}, "not repairable"),
+        ({"limit_reached": True}, "R-REPAIR-LIMIT"),
+        ({"already_repaired": True}, "already repaired"),
+        ({"taken": P(0)}, "R-180"),
+        ({"on": D("2027-01-10")}, "no longer counts"),
+    ],
+)
 def test_r_repair_eligible_each_failed_condition_is_refused_with_its_reason(change, expected):
     reasons = _refusals(**change)
     assert len(reasons) == 1, reasons
@@ -607,8 +654,13 @@ def test_r_repair_eligible_each_failed_condition_is_refused_with_its_reason(chan
 
 
 def test_r_repair_eligible_every_failed_condition_is_reported_at_once():
-    reasons = _refusals(shows_not_intentional=False, rectified_confirmed=False,
-                        filing_complete=False, major_impact=True, limit_reached=True)
+    reasons = _refusals(
+        shows_not_intentional=False,
+        rectified_confirmed=False,
+        filing_complete=False,
+        major_impact=True,
+        limit_reached=True,
+    )
     assert len(reasons) == 5
     assert len(set(reasons)) == 5
     for expected in ("14(1)", "14(2)", "14(3)", "Art. 14", "R-REPAIR-LIMIT"):
@@ -637,8 +689,12 @@ def test_r_reward_cap_three_one_point_rewards_count_two():
 
 
 def test_r_reward_cap_applies_after_deductions():
-    entries = [ded(-3, "2024-01-01"), reward(1, "2024-01-10"), reward(1, "2024-02-10"),
-               reward(1, "2024-03-10")]
+    entries = [
+        ded(-3, "2024-01-01"),
+        reward(1, "2024-01-10"),
+        reward(1, "2024-02-10"),
+        reward(1, "2024-03-10"),
+    ]
     assert points(entries, "2024-06-01") == Decimal("11.00")
 
 
@@ -657,8 +713,10 @@ def test_r_reward_cap_is_per_window():
 
 
 def test_r_reward_cap_producer_with_product_rewards_is_capped_on_the_union():
-    own = [reward(1, "2024-01-10", obj=9, item="R17.1"), reward(1, "2024-02-10", obj=9,
-                                                                 item="R17.2")]
+    own = [
+        reward(1, "2024-01-10", obj=9, item="R17.1"),
+        reward(1, "2024-02-10", obj=9, item="R17.2"),
+    ]
     product = [reward(1, "2024-03-10", obj=1)]
     assert score_operator(own, {1: product}, D("2024-06-01")).points == Decimal("14.00")
 
@@ -681,8 +739,11 @@ def test_r_reward_product_year_without_spot_check_breaks_the_run():
 
 def test_r_reward_product_year_with_a_failure_is_not_clean():
     results = [
-        (D("2021-05-01"), True), (D("2022-02-01"), True), (D("2022-09-01"), False),
-        (D("2023-05-01"), True), (D("2024-05-01"), True),
+        (D("2021-05-01"), True),
+        (D("2022-02-01"), True),
+        (D("2022-09-01"), False),
+        (D("2023-05-01"), True),
+        (D("2024-05-01"), True),
     ]
     assert clean_year_runs(results) == [(2023, 2024)]
     assert clean_year_runs(list(reversed(results))) == [(2023, 2024)]
@@ -696,11 +757,24 @@ def test_r_reward_product_longer_and_separate_runs():
 # --- R-CLASS --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "klass"), [
-    ("14", "A"), ("12", "A"), ("12.00", "A"), ("11.99", "B"), ("6.01", "B"), ("6", "C"),
-    ("6.00", "C"), ("0.01", "C"), ("0", "D"), ("0.00", "D"), ("-0.01", "D"), ("-7", "D"),
-    (None, "O"),
-])
+@pytest.mark.parametrize(
+    ("value", "klass"),
+    [
+        ("14", "A"),
+        ("12", "A"),
+        ("12.00", "A"),
+        ("11.99", "B"),
+        ("6.01", "B"),
+        ("6", "C"),
+        ("6.00", "C"),
+        ("0.01", "C"),
+        ("0", "D"),
+        ("0.00", "D"),
+        ("-0.01", "D"),
+        ("-7", "D"),
+        (None, "O"),
+    ],
+)
 def test_r_class_boundaries(value, klass):
     assert class_for(None if value is None else Decimal(value)) == klass
 
@@ -775,10 +849,20 @@ def _valid_table() -> dict:
         "version": "T-1",
         "applies_from": "2024-01-01",
         "items": [
-            {"code": "A11.1", "objects": ["product"], "title": "t", "points": 3,
-             "intentional_points": 6, "repairable": True},
-            {"code": "A12.1", "objects": ["producer", "seller"], "points": 3,
-             "intentional_points": 6},
+            {
+                "code": "A11.1",
+                "objects": ["product"],
+                "title": "t",
+                "points": 3,
+                "intentional_points": 6,
+                "repairable": True,
+            },
+            {
+                "code": "A12.1",
+                "objects": ["producer", "seller"],
+                "points": 3,
+                "intentional_points": 6,
+            },
         ],
         "rewards": [{"code": "R16", "objects": ["product"], "points": 1}],
     }
@@ -807,40 +891,64 @@ def _with(path: tuple, value) -> dict:
 _DELETE = object()
 
 
-@pytest.mark.parametrize(("raw", "words"), [
-    pytest.param(_with(("items", 0, "colour"), "red"), ["unknown field", "colour"],
-                 id="unknown-item-field"),
-    pytest.param(_with(("owner",), "x"), ["unknown field", "owner"], id="unknown-table-field"),
-    pytest.param(_with(("rewards", 0, "bonus"), 1), ["unknown field", "bonus"],
-                 id="unknown-reward-field"),
-    pytest.param(_with(("items", 0, "points"), _DELETE), ["missing field", "points"],
-                 id="missing-points"),
-    pytest.param(_with(("items", 1, "intentional_points"), _DELETE),
-                 ["missing field", "intentional_points"], id="missing-intentional"),
-    pytest.param(_with(("items",), _DELETE), ["missing field", "items"], id="missing-items"),
-    pytest.param(_with(("version",), _DELETE), ["missing field", "version"],
-                 id="missing-version"),
-    pytest.param(_with(("items", 0, "points"), 0), ["A11.1", "points"], id="points-0"),
-    pytest.param(_with(("items", 0, "points"), 13), ["A11.1", "13"], id="points-13"),
-    pytest.param(_with(("items", 0, "points"), -3), ["A11.1", "points"], id="points-negative"),
-    pytest.param(_with(("items", 0, "intentional_points"), 13), ["A11.1", "13"],
-                 id="intentional-13"),
-    pytest.param(_with(("items", 0, "points"), 2.55), ["A11.1", "decimal"],
-                 id="points-two-decimals"),
-    pytest.param(_with(("items", 0, "points"), "three"), ["A11.1", "number"],
-                 id="points-not-a-number"),
-    pytest.param(_with(("items", 0, "intentional_points"), 2), ["A11.1", "intentional_points"],
-                 id="intentional-lighter"),
-    pytest.param(_with(("items", 1, "code"), "A11.1"), ["A11.1", "twice"], id="duplicate-code"),
-    pytest.param(_with(("items", 0, "objects"), ["product", "consumer"]),
-                 ["A11.1", "consumer"], id="unknown-object-kind"),
-    pytest.param(_with(("items", 0, "objects"), []), ["A11.1", "objects"], id="no-object-kind"),
-    pytest.param(_with(("rewards", 0, "objects"), ["buyer"]), ["R16", "buyer"],
-                 id="reward-unknown-object-kind"),
-    pytest.param(_with(("applies_from",), "2024-13-01"), ["applies_from"], id="bad-date"),
-    pytest.param(_with(("items",), []), ["items"], id="no-items"),
-    pytest.param(["not", "a", "mapping"], ["mapping"], id="not-a-mapping"),
-])
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        pytest.param(
+            _with(("items", 0, "colour"), "red"),
+            ["unknown field", "colour"],
+            id="unknown-item-field",
+        ),
+        pytest.param(_with(("owner",), "x"), ["unknown field", "owner"], id="unknown-table-field"),
+        pytest.param(
+            _with(("rewards", 0, "bonus"), 1), ["unknown field", "bonus"], id="unknown-reward-field"
+        ),
+        pytest.param(
+            _with(("items", 0, "points"), _DELETE), ["missing field", "points"], id="missing-points"
+        ),
+        pytest.param(
+            _with(("items", 1, "intentional_points"), _DELETE),
+            ["missing field", "intentional_points"],
+            id="missing-intentional",
+        ),
+        pytest.param(_with(("items",), _DELETE), ["missing field", "items"], id="missing-items"),
+        pytest.param(
+            _with(("version",), _DELETE), ["missing field", "version"], id="missing-version"
+        ),
+        pytest.param(_with(("items", 0, "points"), 0), ["A11.1", "points"], id="points-0"),
+        pytest.param(_with(("items", 0, "points"), 13), ["A11.1", "13"], id="points-13"),
+        pytest.param(_with(("items", 0, "points"), -3), ["A11.1", "points"], id="points-negative"),
+        pytest.param(
+            _with(("items", 0, "intentional_points"), 13), ["A11.1", "13"], id="intentional-13"
+        ),
+        pytest.param(
+            _with(("items", 0, "points"), 2.55), ["A11.1", "decimal"], id="points-two-decimals"
+        ),
+        pytest.param(
+            _with(("items", 0, "points"), "three"), ["A11.1", "number"], id="points-not-a-number"
+        ),
+        pytest.param(
+            _with(("items", 0, "intentional_points"), 2),
+            ["A11.1", "intentional_points"],
+            id="intentional-lighter",
+        ),
+        pytest.param(_with(("items", 1, "code"), "A11.1"), ["A11.1", "twice"], id="duplicate-code"),
+        pytest.param(
+            _with(("items", 0, "objects"), ["product", "consumer"]),
+            ["A11.1", "consumer"],
+            id="unknown-object-kind",
+        ),
+        pytest.param(_with(("items", 0, "objects"), []), ["A11.1", "objects"], id="no-object-kind"),
+        pytest.param(
+            _with(("rewards", 0, "objects"), ["buyer"]),
+            ["R16", "buyer"],
+            id="reward-unknown-object-kind",
+        ),
+        pytest.param(_with(("applies_from",), "2024-13-01"), ["applies_from"], id="bad-date"),
+        pytest.param(_with(("items",), []), ["items"], id="no-items"),
+        pytest.param(["not", "a", "mapping"], ["mapping"], id="not-a-mapping"),
+    ],
+)
 def test_scoring_table_bad_table_gives_table_error_naming_the_problem(raw, words):
     with pytest.raises(TableError) as caught:
         parse_table(raw)
@@ -861,8 +969,11 @@ def _version(name: str, applies_from: str) -> ScoringTable:
 
 
 def test_scoring_table_in_force_is_the_latest_applying_on_or_before_the_date():
-    tables = [_version("v2", "2024-01-01"), _version("v1", "2021-06-05"),
-              _version("v3", "2026-07-01")]
+    tables = [
+        _version("v2", "2024-01-01"),
+        _version("v1", "2021-06-05"),
+        _version("v3", "2026-07-01"),
+    ]
     assert table_in_force(tables, D("2021-06-04")) is None
     assert table_in_force(tables, D("2021-06-05")).version == "v1"
     assert table_in_force(tables, D("2023-12-31")).version == "v1"
@@ -882,10 +993,18 @@ def test_score_lines_add_up_to_points_and_points_have_two_places():
     twin = ded(-6, "2023-06-10", "M2", item="A11.3")
     f0, f90 = failure(0, matter="SC-1"), failure(90, matter="SC-2")
     entries = [
-        start("2022-12-01"), base, repair(base, 3, "2023-03-01"),
-        second, twin, repair(twin, 3, "2023-08-01"),
-        f0, f90, repair(f90, "1.5", DAY0 + timedelta(days=120)),
-        reward(1, "2024-01-10"), reward("1.5", "2024-02-10"), reward(1, "2024-03-10"),
+        start("2022-12-01"),
+        base,
+        repair(base, 3, "2023-03-01"),
+        second,
+        twin,
+        repair(twin, 3, "2023-08-01"),
+        f0,
+        f90,
+        repair(f90, "1.5", DAY0 + timedelta(days=120)),
+        reward(1, "2024-01-10"),
+        reward("1.5", "2024-02-10"),
+        reward(1, "2024-03-10"),
     ]
     score = score_object(entries, D("2024-12-31"))
     # 12 + 0 (M1 repaired) - 3 (M2: twin -6 repaired by 3, base -3) - 3 (SC-1) + 0 (SC-2) + 2

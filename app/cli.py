@@ -158,13 +158,24 @@ def score_command(
 
 
 @credit.command("classify")
-@click.option("--as-of", callback=_date, required=True, help="Run date (YYYY-MM-DD).")
-def classify_command(as_of: date) -> None:
+@click.option(
+    "--as-of",
+    callback=_date,
+    help="Run date (YYYY-MM-DD); default the latest scheduled date (CLASSIFICATION_DAYS).",
+)
+def classify_command(as_of: date | None) -> None:
     """A classification run (R-HALFYEAR) as of a date; repeating it for the date is safe."""
+    from flask import current_app
     from sqlalchemy import func, select
 
-    from app.services.classification import run_classification
+    from app.services.classification import latest_scheduled_date, run_classification
     from models import Operator
+
+    if as_of is None:
+        try:
+            as_of = latest_scheduled_date(today(), current_app.config["CLASSIFICATION_DAYS"])
+        except ValueError as exc:
+            _fail(str(exc))
 
     if as_of > today():
         _fail(f"--as-of {as_of} is in the future (today is {today()})")

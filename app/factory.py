@@ -14,7 +14,7 @@ from .extensions import api, db, migrate
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=False)
+    app = Flask(__name__)
     app.config.from_object(Config)
     if config:
         app.config.update(config)

@@ -117,7 +117,13 @@ def object_view(obj: ScoringObject) -> dict[str, Any]:
             "nice_class": obj.nice_class,
             "category": obj.category,
         }
-    return {"kind": "operator", "uscc": op.uscc, "name": op.name}
+    # Interchange §2 names an operator by its role: a producer has products, a seller none.
+    has_products = db.session.scalar(
+        select(ScoringObject.id)
+        .where(ScoringObject.operator_id == op.id, ScoringObject.kind == "product")
+        .limit(1)
+    )
+    return {"kind": "producer" if has_products else "seller", "uscc": op.uscc, "name": op.name}
 
 
 def explained_score(obj: ScoringObject, as_of: date) -> dict[str, Any]:

@@ -91,6 +91,23 @@ def _family_scores(
     return out
 
 
+def latest_scheduled_date(today: date, schedule: str) -> date:
+    """The latest half-yearly run date (R-HALFYEAR; "01-01,07-01" by default) on or before
+    today."""
+    days = []
+    for part in schedule.split(","):
+        try:
+            month, day = (int(x) for x in part.strip().split("-"))
+            days.append((month, day))
+            date(2000, month, day)
+        except ValueError:
+            raise ValueError(
+                f"CLASSIFICATION_DAYS has {part.strip()!r}; write month-day pairs like 01-01,07-01"
+            ) from None
+    candidates = [date(y, m, d) for y in (today.year - 1, today.year) for m, d in days]
+    return max(c for c in candidates if c <= today)
+
+
 def run_classification(
     run_on: date,
     *,

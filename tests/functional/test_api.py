@@ -65,7 +65,7 @@ def test_product_score_with_explanation(api):
 def test_producer_score_takes_its_products(api):
     status, doc = get(f"{api}/operators/{P1}/score?as_of=2026-11-26")
     assert status == 200
-    assert doc["object"] == {"kind": "operator", "uscc": P1, "name": "深圳某电子有限公司"}
+    assert doc["object"] == {"kind": "producer", "uscc": P1, "name": "深圳某电子有限公司"}
     assert doc["score"] == "9.00"
     assert doc["entries"][1]["via"] == "product 某牌/9"
 
@@ -147,3 +147,40 @@ def test_openapi_document_lists_the_api(live_server):
     assert status == 200
     assert "/api/v1/operators/{uscc}/score" in doc["paths"]
     assert "ScoreDocument" in doc["components"]["schemas"]
+
+
+def test_r_cal_provisional_deadline_is_recomputed_when_the_schedule_is_loaded(api, seeded):
+    from datetime import UTC, datetime
+
+    from app.extensions import db
+    from app.services.calendar import load_schedule
+
+    url = f"{api}/calendar/deadline?from=2027-09-30&working_days=3"
+    status, before = get(url)
+    assert (before["due_on"], before["provisional"]) == ("2027-10-05", True)  # Mon-Fri guess
+    with seeded.app_context():
+        load_schedule(
+            "year: 2027\nsource: 国务院办公厅关于2027年部分节假日安排的通知（测试）\n"
+            "holidays:\n  - {name: 国庆节, from: 2027-10-01, to: 2027-10-07}\n"
+            "workdays: [2027-10-09]\n",
+            actor="test",
+            at=datetime.now(UTC),
+        )
+        db.session.commit()
+    status, after = get(url)
+    # Oct 1-7 off; Saturday Oct 9 is a make-up working day: 8th, 9th, 11th.
+    assert (after["due_on"], after["provisional"]) == ("2027-10-11", False)
+    status, cal = get(f"{api}/calendar/status")
+    assert status == 200
+    assert cal == {"years": {"2026": "package", "2027": "schedule"}, "warning": None}
+
+
+def test_landing_page_in_chinese_with_the_art_28_notice(api, live_server):
+    import urllib.request
+
+    with urllib.request.urlopen(live_server + "/", timeout=10) as resp:
+        page = resp.read().decode("utf-8")
+    assert resp.status == 200
+    assert "广东省产品质量信用分类监管" in page
+    assert "不得印制于产品标识" in page
+    assert "<td>3</td>" in page  # three scoring objects imported by the fixture

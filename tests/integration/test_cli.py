@@ -157,3 +157,22 @@ def test_r_cal_calendar_load_and_status(cli, tmp_path):
     bad.write_text("year: 2027\nsource: x\nholidays: []\nworkdays: []\n", "utf-8")
     refused = cli("calendar", "load", str(bad))
     assert refused.exit_code != 0 and "holiday schedule refused" in refused.output
+
+
+def test_r_halfyear_classify_defaults_to_the_latest_scheduled_date(cli, records):
+    cli("import", str(records))
+    result = cli("classify")  # today is 2026-11-26 in the tests: the 2026-07-01 run
+    assert result.exit_code == 0, result.output
+    assert "Classification run of 2026-07-01" in result.output
+
+
+def test_latest_scheduled_date_reads_the_configured_days():
+    from datetime import date
+
+    from app.services.classification import latest_scheduled_date
+
+    assert latest_scheduled_date(date(2026, 11, 26), "01-01,07-01") == date(2026, 7, 1)
+    assert latest_scheduled_date(date(2026, 6, 30), "01-01,07-01") == date(2026, 1, 1)
+    assert latest_scheduled_date(date(2026, 3, 1), "04-01,10-01") == date(2025, 10, 1)
+    with pytest.raises(ValueError, match="CLASSIFICATION_DAYS"):
+        latest_scheduled_date(date(2026, 3, 1), "13-01")

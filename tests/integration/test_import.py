@@ -257,3 +257,63 @@ def test_operator_update_is_reported_and_audited(seeded, db_session):
     report = run(jsonl([operator(1, filing=False)]))
     assert report.updated == 1
     assert db.session.scalar(select(Operator.filing_complete).where(Operator.uscc == P1)) is False
+
+
+def test_a_matter_takes_the_table_version_in_force_on_its_effective_date(seeded, db_session):
+    from pathlib import Path
+
+    from app.services.scoring_tables import publish_table
+
+    root = Path(__file__).resolve().parents[2]
+    newer = (
+        (root / "data/scoring_tables/GD-2021-default.yaml")
+        .read_text("utf-8")
+        .replace('"GD-2021-default"', '"GD-2026"')
+        .replace("applies_from: 2021-06-05", "applies_from: 2026-01-01")
+        .replace("default: true", "default: false")
+        .replace(
+            "{code: A12.3, objects: [producer, seller], title: 生产或销售国家明令淘汰的产品, "
+            "points: 4,",
+            "{code: A12.3, objects: [producer, seller], "
+            "title: 生产或销售国家明令淘汰的产品, points: 5,",
+        )
+    )
+    assert "points: 5," in newer
+    publish_table(newer, actor="test", at=AT)
+    db.session.commit()
+    seller = [{"kind": "seller", "uscc": S1}]
+    run(
+        jsonl(
+            [
+                *base_records(),
+                matter("OLD", seller, items=["A12.3"], effective_on="2025-12-31"),
+                matter("NEW", seller, items=["A12.3"], effective_on="2026-01-01"),
+            ]
+        )
+    )
+    rows = db.session.execute(
+        select(Matter.ref, Matter.table_version, LedgerEntry.points)
+        .join(LedgerEntry, LedgerEntry.matter_id == Matter.id)
+        .order_by(Matter.ref)
+    ).all()
+    assert [(r, v, str(p)) for r, v, p in rows] == [
+        ("NEW", "GD-2026", "-5.00"),
+        ("OLD", "GD-2021-default", "-4.00"),
+    ]
+
+
+def test_a_matter_before_any_table_is_refused(seeded, db_session):
+    report = run(
+        jsonl(
+            [
+                *base_records(),
+                matter(
+                    "EARLY",
+                    [{"kind": "seller", "uscc": S1}],
+                    items=["A12.3"],
+                    effective_on="2021-06-04",
+                ),
+            ]
+        )
+    )
+    assert "no scoring table is in force on 2021-06-04" in report.refusals[0].reason

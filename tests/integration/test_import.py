@@ -80,11 +80,13 @@ def test_ref_reused_with_other_content_is_a_conflict(seeded, db_session):
 @pytest.mark.parametrize(
     ("record", "expected"),
     [
+        # R-OBJ-OPERATOR: a bad check character
         ({**operator(9), "uscc": "914403001922038217"}, "uscc: invalid Unified Social Credit Code"),
         (
             matter("M-1", [{"kind": "seller", "uscc": S1}], items=["A99.9"]),
             "unknown item code A99.9",
         ),
+        # R-SCOPE and R-OBJ-PRODUCT
         (product(P1, brand="食牌", category="食品"), "outside the Spec"),
         (product(P1, nice_class=35), "nice_class: Nice class must be a goods class from 1 to 34"),
         (
@@ -317,3 +319,33 @@ def test_a_matter_before_any_table_is_refused(seeded, db_session):
         )
     )
     assert "no scoring table is in force on 2021-06-04" in report.refusals[0].reason
+
+
+@pytest.mark.parametrize("category", ["食品", "食品添加剂", "化妆品", "计量器具", "特种设备"])
+def test_r_scope_art_2_exclusions_are_refused(seeded, db_session, category):
+    report = run(jsonl([operator(1), product(P1, brand="排除牌", category=category)]))
+    assert report.refused == 1
+    assert f"category '{category}' is outside the Spec" in report.refusals[0].reason
+    assert count(ScoringObject) == 1  # only the operator's own object
+
+
+def test_r_obj_product_one_object_per_producer_brand_and_nice_class(seeded, db_session):
+    report = run(
+        jsonl([*base_records(), product(P1, nice_class=11), product(P1, brand="另牌"), product(P1)])
+    )
+    assert (report.created, report.unchanged) == (5, 1)
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(ScoringObject).where(ScoringObject.kind == "product")
+        )
+        == 3
+    )
+
+
+@pytest.mark.parametrize(
+    "code", ["91440300192203821", "9144030019220382166", "91440300I92203821X", "914403001922038215"]
+)
+def test_r_obj_operator_invalid_credit_codes_are_refused(seeded, db_session, code):
+    report = run(jsonl([{**operator(1), "uscc": code}]))
+    assert report.refused == 1
+    assert "invalid Unified Social Credit Code" in report.refusals[0].reason

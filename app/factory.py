@@ -36,9 +36,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from .blueprints import register_blueprints
     from .cli import register_cli
+    from .cli_cases import register_cases_cli
     from .errors import register_error_handlers
+    from .workflow import Engine, load_definitions
+
+    # Every process definition is parsed and checked now: a broken file stops the app here,
+    # naming the file and the problem, rather than failing a case later.
+    app.extensions["engine"] = Engine(load_definitions(ROOT / "workflows"))
 
     register_blueprints(app, api)
     register_error_handlers(app)
     register_cli(app)
+    register_cases_cli(app)
     return app

@@ -34,6 +34,10 @@ class OfficialClass(Schema):
 
 
 class ScoreLine(Schema):
+    entry_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "the ledger entry, to dispute or repair it (none for START)"},
+    )
     kind = fields.String()
     points = fields.String(metadata={"description": "decimal with two places"})
     effective_on = fields.Date()

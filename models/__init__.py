@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .bureau import Bureau
+from .case import Case, CaseEvent, CaseTask, Deadline, Notice, Notification, WorkflowSpec
 from .classification import ClassificationResult, ClassificationRun
 from .holiday import HolidaySchedule
 from .ledger import LedgerEntry
@@ -9,17 +10,26 @@ from .matter import Matter, SpotCheck
 from .operator import Operator
 from .scoring_object import ScoringObject
 from .scoring_table import ScoringTableVersion
+from .user import User
 
 __all__ = [
     "AuditEvent",
     "Bureau",
+    "Case",
+    "CaseEvent",
+    "CaseTask",
     "ClassificationResult",
     "ClassificationRun",
+    "Deadline",
     "HolidaySchedule",
     "LedgerEntry",
     "Matter",
+    "Notice",
+    "Notification",
     "Operator",
     "ScoringObject",
     "ScoringTableVersion",
     "SpotCheck",
+    "User",
+    "WorkflowSpec",
 ]

@@ -23,7 +23,13 @@ class LedgerEntry(db.Model):
             "(kind IN ('REPAIR', 'REWARD') AND points > 0) OR (kind = 'VOID' AND points = 0)",
             name="points_sign",
         ),
-        CheckConstraint("(kind IN ('REPAIR', 'VOID')) = (target_id IS NOT NULL)", name="target"),
+        # A REPAIR names the deduction it repairs, a VOID the entry it cancels; a DEDUCTION may
+        # name the one it replaces (an amended objection or a correction).
+        CheckConstraint(
+            "(kind IN ('REPAIR', 'VOID') AND target_id IS NOT NULL) OR "
+            "(kind IN ('START', 'REWARD') AND target_id IS NULL) OR kind = 'DEDUCTION'",
+            name="target",
+        ),
         # The family index: a producer's score reads its own and its products' entries.
         Index("ix_ledger_entry_operator", "operator_id", "object_id"),
         Index("ix_ledger_entry_object", "object_id"),
@@ -33,8 +39,8 @@ class LedgerEntry(db.Model):
             "object_id",
             "matter_id",
             unique=True,
-            postgresql_where=text("kind = 'DEDUCTION'"),
-            sqlite_where=text("kind = 'DEDUCTION'"),
+            postgresql_where=text("kind = 'DEDUCTION' AND target_id IS NULL"),
+            sqlite_where=text("kind = 'DEDUCTION' AND target_id IS NULL"),
         ),
     )
 

@@ -65,7 +65,8 @@ def database_url(database_template, tmp_path) -> str:
                 .scalars()
                 .all()
             )
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            quoted = ", ".join(f'"{t}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
         engine.dispose()
         return database_template
     template = Path(database_template.removeprefix("sqlite:///"))

@@ -137,6 +137,7 @@ def explained_score(obj: ScoringObject, as_of: date) -> dict[str, Any]:
         "official_class": official_class_of(obj.id, as_of),
         "entries": [
             {
+                "entry_id": ln.entry_id,
                 "kind": ln.kind,
                 "points": f"{ln.points:.2f}",
                 "effective_on": ln.effective_on,

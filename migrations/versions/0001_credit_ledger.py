@@ -164,7 +164,7 @@ def upgrade():
     sa.Column('recorded_by', sa.String(length=100), nullable=False),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("(kind = 'START' AND points = 12) OR (kind = 'DEDUCTION' AND points <= 0) OR (kind IN ('REPAIR', 'REWARD') AND points > 0) OR (kind = 'VOID' AND points = 0)", name=op.f('ck_ledger_entry_points_sign')),
-    sa.CheckConstraint("(kind IN ('REPAIR', 'VOID')) = (target_id IS NOT NULL)", name=op.f('ck_ledger_entry_target')),
+    sa.CheckConstraint("(kind IN ('REPAIR', 'VOID') AND target_id IS NOT NULL) OR (kind IN ('START', 'REWARD') AND target_id IS NULL) OR kind = 'DEDUCTION'", name=op.f('ck_ledger_entry_target')),
     sa.CheckConstraint("kind IN ('START', 'DEDUCTION', 'REPAIR', 'REWARD', 'VOID')", name=op.f('ck_ledger_entry_kind')),
     sa.ForeignKeyConstraint(['matter_id'], ['matter.id'], name=op.f('fk_ledger_entry_matter_id_matter')),
     sa.ForeignKeyConstraint(['object_id'], ['scoring_object.id'], name=op.f('fk_ledger_entry_object_id_scoring_object')),
@@ -177,7 +177,7 @@ def upgrade():
         batch_op.create_index('ix_ledger_entry_object', ['object_id'], unique=False)
         batch_op.create_index('ix_ledger_entry_operator', ['operator_id', 'object_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_entry_target_id'), ['target_id'], unique=False)
-        batch_op.create_index('uq_ledger_entry_once', ['object_id', 'matter_id'], unique=True, postgresql_where=sa.text("kind = 'DEDUCTION'"), sqlite_where=sa.text("kind = 'DEDUCTION'"))
+        batch_op.create_index('uq_ledger_entry_once', ['object_id', 'matter_id'], unique=True, postgresql_where=sa.text("kind = 'DEDUCTION' AND target_id IS NULL"), sqlite_where=sa.text("kind = 'DEDUCTION' AND target_id IS NULL"))
 
     op.create_table('spot_check',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -255,7 +255,7 @@ def downgrade():
 
     op.drop_table('spot_check')
     with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
-        batch_op.drop_index('uq_ledger_entry_once', postgresql_where=sa.text("kind = 'DEDUCTION'"), sqlite_where=sa.text("kind = 'DEDUCTION'"))
+        batch_op.drop_index('uq_ledger_entry_once', postgresql_where=sa.text("kind = 'DEDUCTION' AND target_id IS NULL"), sqlite_where=sa.text("kind = 'DEDUCTION' AND target_id IS NULL"))
         batch_op.drop_index(batch_op.f('ix_ledger_entry_target_id'))
         batch_op.drop_index('ix_ledger_entry_operator')
         batch_op.drop_index('ix_ledger_entry_object')

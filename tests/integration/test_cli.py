@@ -73,6 +73,7 @@ def test_score_json_follows_interchange_section_2(cli, records):
     assert doc["score"] == "9.00" and doc["class"] == "B"
     assert doc["object"]["kind"] == "product" and doc["object"]["brand"] == "某牌"
     deduction = doc["entries"][1]
+    assert isinstance(deduction.pop("entry_id"), int)
     assert deduction == {
         "kind": "DEDUCTION",
         "points": "-3.00",

@@ -1,0 +1,110 @@
+"""`flask cases …` (scheduler) and `flask users …` (accounts and API tokens)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.context import clock, now, today
+from app.extensions import db
+
+cases_cli = AppGroup("cases", help="Case scheduler: deadlines, notices, reward proposals.")
+users_cli = AppGroup("users", help="Accounts and API tokens.")
+
+
+def _ctx():
+    from app.services.cases import Ctx
+
+    return Ctx(actor="scheduler", today=today(), now=now())
+
+
+@cases_cli.command("tick")
+def tick_command() -> None:
+    """One scheduler pass: fire passed deadlines, issue notices, propose rewards."""
+    from app.services.scheduler import tick
+
+    report = tick(ctx=_ctx(), commit=db.session.commit)
+    click.echo(
+        f"deadlines passed {report.deadlines_passed}, notices started "
+        f"{report.notices_started}, rewards proposed {report.rewards_proposed}"
+    )
+
+
+@cases_cli.command("worker")
+@click.option("--interval", default=60.0, show_default=True, help="Seconds between passes.")
+@click.option("--passes", default=0, help="Stop after this many passes (0: run until stopped).")
+def worker_command(interval: float, passes: int) -> None:
+    """Run scheduler passes forever (several workers may run at once on PostgreSQL)."""
+    from app.services.scheduler import tick
+
+    done = 0
+    while True:
+        try:
+            report = tick(ctx=_ctx(), commit=db.session.commit)
+        except Exception as exc:
+            db.session.rollback()
+            click.echo(f"{clock().now().isoformat()} pass failed: {exc}", err=True)
+        else:
+            if report.deadlines_passed or report.notices_started or report.rewards_proposed:
+                click.echo(
+                    f"{clock().now().isoformat()} deadlines {report.deadlines_passed}, "
+                    f"notices {report.notices_started}, rewards {report.rewards_proposed}"
+                )
+        done += 1
+        if passes and done >= passes:
+            return
+        time.sleep(interval)
+
+
+@users_cli.command("add")
+@click.argument("username")
+@click.option(
+    "--role", type=click.Choice(["enterprise", "officer", "supervisor", "admin"]), required=True
+)
+@click.option("--name", "display_name", help="Display name (default: the username).")
+@click.option("--bureau", help="Bureau code (officers and supervisors).")
+@click.option("--uscc", help="Credit code of the operator (enterprise users).")
+def add_user(
+    username: str, role: str, display_name: str | None, bureau: str | None, uscc: str | None
+) -> None:
+    """Create a user and print its API token (shown once)."""
+    from app.auth import create_user, issue_token
+    from models import Bureau, Operator, User
+
+    if db.session.scalar(select(User).where(User.username == username)):
+        _fail(f"user {username} already exists")
+    operator_id = None
+    if role == "enterprise":
+        operator = db.session.scalar(select(Operator).where(Operator.uscc == (uscc or "")))
+        if operator is None:
+            _fail("an enterprise user needs --uscc of a registered operator")
+        operator_id = operator.id
+    if role in ("officer", "supervisor") and db.session.get(Bureau, bureau or "") is None:
+        _fail("officers and supervisors need --bureau with a known bureau code")
+    user = create_user(
+        username,
+        role,
+        display_name=display_name or username,
+        at=now(),
+        bureau_code=bureau if role in ("officer", "supervisor") else None,
+        operator_id=operator_id,
+    )
+    token = issue_token(user)
+    db.session.commit()
+    click.echo(f"{username} ({role}) token: {token}")
+
+
+def _fail(message: str) -> None:
+    db.session.rollback()
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def register_cases_cli(app: Flask) -> None:
+    app.cli.add_command(cases_cli)
+    app.cli.add_command(users_cli)

@@ -1,0 +1,87 @@
+"""Named permission predicates, used by views, queries and templates alike."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy import select
+
+from app.extensions import db
+from models import Bureau, Case, CaseTask, User
+
+STAFF = ("officer", "supervisor")
+
+
+def bureau_tree_codes(code: str) -> frozenset[str]:
+    """A bureau and all below it."""
+    return _subtree(code, _tree_version())
+
+
+def _tree_version() -> int:
+    return db.session.scalar(select(db.func.count()).select_from(Bureau)) or 0
+
+
+@lru_cache(maxsize=512)
+def _subtree(code: str, _version: int) -> frozenset[str]:
+    children: dict[str | None, list[str]] = {}
+    for c, p in db.session.execute(select(Bureau.code, Bureau.parent_code)):
+        children.setdefault(p, []).append(c)
+    out, stack = set(), [code]
+    while stack:
+        c = stack.pop()
+        out.add(c)
+        stack.extend(children.get(c, ()))
+    return frozenset(out)
+
+
+def bureau_ancestors(code: str) -> list[str]:
+    """The bureau and every bureau above it (whose supervisors watch it)."""
+    parents = dict(db.session.execute(select(Bureau.code, Bureau.parent_code)).tuples().all())
+    out = []
+    current: str | None = code
+    while current:
+        out.append(current)
+        current = parents.get(current)
+    return out
+
+
+def supervises(user: User, bureau_code: str) -> bool:
+    return (
+        user.role == "supervisor"
+        and user.bureau_code is not None
+        and bureau_code in bureau_tree_codes(user.bureau_code)
+    )
+
+
+def can_see_case(user: User, case: Case) -> bool:
+    if user.role == "admin":
+        return True
+    if user.role == "enterprise":
+        return user.operator_id == case.operator_id
+    if user.role == "officer":
+        return user.bureau_code == case.deciding_bureau
+    return supervises(user, case.deciding_bureau)
+
+
+def can_claim_task(user: User, task: CaseTask) -> bool:
+    return task.lane != "enterprise" and user.role in STAFF and user.bureau_code == task.bureau_code
+
+
+def can_act_on_task(user: User, task: CaseTask) -> bool:
+    if task.lane == "enterprise":
+        return user.role == "enterprise" and user.operator_id == task.operator_id
+    return can_claim_task(user, task) and task.claimed_by in (None, user.id)
+
+
+def can_reassign(user: User, task: CaseTask) -> bool:
+    return supervises(user, task.bureau_code)
+
+
+def can_start_for_operator(user: User, operator_id: int) -> bool:
+    """Enterprises file repairs, objections and reward applications for themselves only."""
+    return user.role == "enterprise" and user.operator_id == operator_id
+
+
+def can_report_error(user: User) -> bool:
+    """Anyone inside the administration may report an error (Art. 25)."""
+    return user.role in (*STAFF, "admin")

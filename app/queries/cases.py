@@ -1,0 +1,226 @@
+"""Task queues, case files and the overdue overview: plain indexed queries, no workflow loads."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import and_, func, select
+from sqlalchemy import case as sql_case
+
+from app.calendar import WorkCalendar
+from app.errors import NotFound
+from app.extensions import db
+from app.permissions import bureau_tree_codes, can_see_case
+from models import Bureau, Case, CaseEvent, CaseTask, Deadline, Notification, Operator, User
+
+SORTS = {
+    "due": (CaseTask.due_on.asc().nulls_last(), CaseTask.id),
+    "newest": (CaseTask.id.desc(),),
+    "oldest": (CaseTask.id,),
+}
+
+
+def _task_view(t: CaseTask, op: Operator, today: date, soon: date) -> dict:
+    return {
+        "id": t.id,
+        "case_id": t.case_id,
+        "process": t.process_id,
+        "task": t.name,
+        "title": t.title,
+        "lane": t.lane,
+        "bureau": t.bureau_code,
+        "form": t.form_key,
+        "operator": {"uscc": op.uscc, "name": op.name},
+        "due_on": t.due_on,
+        "overdue": t.due_on is not None and t.due_on < today,
+        "due_soon": t.due_on is not None and today <= t.due_on <= soon,
+        "claimed_by": t.claimed_by,
+        "created_at": t.created_at,
+    }
+
+
+def queue(
+    user: User,
+    *,
+    today: date,
+    cal: WorkCalendar,
+    process: str | None = None,
+    overdue: bool | None = None,
+    sort: str = "due",
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict]:
+    """Open tasks the user may work: an officer's bureau, a supervisor's tree, an enterprise's
+    own tasks. Overdue and due-soon first when sorted by due date."""
+    where = [CaseTask.state == "open"]
+    if user.role == "enterprise":
+        where += [CaseTask.lane == "enterprise", CaseTask.operator_id == user.operator_id]
+    elif user.role == "officer":
+        where += [CaseTask.bureau_code == user.bureau_code, CaseTask.lane == "officer"]
+    elif user.role == "supervisor":
+        where += [
+            CaseTask.bureau_code.in_(bureau_tree_codes(user.bureau_code)),
+            CaseTask.lane != "enterprise",
+        ]
+    if process:
+        where.append(CaseTask.process_id == process)
+    if overdue is True:
+        where.append(CaseTask.due_on < today)
+    elif overdue is False:
+        where.append(func.coalesce(CaseTask.due_on >= today, True))
+    soon = cal.add_working_days(today, 1).due_on
+    rows = db.session.execute(
+        select(CaseTask, Operator)
+        .join(Operator, Operator.id == CaseTask.operator_id)
+        .where(*where)
+        .order_by(*SORTS.get(sort, SORTS["due"]))
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return [_task_view(t, op, today, soon) for t, op in rows]
+
+
+def queue_task(task: CaseTask, *, today: date, cal: WorkCalendar) -> dict:
+    op = db.session.get(Operator, task.operator_id)
+    return _task_view(task, op, today, cal.add_working_days(today, 1).due_on)
+
+
+def overdue_overview(user: User, *, today: date, cal: WorkCalendar) -> list[dict]:
+    """Per bureau in the supervisor's tree: open, due soon and overdue tasks."""
+    codes = bureau_tree_codes(user.bureau_code) if user.role == "supervisor" else None
+    soon = cal.add_working_days(today, 1).due_on
+    where = [CaseTask.state == "open", CaseTask.lane != "enterprise"]
+    if codes is not None:
+        where.append(CaseTask.bureau_code.in_(codes))
+    rows = db.session.execute(
+        select(
+            CaseTask.bureau_code,
+            Bureau.name,
+            func.count(),
+            func.sum(sql_case((CaseTask.due_on < today, 1), else_=0)),
+            func.sum(
+                sql_case((and_(CaseTask.due_on >= today, CaseTask.due_on <= soon), 1), else_=0)
+            ),
+        )
+        .join(Bureau, Bureau.code == CaseTask.bureau_code)
+        .where(*where)
+        .group_by(CaseTask.bureau_code, Bureau.name)
+        .order_by(CaseTask.bureau_code)
+    ).all()
+    return [
+        {"bureau": code, "name": name, "open": n, "overdue": int(od or 0), "due_soon": int(ds or 0)}
+        for code, name, n, od, ds in rows
+    ]
+
+
+def case_file(user: User, case_id: int, *, today: date) -> dict:
+    case = db.session.get(Case, case_id)
+    if case is None or not can_see_case(user, case):
+        raise NotFound(f"no case {case_id}")
+    op = db.session.get(Operator, case.operator_id)
+    tasks = db.session.scalars(
+        select(CaseTask).where(CaseTask.case_id == case.id).order_by(CaseTask.id)
+    ).all()
+    deadlines = db.session.scalars(
+        select(Deadline).where(Deadline.case_id == case.id).order_by(Deadline.id)
+    ).all()
+    return {
+        "id": case.id,
+        "process": case.process_id,
+        "status": case.status,
+        "outcome": case.outcome,
+        "overdue": case.overdue,
+        "bureau": case.deciding_bureau,
+        "operator": {"uscc": op.uscc, "name": op.name},
+        "filed_on": case.filed_on,
+        "subject": case.subject,
+        "started_by": case.started_by,
+        "tasks": [
+            {
+                "id": t.id,
+                "task": t.name,
+                "title": t.title,
+                "lane": t.lane,
+                "state": t.state,
+                "due_on": t.due_on,
+                "claimed_by": t.claimed_by,
+                "form": t.form_key,
+                "completed_by": t.completed_by,
+            }
+            for t in tasks
+        ],
+        "deadlines": [
+            {
+                "name": d.name,
+                "working_days": d.working_days,
+                "days": d.days,
+                "start_on": d.start_on,
+                "due_on": d.due_on,
+                "state": d.state,
+                "provisional": d.provisional,
+                "paused_on": d.paused_on,
+                "remaining": d.remaining,
+            }
+            for d in deadlines
+        ],
+    }
+
+
+def case_history(user: User, case_id: int) -> list[dict]:
+    case = db.session.get(Case, case_id)
+    if case is None or not can_see_case(user, case):
+        raise NotFound(f"no case {case_id}")
+    return [
+        {"at": e.at, "actor": e.actor, "action": e.action, "task": e.task, "detail": e.detail}
+        for e in db.session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+        )
+    ]
+
+
+def my_cases(user: User, *, limit: int = 100) -> list[dict]:
+    if user.role == "enterprise":
+        where = [Case.operator_id == user.operator_id]
+    elif user.role == "officer":
+        where = [Case.deciding_bureau == user.bureau_code]
+    elif user.role == "supervisor":
+        where = [Case.deciding_bureau.in_(bureau_tree_codes(user.bureau_code))]
+    else:
+        where = []
+    rows = db.session.scalars(select(Case).where(*where).order_by(Case.id.desc()).limit(limit))
+    return [
+        {
+            "id": c.id,
+            "process": c.process_id,
+            "status": c.status,
+            "outcome": c.outcome,
+            "overdue": c.overdue,
+            "filed_on": c.filed_on,
+            "bureau": c.deciding_bureau,
+            "subject": c.subject,
+        }
+        for c in rows
+    ]
+
+
+def notifications(user: User, *, limit: int = 100) -> list[dict]:
+    if user.role == "enterprise":
+        where = [Notification.operator_id == user.operator_id]
+    elif user.role in ("officer", "supervisor"):
+        where = [Notification.bureau_code == user.bureau_code]
+    else:
+        where = []
+    rows = db.session.scalars(
+        select(Notification).where(*where).order_by(Notification.id.desc()).limit(limit)
+    )
+    return [
+        {
+            "id": n.id,
+            "case_id": n.case_id,
+            "kind": n.kind,
+            "message": n.message,
+            "created_at": n.created_at,
+            "read": n.read_at is not None,
+        }
+        for n in rows
+    ]

@@ -1,0 +1,369 @@
+"""Starting cases: what must hold before a notice, repair, objection, correction or reward
+application becomes a case (rules §4, §5, §7, §8)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import exists, func, select
+
+from app.errors import Conflict, DomainError, NotFound
+from app.extensions import db
+from app.permissions import can_report_error, can_start_for_operator
+from app.scoring import class_for
+from app.scoring.engine import live_entries
+from app.scoring.repairs import effective_deduction, repair_limit_reached, repair_refusals
+from app.scoring.rewards import clean_year_runs
+from models import (
+    Case,
+    LedgerEntry,
+    Matter,
+    Notice,
+    Operator,
+    ScoringObject,
+    SpotCheck,
+    User,
+)
+
+from .case_effects import _operator_repair_dates
+from .cases import Ctx, start_case
+from .ledger import object_entries
+from .scoring_tables import load_tables, table_for
+
+OBJECTION_DAYS = 15
+
+
+def _deduction(entry_id: int, user: User | None) -> tuple[LedgerEntry, ScoringObject, Matter]:
+    entry = db.session.get(LedgerEntry, entry_id)
+    if entry is None or entry.kind != "DEDUCTION":
+        raise NotFound(f"no deduction {entry_id}")
+    obj = db.session.get(ScoringObject, entry.object_id)
+    if user is not None and user.role == "enterprise" and user.operator_id != obj.operator_id:
+        raise NotFound(f"no deduction {entry_id}")  # never confirm what belongs to others
+    return entry, obj, db.session.get(Matter, entry.matter_id)
+
+
+def _open_case_for(process_id: str, key: str, value) -> Case | None:
+    return db.session.scalar(
+        select(Case)
+        .where(
+            Case.process_id == process_id,
+            Case.status == "open",
+            Case.subject[key].as_integer() == value,
+        )
+        .limit(1)
+    )
+
+
+# ---- notices (Art. 23) -------------------------------------------------------------------
+
+
+def issue_notices(*, ctx: Ctx, limit: int = 500) -> int:
+    """Start a notice case for each (operator, matter) scored without a notice yet."""
+    from app.queries.scores import score_of
+
+    pending = db.session.execute(
+        select(ScoringObject.operator_id, LedgerEntry.matter_id)
+        .join(ScoringObject, ScoringObject.id == LedgerEntry.object_id)
+        .where(
+            LedgerEntry.kind == "DEDUCTION",
+            LedgerEntry.matter_id.is_not(None),
+            ~exists().where(
+                Notice.operator_id == ScoringObject.operator_id,
+                Notice.matter_id == LedgerEntry.matter_id,
+            ),
+        )
+        .group_by(ScoringObject.operator_id, LedgerEntry.matter_id)
+        .order_by(LedgerEntry.matter_id)
+        .limit(limit)
+    ).all()
+    for operator_id, matter_id in pending:
+        matter = db.session.get(Matter, matter_id)
+        operator = db.session.get(Operator, operator_id)
+        own = db.session.scalar(
+            select(ScoringObject).where(
+                ScoringObject.operator_id == operator_id, ScoringObject.kind == "operator"
+            )
+        )
+        score = score_of(own, ctx.today)
+        points = db.session.scalar(
+            select(func.sum(LedgerEntry.points))
+            .join(ScoringObject, ScoringObject.id == LedgerEntry.object_id)
+            .where(
+                ScoringObject.operator_id == operator_id,
+                LedgerEntry.matter_id == matter_id,
+                LedgerEntry.kind == "DEDUCTION",
+            )
+        ) or Decimal("0")
+        content = {
+            "matter": matter.ref,
+            "summary": matter.summary,
+            "items": matter.items,
+            "effective_on": matter.effective_on.isoformat(),
+            "points": f"{points:.2f}",
+            "score": None if score.points is None else f"{score.points:.2f}",
+            "class": class_for(score.points),
+            "rights": "如对记分有异议，可自收到告知之日起15日内向作出记分决定的市场监管部门提出"
+            "异议；符合条件的，可申请信用修复。You may object within 15 days of "
+            "receipt, and apply for repair where eligible.",
+        }
+        notice = Notice(
+            operator_id=operator_id,
+            matter_id=matter_id,
+            channel="announcement",
+            content=content,
+            created_at=ctx.now,
+        )
+        db.session.add(notice)
+        db.session.flush()
+        recipient_known = db.session.scalar(
+            select(exists().where(User.operator_id == operator_id, User.role == "enterprise"))
+        )
+        start_case(
+            "deduction_notice",
+            ctx=ctx,
+            operator_id=operator_id,
+            deciding_bureau=matter.bureau_code,
+            filed_on=ctx.today,
+            subject={"notice_id": notice.id, "matter": matter.ref, "uscc": operator.uscc},
+            start_data={"recipient_known": bool(recipient_known)},
+        )
+    return len(pending)
+
+
+# ---- repair (Art. 14, 15, 21) -------------------------------------------------------------
+
+
+def file_repair(
+    entry_id: int, application: dict, *, ctx: Ctx, idempotency_key: str | None = None
+) -> Case:
+    """R-REPAIR-ELIGIBLE: refused with every failed condition, or a case in the deciding
+    bureau's queue."""
+    user = ctx.user
+    entry, obj, matter = _deduction(entry_id, user)
+    if user is None or not can_start_for_operator(user, obj.operator_id):
+        raise DomainError("only the operator concerned can apply for a repair", status=403)
+    if idempotency_key:
+        existing = db.session.scalar(select(Case).where(Case.idempotency_key == idempotency_key))
+        if existing is not None:
+            return existing
+    entries = object_entries(obj.id)
+    target = next(e for e in entries if e.id == entry.id)
+    taken = effective_deduction(target, entries, ctx.today)
+    table = next((t for t in load_tables() if t.version == matter.table_version), None)
+    item = table.items.get(entry.item) if table and entry.item else None
+    already = any(
+        e.kind.value == "REPAIR" and e.target == entry.id for e in live_entries(entries, ctx.today)
+    )
+    operator = db.session.get(Operator, obj.operator_id)
+    reasons = repair_refusals(
+        deduction=target,
+        taken=taken,
+        repairable=item.repairable if item else True,
+        major_impact=matter.major_impact,
+        already_repaired=already,
+        shows_not_intentional=bool(application.get("not_intentional_statement"))
+        and not matter.intentional,
+        rectified_confirmed=True,  # confirmed by the bureau at verification (Art. 14(2))
+        filing_complete=operator.filing_complete,
+        limit_reached=repair_limit_reached(
+            _operator_repair_dates(obj.operator_id, ctx.today), ctx.today
+        ),
+        on=ctx.today,
+    )
+    if matter.intentional and "主观故意" not in " ".join(reasons):
+        reasons.append("该事项认定为主观故意，不符合修复条件 (Art. 14(1))")
+    if _open_case_for("repair", "entry_id", entry.id):
+        reasons.append("该扣分已有正在办理的修复申请 (a repair of it is already open)")
+    if reasons:
+        raise DomainError("修复申请不符合条件 (repair refused): " + "；".join(reasons))
+    case, _ = start_case(
+        "repair",
+        ctx=ctx,
+        operator_id=obj.operator_id,
+        object_id=obj.id,
+        deciding_bureau=matter.bureau_code,
+        idempotency_key=idempotency_key,
+        subject={"entry_id": entry.id, "matter": matter.ref, **application},
+    )
+    return case
+
+
+# ---- objection (Art. 24) -------------------------------------------------------------------
+
+
+def objection_window_closes(matter_id: int, operator_id: int, ctx: Ctx) -> date:
+    notice = db.session.scalar(
+        select(Notice).where(Notice.matter_id == matter_id, Notice.operator_id == operator_id)
+    )
+    if notice is None or notice.received_on is None:
+        raise DomainError(
+            "no notice of this scoring has been received yet; the 15-day "
+            "objection window starts on receipt"
+        )
+    return ctx.cal.add_days(notice.received_on, OBJECTION_DAYS).due_on
+
+
+def file_objection(
+    entry_ids: list[int], evidence: str, *, ctx: Ctx, idempotency_key: str | None = None
+) -> Case:
+    """Only within 15 days of receiving the notice; later filings are refused with the date
+    the window closed."""
+    user = ctx.user
+    if not entry_ids:
+        raise DomainError("name the ledger entries you dispute", field="entry_ids")
+    found = [_deduction(i, user) for i in entry_ids]
+    matters = {m.id for _, _, m in found}
+    operators = {o.operator_id for _, o, _ in found}
+    if len(matters) != 1 or len(operators) != 1:
+        raise DomainError("one objection disputes the entries of one matter", field="entry_ids")
+    _entry, obj, matter = found[0]
+    if user is None or not can_start_for_operator(user, obj.operator_id):
+        raise DomainError("only the operator concerned can file an objection", status=403)
+    if idempotency_key:
+        existing = db.session.scalar(select(Case).where(Case.idempotency_key == idempotency_key))
+        if existing is not None:
+            return existing
+    closes = objection_window_closes(matter.id, obj.operator_id, ctx)
+    if ctx.today > closes:
+        raise DomainError(
+            f"异议期已于 {closes.isoformat()} 届满 (the 15-day objection window "
+            f"closed on {closes.isoformat()})"
+        )
+    if not evidence.strip():
+        raise DomainError("an objection carries its evidence", field="evidence")
+    for eid in entry_ids:
+        if _open_objection(eid):
+            raise Conflict(f"entry {eid} is already disputed in an open objection")
+    case, _ = start_case(
+        "objection",
+        ctx=ctx,
+        operator_id=obj.operator_id,
+        object_id=obj.id,
+        deciding_bureau=matter.bureau_code,
+        idempotency_key=idempotency_key,
+        subject={
+            "entry_ids": sorted(entry_ids),
+            "matter": matter.ref,
+            "evidence": evidence,
+            "window_closes": closes.isoformat(),
+        },
+    )
+    return case
+
+
+def _open_objection(entry_id: int) -> bool:
+    for case in db.session.scalars(
+        select(Case).where(Case.process_id == "objection", Case.status == "open")
+    ):
+        if entry_id in case.subject.get("entry_ids", []):
+            return True
+    return False
+
+
+# ---- correction (Art. 25) ------------------------------------------------------------------
+
+
+def report_correction(entry_id: int, description: str, *, ctx: Ctx) -> Case:
+    user = ctx.user
+    if user is None or not can_report_error(user):
+        raise DomainError("errors are reported by staff of the administration", status=403)
+    entry, obj, matter = _deduction(entry_id, None)
+    if not description.strip():
+        raise DomainError("describe the error", field="description")
+    case, _ = start_case(
+        "correction",
+        ctx=ctx,
+        operator_id=obj.operator_id,
+        object_id=obj.id,
+        deciding_bureau=matter.bureau_code,
+        subject={
+            "entry_ids": [entry.id],
+            "matter": matter.ref,
+            "description": description,
+            "reported_by": user.username,
+        },
+    )
+    return case
+
+
+# ---- rewards (Art. 16-18, 22) -------------------------------------------------------------
+
+
+def apply_reward(
+    object_id: int, code: str, statement: str, *, ctx: Ctx, idempotency_key: str | None = None
+) -> Case:
+    user = ctx.user
+    obj = db.session.get(ScoringObject, object_id)
+    if (
+        obj is None
+        or user is None
+        or (user.role == "enterprise" and user.operator_id != obj.operator_id)
+    ):
+        raise NotFound(f"no scoring object {object_id}")
+    if not can_start_for_operator(user, obj.operator_id):
+        raise DomainError("only the operator concerned can apply for a reward", status=403)
+    table = table_for(load_tables(), ctx.today)
+    reward = table.rewards.get(code)
+    kind = "product" if obj.kind == "product" else None
+    if reward is None:
+        raise DomainError(
+            f"unknown reward {code}; the table has {', '.join(table.rewards)}", field="code"
+        )
+    if (kind == "product" and "product" not in reward.objects) or (
+        kind is None and "product" in reward.objects and len(reward.objects) == 1
+    ):
+        raise DomainError(f"reward {code} does not apply to this kind of object", field="code")
+    operator = db.session.get(Operator, obj.operator_id)
+    if code.startswith("R17") and not operator.filing_complete:
+        raise DomainError("operator rewards need a complete information filing (Art. 17, 14(3))")
+    return start_case(
+        "reward",
+        ctx=ctx,
+        operator_id=obj.operator_id,
+        object_id=obj.id,
+        deciding_bureau=operator.bureau_code,
+        idempotency_key=idempotency_key,
+        subject={"code": code, "statement": statement, "applied_by": user.username},
+    )[0]
+
+
+def propose_rewards(*, ctx: Ctx, limit: int = 500) -> int:
+    """R-REWARD-PRODUCT: products spot-checked clean in two or more consecutive years get a
+    reward case proposed by the system (once per run of clean years)."""
+    rows = db.session.execute(
+        select(SpotCheck.object_id, SpotCheck.sampled_on, SpotCheck.result).order_by(
+            SpotCheck.object_id
+        )
+    ).all()
+    by_object: dict[int, list] = {}
+    for oid, sampled_on, result in rows:
+        by_object.setdefault(oid, []).append((sampled_on, result == "pass"))
+    started = 0
+    for oid, results in by_object.items():
+        runs = [r for r in clean_year_runs(results) if r[1] < ctx.today.year]
+        if not runs or started >= limit:
+            continue
+        first, last = runs[-1]
+        key = f"R16:{oid}:{first}-{last}"
+        if db.session.scalar(select(Case.id).where(Case.idempotency_key == key)):
+            continue
+        obj = db.session.get(ScoringObject, oid)
+        operator = db.session.get(Operator, obj.operator_id)
+        start_case(
+            "reward",
+            ctx=ctx,
+            operator_id=obj.operator_id,
+            object_id=oid,
+            deciding_bureau="440000",
+            idempotency_key=key,
+            subject={
+                "code": "R16",
+                "proposed": True,
+                "clean_years": [first, last],
+                "uscc": operator.uscc,
+            },
+        )
+        started += 1
+    return started

@@ -1,0 +1,307 @@
+"""What a process's script tasks ask for (`effect("NAME")`), done in the case's transaction.
+
+The scoring change of a case is written here, in the same transaction that completes it; a
+case that ends without a change writes none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from app.errors import DomainError
+from app.extensions import db
+from app.permissions import bureau_ancestors
+from app.scoring.dates import window_end
+from app.scoring.engine import live_entries
+from app.scoring.repairs import (
+    effective_deduction,
+    repair_limit_reached,
+    repair_points,
+    repair_share,
+)
+from models import Case, CaseTask, Deadline, LedgerEntry, Notice, Notification, ScoringObject
+
+from .ledger import add_entry, object_entries
+
+EFFECTS: dict[str, Callable] = {}
+
+
+def effect(name: str):
+    def register(fn):
+        EFFECTS[name] = fn
+        return fn
+
+    return register
+
+
+def apply_effect(name: str, case: Case, ctx) -> None:
+    fn = EFFECTS.get(name)
+    if fn is None:
+        raise DomainError(f"the process asked for an unknown effect {name!r}", status=500)
+    fn(case, ctx)
+
+
+def _form(case: Case, task_name: str) -> dict:
+    """The form data of the latest completed task `task_name` of the case."""
+    row = db.session.scalar(
+        select(CaseTask)
+        .where(CaseTask.case_id == case.id, CaseTask.name == task_name, CaseTask.state == "done")
+        .order_by(CaseTask.id.desc())
+        .limit(1)
+    )
+    return (row.form_data or {}) if row else {}
+
+
+def notify_operator(case: Case, ctx, kind: str, message: str) -> None:
+    db.session.add(
+        Notification(
+            case_id=case.id,
+            operator_id=case.operator_id,
+            kind=kind,
+            message=message,
+            created_at=ctx.now,
+        )
+    )
+
+
+def _entry(entry_id: int) -> tuple[LedgerEntry, ScoringObject]:
+    entry = db.session.get(LedgerEntry, entry_id)
+    if entry is None:
+        raise DomainError(f"ledger entry {entry_id} does not exist")
+    return entry, db.session.get(ScoringObject, entry.object_id)
+
+
+# ---- notices ------------------------------------------------------------------------------
+
+
+def _record_notice(case: Case, ctx, channel: str) -> None:
+    notice = db.session.get(Notice, case.subject["notice_id"])
+    notice.channel = channel
+    notice.received_on = ctx.today
+    notice.case_id = case.id
+    case.outcome = "delivered" if channel == "portal" else "announced"
+
+
+@effect("deliver_notice")
+def _deliver_notice(case: Case, ctx) -> None:
+    """Delivered to the enterprise portal: received on delivery (rules §7)."""
+    _record_notice(case, ctx, "portal")
+    notify_operator(
+        case,
+        ctx,
+        "notice",
+        "您有一份新的质量信用记分告知，请查阅。"
+        "A new notice of a credit scoring has been delivered.",
+    )
+
+
+@effect("announce")
+def _announce(case: Case, ctx) -> None:
+    """Published as an announcement (通告) when the operator could not be reached directly."""
+    _record_notice(case, ctx, "announcement")
+
+
+# ---- repair -------------------------------------------------------------------------------
+
+
+@effect("repair_approved")
+def _repair_approved(case: Case, ctx) -> None:
+    """A REPAIR entry effective on the verification date (Art. 21), at 100 % or 50 %."""
+    deduction, obj = _entry(case.subject["entry_id"])
+    entries = object_entries(obj.id)
+    target = next(e for e in entries if e.id == deduction.id)
+    taken = effective_deduction(target, entries, ctx.today)
+    if taken == 0 or ctx.today >= window_end(deduction.effective_on):
+        raise DomainError("this deduction no longer takes points; there is nothing to repair")
+    if repair_limit_reached(_operator_repair_dates(obj.operator_id, ctx.today), ctx.today):
+        raise DomainError("the operator already has two repairs in 36 months (R-REPAIR-LIMIT)")
+    share = repair_share(target, entries, ctx.today)
+    add_entry(
+        obj,
+        "REPAIR",
+        repair_points(taken, share),
+        ctx.today,
+        actor=ctx.actor,
+        at=ctx.now,
+        reason=f"repair case {case.id}",
+        target_id=deduction.id,
+        matter_id=deduction.matter_id,
+    )
+    case.outcome = "approved"
+    notify_operator(case, ctx, "repair", f"信用修复申请已通过，修复 {share:.0%}。Repair approved.")
+
+
+def _operator_repair_dates(operator_id: int, on):
+    rows = db.session.execute(
+        select(LedgerEntry.id, LedgerEntry.effective_on, LedgerEntry.object_id).where(
+            LedgerEntry.operator_id == operator_id, LedgerEntry.kind == "REPAIR"
+        )
+    ).all()
+    if not rows:
+        return []
+    voided = set(
+        db.session.scalars(
+            select(LedgerEntry.target_id).where(
+                LedgerEntry.operator_id == operator_id, LedgerEntry.kind == "VOID"
+            )
+        )
+    )
+    return [eff for rid, eff, _ in rows if rid not in voided]
+
+
+@effect("repair_rejected")
+def _repair_rejected(case: Case, ctx) -> None:
+    case.outcome = "rejected"
+    reasons = _form(case, "verify_repair").get("reasons")
+    notify_operator(case, ctx, "repair", f"信用修复申请未通过：{reasons}")
+
+
+# ---- objection and correction --------------------------------------------------------------
+
+
+def _replace_or_void(case: Case, ctx, *, void: bool, points: Decimal | None, why: str) -> None:
+    """Compensating entries: a VOID of each disputed entry and, if amended, a new deduction of
+    the same matter on the same date (rules §2, §8)."""
+    for entry_id in case.subject["entry_ids"]:
+        entry, obj = _entry(entry_id)
+        live = {e.id for e in live_entries(object_entries(obj.id), ctx.today)}
+        if entry.id not in live:
+            raise DomainError(f"entry {entry.id} is already voided")
+        add_entry(
+            obj,
+            "VOID",
+            Decimal("0.00"),
+            entry.effective_on,
+            actor=ctx.actor,
+            at=ctx.now,
+            reason=f"{why} (case {case.id})",
+            target_id=entry.id,
+            matter_id=entry.matter_id,
+        )
+        if not void and points is not None:
+            add_entry(
+                obj,
+                "DEDUCTION",
+                -Decimal(points).quantize(Decimal("0.01")),
+                entry.effective_on,
+                actor=ctx.actor,
+                at=ctx.now,
+                reason=f"{why} (case {case.id})",
+                matter_id=entry.matter_id,
+                item=entry.item,
+                target_id=entry.id,
+                product_key=entry.product_key,
+            )
+
+
+@effect("objection_not_accepted")
+def _objection_not_accepted(case: Case, ctx) -> None:
+    case.outcome = "not_accepted"
+    reasons = _form(case, "accept_objection").get("reasons")
+    notify_operator(case, ctx, "objection", f"异议不予受理，理由：{reasons}")
+
+
+@effect("objection_resolved")
+def _objection_resolved(case: Case, ctx) -> None:
+    form = _form(case, "resolve_objection")
+    outcome = form["outcome"]
+    if outcome != "upheld":
+        points = Decimal(form["points"]) if form.get("points") else None
+        _replace_or_void(
+            case, ctx, void=outcome == "revoked", points=points, why=f"objection {outcome}"
+        )
+    case.outcome = outcome
+    notify_operator(case, ctx, "objection", f"异议处理结果：{outcome}。{form.get('reasons', '')}")
+
+
+@effect("correction_applied")
+def _correction_applied(case: Case, ctx) -> None:
+    form = _form(case, "verify_correction")
+    points = Decimal(form["points"]) if form.get("points") else None
+    _replace_or_void(case, ctx, void=bool(form.get("void")), points=points, why="correction")
+    case.outcome = "corrected"
+    notify_operator(case, ctx, "correction", f"信用记分已更正：{form.get('reasons', '')}")
+
+
+@effect("correction_rejected")
+def _correction_rejected(case: Case, ctx) -> None:
+    case.outcome = "no_error"
+
+
+# ---- reward -------------------------------------------------------------------------------
+
+
+@effect("reward_granted")
+def _reward_granted(case: Case, ctx) -> None:
+    """A REWARD entry effective on the verification date, within the 2-point cap (R-REWARD-CAP)."""
+    from .scoring_tables import load_tables, table_for
+
+    obj = db.session.get(ScoringObject, case.object_id)
+    table = table_for(load_tables(), ctx.today)
+    reward = table.rewards.get(case.subject["code"])
+    if reward is None:
+        raise DomainError(f"reward {case.subject['code']} is not in table {table.version}")
+    granted = sum(
+        (
+            e.points
+            for e in live_entries(object_entries(obj.id), ctx.today)
+            if e.kind.value == "REWARD" and ctx.today < window_end(e.effective_on)
+        ),
+        Decimal("0"),
+    )
+    room = Decimal("2.00") - granted
+    if room <= 0:
+        raise DomainError("this object already has 2 reward points in its window (R-REWARD-CAP)")
+    add_entry(
+        obj,
+        "REWARD",
+        min(reward.points, room),
+        ctx.today,
+        actor=ctx.actor,
+        at=ctx.now,
+        reason=f"reward case {case.id}",
+        item=reward.code,
+    )
+    case.outcome = "granted"
+    notify_operator(case, ctx, "reward", "奖励申请已核实，予以加分。Reward granted.")
+
+
+@effect("reward_rejected")
+def _reward_rejected(case: Case, ctx) -> None:
+    case.outcome = "rejected"
+    notify_operator(
+        case, ctx, "reward", f"奖励申请未通过：{_form(case, 'verify_reward').get('reasons')}"
+    )
+
+
+# ---- withdrawal and deadlines --------------------------------------------------------------
+
+
+@effect("withdrawn")
+def _withdrawn(case: Case, ctx) -> None:
+    case.status, case.outcome, case.completed_at = "withdrawn", "withdrawn", ctx.now
+
+
+@effect("overdue")
+def _overdue(case: Case, ctx) -> None:
+    """Mark the case overdue and tell the supervisors of its bureau and every bureau above."""
+    case.overdue = True
+    names = ", ".join(
+        db.session.scalars(
+            select(Deadline.name).where(Deadline.case_id == case.id, Deadline.state == "passed")
+        )
+    )
+    for code in bureau_ancestors(case.deciding_bureau):
+        db.session.add(
+            Notification(
+                case_id=case.id,
+                bureau_code=code,
+                kind="overdue",
+                created_at=ctx.now,
+                message=f"案件 {case.id}（{case.process_id}）已超过法定期限 {names}。"
+                f"Case {case.id} is overdue.",
+            )
+        )

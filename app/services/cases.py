@@ -1,0 +1,298 @@
+"""Cases on the BPMN engine: start, complete a task, claim, withdraw, deliver a deadline.
+
+Every call does, inside the caller's one transaction: load → engine steps → check the task
+is ready and the user may act → run → engine steps → save (optimistic lock) → sync the task
+table and deadlines → apply the run's effects. A failure anywhere leaves the case as it was,
+because nothing is committed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.calendar import WorkCalendar
+from app.errors import Conflict, DomainError, NotFound
+from app.extensions import db
+from app.permissions import can_act_on_task, can_claim_task, can_see_case
+from app.workflow import Engine, Run, WorkflowError
+from forms.tasks import TASK_FORMS
+from models import Case, CaseEvent, CaseTask, User, WorkflowSpec
+
+from .calendar import work_calendar
+from .deadlines import close_deadlines, open_deadline, pause_deadline
+
+
+def engine() -> Engine:
+    return current_app.extensions["engine"]
+
+
+@dataclass
+class Ctx:
+    """Who acts and when: passed down so nothing reads the clock by itself."""
+
+    actor: str
+    today: date
+    now: datetime
+    user: User | None = None
+    _cal: WorkCalendar | None = None
+
+    @property
+    def cal(self) -> WorkCalendar:
+        if self._cal is None:
+            self._cal = work_calendar()
+        return self._cal
+
+
+def _deploy(run: Run, ctx: Ctx) -> str:
+    d = run.definition
+    if db.session.get(WorkflowSpec, d.hash) is None:
+        db.session.add(
+            WorkflowSpec(hash=d.hash, process_id=d.process_id, bpmn=d.xml, deployed_at=ctx.now)
+        )
+        db.session.flush()
+    return d.hash
+
+
+def log(case: Case, ctx: Ctx, action: str, task: str | None = None, **detail: Any) -> None:
+    db.session.add(
+        CaseEvent(
+            case_id=case.id, at=ctx.now, actor=ctx.actor, action=action, task=task, detail=detail
+        )
+    )
+
+
+def start_case(
+    process_id: str,
+    *,
+    ctx: Ctx,
+    operator_id: int,
+    deciding_bureau: str,
+    subject: dict[str, Any],
+    start_data: dict[str, Any] | None = None,
+    object_id: int | None = None,
+    idempotency_key: str | None = None,
+    filed_on: date | None = None,
+) -> tuple[Case, bool]:
+    """Start a case; the same idempotency key returns the case it started before."""
+    if idempotency_key:
+        existing = db.session.scalar(select(Case).where(Case.idempotency_key == idempotency_key))
+        if existing is not None:
+            if existing.process_id != process_id or existing.operator_id != operator_id:
+                raise Conflict("this idempotency key was used for another case")
+            return existing, False
+    eng = engine()
+    run = eng.start(process_id, {"case": subject, **(start_data or {})})
+    case = Case(
+        process_id=process_id,
+        spec_hash=_deploy(run, ctx),
+        status="open",
+        operator_id=operator_id,
+        object_id=object_id,
+        deciding_bureau=deciding_bureau,
+        subject=subject,
+        filed_on=filed_on or ctx.today,
+        started_by=ctx.actor,
+        idempotency_key=idempotency_key,
+        state="",
+        serializer_version=eng.serializer_version,
+        created_at=ctx.now,
+    )
+    db.session.add(case)
+    db.session.flush()
+    log(case, ctx, "started", detail=subject)
+    _after_run(case, run, ctx)
+    return case, True
+
+
+def _load(case: Case) -> Run:
+    eng = engine()
+    if case.spec_hash not in eng.by_hash:
+        spec = db.session.get(WorkflowSpec, case.spec_hash)
+        if spec is None:
+            raise DomainError(f"case {case.id}: its process definition is missing", status=500)
+        eng.deploy_xml(spec.process_id, spec.bpmn)
+    return eng.load(case.state, case.spec_hash)
+
+
+def _after_run(case: Case, run: Run, ctx: Ctx) -> None:
+    """Save the engine state, bring the task table and deadlines in step, apply effects."""
+    from .case_effects import apply_effect
+
+    eng = engine()
+    ready = {t.id: t for t in eng.ready_tasks(run)}
+    open_rows = {
+        t.engine_task_id: t
+        for t in db.session.scalars(
+            select(CaseTask).where(CaseTask.case_id == case.id, CaseTask.state == "open")
+        )
+    }
+    for engine_id, row in open_rows.items():
+        if engine_id not in ready:
+            row.state = "cancelled"  # ended by a message (withdrawal) rather than by its form
+            row.completed_at = ctx.now
+    still_needed: set[str] = set()
+    for engine_id, t in ready.items():
+        props = t.properties
+        if props.get("deadline"):
+            still_needed.add(props["deadline"])
+        if props.get("pauses"):
+            still_needed.add(props["pauses"])
+        if engine_id in open_rows:
+            continue
+        deadline = open_deadline(case, props, cal=ctx.cal, today=ctx.today)
+        if props.get("pauses"):
+            pause_deadline(case, props["pauses"], cal=ctx.cal, today=ctx.today)
+        db.session.add(
+            CaseTask(
+                case_id=case.id,
+                engine_task_id=engine_id,
+                name=t.name,
+                title=t.title,
+                lane=t.lane,
+                process_id=case.process_id,
+                bureau_code=case.deciding_bureau,
+                operator_id=case.operator_id,
+                form_key=props.get("formKey"),
+                deadline_id=deadline.id if deadline else None,
+                due_on=deadline.due_on if deadline else None,
+                state="open",
+                created_at=ctx.now,
+            )
+        )
+        log(
+            case,
+            ctx,
+            "task_opened",
+            t.name,
+            lane=t.lane,
+            due_on=deadline.due_on.isoformat() if deadline else None,
+            deadline=props.get("deadline"),
+        )
+    close_deadlines(case, still_needed, now=ctx.now)
+    for effect in run.effects:
+        apply_effect(effect, case, ctx)
+        log(case, ctx, f"effect:{effect}")
+    run.effects.clear()
+    if eng.is_completed(run) and case.status == "open":
+        case.status = "completed"
+        case.completed_at = ctx.now
+        log(case, ctx, "completed", outcome=case.outcome)
+    case.state = eng.dump(run)
+    case.serializer_version = eng.serializer_version
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise Conflict(
+            "someone else changed this case at the same moment; reload and try again"
+        ) from None
+
+
+def get_task(task_id: int) -> tuple[CaseTask, Case]:
+    task = db.session.get(CaseTask, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    return task, db.session.get(Case, task.case_id)
+
+
+def complete_task(task_id: int, data: dict[str, Any], *, ctx: Ctx) -> Case:
+    task, case = get_task(task_id)
+    if ctx.user is None or not can_see_case(ctx.user, case):
+        raise NotFound(f"no task {task_id}")
+    if task.state != "open":
+        raise Conflict(f"task {task_id} is already {'done' if task.state == 'done' else 'closed'}")
+    if not can_act_on_task(ctx.user, task):
+        if task.claimed_by not in (None, ctx.user.id):
+            raise DomainError("this task is claimed by another officer", status=403)
+        raise DomainError("you may not act on this task", status=403)
+    schema = TASK_FORMS.get(task.form_key or "")
+    if schema is None:
+        raise DomainError(f"task {task.name} has no known form", status=500)
+    try:
+        form = schema().load(data)
+    except ValidationError as exc:
+        raise DomainError(f"the form has errors: {exc.messages}", status=422) from None
+    run = _load(case)
+    try:
+        engine().complete(run, task.engine_task_id, form)
+    except WorkflowError as exc:
+        raise Conflict(str(exc)) from None
+    task.state, task.completed_at, task.completed_by = "done", ctx.now, ctx.actor
+    if task.lane != "enterprise":
+        task.claimed_by = ctx.user.id
+    task.form_data = _plain(form)
+    log(case, ctx, "task_completed", task.name, form=task.form_data)
+    _after_run(case, run, ctx)
+    return case
+
+
+def _plain(form: dict[str, Any]) -> dict[str, Any]:
+    import json
+
+    return json.loads(json.dumps(form, default=str))
+
+
+def claim_task(task_id: int, *, ctx: Ctx) -> CaseTask:
+    task, case = get_task(task_id)
+    if ctx.user is None or not can_see_case(ctx.user, case):
+        raise NotFound(f"no task {task_id}")
+    if task.state != "open":
+        raise Conflict(f"task {task_id} is no longer open")
+    if not can_claim_task(ctx.user, task):
+        raise DomainError("only officers of the task's bureau can claim it", status=403)
+    if task.claimed_by not in (None, ctx.user.id):
+        raise Conflict("this task is already claimed by someone else")
+    task.claimed_by = ctx.user.id
+    log(case, ctx, "claimed", task.name)
+    return task
+
+
+def unclaim_task(task_id: int, *, ctx: Ctx) -> CaseTask:
+    task, case = get_task(task_id)
+    if ctx.user is None or task.claimed_by != ctx.user.id:
+        raise DomainError("you can only unclaim a task you claimed", status=403)
+    task.claimed_by = None
+    log(case, ctx, "unclaimed", task.name)
+    return task
+
+
+def reassign_task(task_id: int, to_user: User, reason: str, *, ctx: Ctx) -> CaseTask:
+    from app.permissions import can_reassign
+
+    task, case = get_task(task_id)
+    if ctx.user is None or not can_see_case(ctx.user, case):
+        raise NotFound(f"no task {task_id}")
+    if not can_reassign(ctx.user, task):
+        raise DomainError("only a supervisor over this bureau can reassign its tasks", status=403)
+    if not reason.strip():
+        raise DomainError("a reassignment needs a reason", field="reason")
+    if not can_claim_task(to_user, task):
+        raise DomainError(f"{to_user.username} is not an officer of bureau {task.bureau_code}")
+    task.claimed_by = to_user.id
+    log(case, ctx, "reassigned", task.name, to=to_user.username, reason=reason)
+    return task
+
+
+def send_message(case: Case, message: str, *, ctx: Ctx) -> bool:
+    run = _load(case)
+    caught = engine().send(run, message)
+    if caught:
+        _after_run(case, run, ctx)
+    return caught
+
+
+def withdraw_case(case_id: int, *, ctx: Ctx) -> Case:
+    case = db.session.get(Case, case_id)
+    if case is None or ctx.user is None or not can_see_case(ctx.user, case):
+        raise NotFound(f"no case {case_id}")
+    if ctx.user.role != "enterprise" or ctx.user.operator_id != case.operator_id:
+        raise DomainError("only the enterprise that filed a case can withdraw it", status=403)
+    if case.status != "open" or not send_message(case, "withdraw", ctx=ctx):
+        raise Conflict("this case can no longer be withdrawn (it has been decided or closed)")
+    return case

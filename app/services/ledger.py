@@ -1,0 +1,95 @@
+"""Writing ledger entries one at a time (cases); bulk imports write their own in batches."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.scoring import Entry
+from app.scoring.ledger import KINDS
+from models import LedgerEntry, Matter, ScoringObject
+
+from .audit import record_event
+
+
+def add_entry(
+    obj: ScoringObject,
+    kind: str,
+    points: Decimal,
+    effective_on: date,
+    *,
+    actor: str,
+    at: datetime,
+    reason: str,
+    matter_id: int | None = None,
+    item: str | None = None,
+    target_id: int | None = None,
+    product_key: str | None = None,
+) -> LedgerEntry:
+    """Append one entry (and a START if this is the object's earliest record, R-START)."""
+    first = db.session.scalar(
+        select(func.min(LedgerEntry.effective_on)).where(
+            LedgerEntry.object_id == obj.id, LedgerEntry.kind == "START"
+        )
+    )
+    if first is None or effective_on < first:
+        db.session.add(
+            LedgerEntry(
+                object_id=obj.id,
+                operator_id=obj.operator_id,
+                kind="START",
+                points=Decimal("12.00"),
+                effective_on=effective_on,
+                recorded_by=actor,
+                recorded_at=at,
+                reason="first credit record",
+            )
+        )
+    entry = LedgerEntry(
+        object_id=obj.id,
+        operator_id=obj.operator_id,
+        matter_id=matter_id,
+        kind=kind,
+        points=points,
+        effective_on=effective_on,
+        item=item,
+        target_id=target_id,
+        product_key=product_key,
+        reason=reason,
+        recorded_by=actor,
+        recorded_at=at,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    record_event(
+        at,
+        actor,
+        f"ledger.{kind.lower()}",
+        "ledger_entry",
+        str(entry.id),
+        {"object_id": obj.id, "points": str(points), "target_id": target_id, "reason": reason},
+    )
+    return entry
+
+
+def object_entries(object_id: int) -> list[Entry]:
+    """The engine's view of one object's entries."""
+    rows = db.session.execute(
+        select(
+            LedgerEntry.id,
+            LedgerEntry.object_id,
+            LedgerEntry.kind,
+            LedgerEntry.points,
+            LedgerEntry.effective_on,
+            Matter.ref,
+            LedgerEntry.item,
+            LedgerEntry.target_id,
+            LedgerEntry.product_key,
+        )
+        .outerjoin(Matter, Matter.id == LedgerEntry.matter_id)
+        .where(LedgerEntry.object_id == object_id)
+    ).all()
+    return [Entry(r[0], r[1], KINDS[r[2]], r[3], r[4], r[5], r[6], r[7], r[8]) for r in rows]

@@ -1,0 +1,64 @@
+"""The scheduler pass (`flask cases tick`): deadlines that passed, notices to issue, rewards to
+propose. Several workers may run at once on PostgreSQL: each takes due deadlines with
+FOR UPDATE SKIP LOCKED, so each deadline fires exactly once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.extensions import db
+from models import Case, Deadline
+
+from .cases import Ctx, send_message
+
+
+@dataclass
+class TickReport:
+    deadlines_passed: int = 0
+    notices_started: int = 0
+    rewards_proposed: int = 0
+
+
+def fire_due_deadlines(*, ctx: Ctx, batch: int = 200) -> int:
+    """Deadlines whose last day is over (due_on < today) are marked passed and their case is
+    sent the `deadline` message; the case shows overdue and supervisors are told."""
+    query = (
+        select(Deadline)
+        .where(Deadline.state == "running", Deadline.due_on < ctx.today)
+        .order_by(Deadline.due_on, Deadline.id)
+        .limit(batch)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Deadline)
+    rows = db.session.scalars(query).all()
+    for row in rows:
+        row.state, row.passed_at = "passed", ctx.now
+        case = db.session.get(Case, row.case_id)
+        if case.status == "open":
+            send_message(case, "deadline", ctx=ctx)
+    db.session.flush()
+    return len(rows)
+
+
+def tick(*, ctx: Ctx, commit) -> TickReport:
+    """One pass; `commit` is called after each batch so a long pass holds no lock for long."""
+    from .applications import issue_notices, propose_rewards
+
+    report = TickReport()
+    while True:
+        fired = fire_due_deadlines(ctx=ctx)
+        commit()
+        report.deadlines_passed += fired
+        if fired == 0:
+            break
+    while True:
+        started = issue_notices(ctx=ctx)
+        commit()
+        report.notices_started += started
+        if started == 0:
+            break
+    report.rewards_proposed = propose_rewards(ctx=ctx)
+    commit()
+    return report

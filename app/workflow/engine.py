@@ -1,0 +1,193 @@
+"""Running cases on SpiffWorkflow 3.2: start, load, complete a task, send a message, save.
+
+Facts this module relies on (checked against 3.2):
+- `task.run()` does not check that a task is READY, so `complete` checks it first.
+- The script engine is not serialized: it is attached again on every load.
+- The spec travels inside a serialized workflow unless removed: we store it once per content
+  hash and splice it back in on load, which keeps each saved case small.
+"""
+
+from __future__ import annotations
+
+import json
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from .specs import ProcessDefinition
+
+_effects: ContextVar[list[str] | None] = ContextVar("case_effects", default=None)
+
+
+def _effect(name: str) -> None:
+    """Called by script tasks: `effect("repair_approved")`."""
+    collected = _effects.get()
+    if collected is None:
+        raise WorkflowError("effect() called outside an engine run")
+    collected.append(name)
+
+
+class WorkflowError(Exception):
+    """The engine refused a step (a task that is not ready, a message nobody waits for)."""
+
+
+@dataclass(frozen=True)
+class EngineTask:
+    id: str
+    name: str
+    title: str
+    lane: str
+    properties: dict[str, str]
+
+
+@dataclass
+class Run:
+    """A workflow in memory for the length of one request."""
+
+    definition: ProcessDefinition
+    workflow: BpmnWorkflow
+    effects: list[str] = field(default_factory=list)
+
+
+class Engine:
+    def __init__(self, definitions: dict[str, ProcessDefinition]) -> None:
+        self.definitions = definitions
+        self.by_hash = {d.hash: d for d in definitions.values()}
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self.script_engine = PythonScriptEngine(
+            environment=TaskDataEnvironment({"effect": _effect})
+        )
+        self._spec_json: dict[str, str] = {}
+
+    def deploy_xml(self, process_id: str, xml: str) -> ProcessDefinition:
+        """Make an older stored definition runnable again (cases started before a change)."""
+        from .specs import parse_definition
+
+        definition = parse_definition(process_id, xml)
+        self.by_hash[definition.hash] = definition
+        return definition
+
+    @property
+    def serializer_version(self) -> str:
+        return self.serializer.VERSION
+
+    # ---- running ------------------------------------------------------------------------
+
+    def _steps(self, run: Run) -> None:
+        token = _effects.set(run.effects)
+        try:
+            run.workflow.refresh_timers()
+            run.workflow.do_engine_steps()
+        finally:
+            _effects.reset(token)
+
+    def start(self, process_id: str, data: dict[str, Any]) -> Run:
+        definition = self.definitions[process_id]
+        wf = BpmnWorkflow(
+            definition.spec, definition.subprocess_specs, script_engine=self.script_engine
+        )
+        for task in wf.get_tasks(state=TaskState.READY):
+            task.set_data(**data)
+        run = Run(definition, wf)
+        self._steps(run)
+        return run
+
+    def ready_tasks(self, run: Run) -> list[EngineTask]:
+        out = []
+        for task in run.workflow.get_tasks(state=TaskState.READY):
+            spec = task.task_spec
+            if not spec.manual:
+                continue
+            info = run.definition.user_tasks[spec.name]
+            out.append(EngineTask(str(task.id), spec.name, info.title, info.lane, info.properties))
+        return out
+
+    def complete(self, run: Run, task_id: str, data: dict[str, Any]) -> None:
+        """Run a READY user task with its form data, then the engine steps that follow."""
+        self._steps(run)  # timers and anything due first, so a stale path cannot also run
+        task = self._task(run, task_id)
+        if task is None or not task.task_spec.manual or task.state != TaskState.READY:
+            raise WorkflowError("this task is not open for action (already done or not reached)")
+        task.set_data(**json.loads(json.dumps(data, default=str)))
+        token = _effects.set(run.effects)
+        try:
+            task.run()
+        finally:
+            _effects.reset(token)
+        self._steps(run)
+
+    def send(self, run: Run, message: str) -> bool:
+        """Deliver a message (`withdraw`, `deadline`); False if nothing in the case waits for it."""
+        self._steps(run)
+        event = BpmnEvent(MessageEventDefinition(message))
+        token = _effects.set(run.effects)
+        try:
+            run.workflow.send_event(event)
+        except WorkflowException:
+            return False
+        finally:
+            _effects.reset(token)
+        self._steps(run)
+        return True
+
+    def is_completed(self, run: Run) -> bool:
+        return run.workflow.is_completed()
+
+    def activities(self, run: Run) -> tuple[list[str], list[str]]:
+        """(completed, current) BPMN element ids, for the diagram view."""
+        completed, current = [], []
+        for task in run.workflow.get_tasks():
+            name = task.task_spec.bpmn_id
+            if not name:
+                continue
+            if task.state == TaskState.COMPLETED:
+                completed.append(name)
+            elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+                current.append(name)
+        return sorted(set(completed)), sorted(set(current))
+
+    def _task(self, run: Run, task_id: str):
+        from uuid import UUID
+
+        try:
+            return run.workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, KeyError, WorkflowException):
+            return None
+
+    # ---- saving -----------------------------------------------------------------------
+
+    def _spec_parts(self, definition: ProcessDefinition) -> str:
+        """`"spec": …, "subprocess_specs": …` as JSON, computed once per definition."""
+        cached = self._spec_json.get(definition.hash)
+        if cached is None:
+            wf = BpmnWorkflow(definition.spec, definition.subprocess_specs)
+            full = json.loads(self.serializer.serialize_json(wf))
+            cached = json.dumps(
+                {"spec": full["spec"], "subprocess_specs": full["subprocess_specs"]}
+            )[1:-1]
+            self._spec_json[definition.hash] = cached
+        return cached
+
+    def dump(self, run: Run) -> str:
+        dct = json.loads(self.serializer.serialize_json(run.workflow))
+        dct.pop("spec")
+        dct.pop("subprocess_specs", None)
+        return json.dumps(dct, separators=(",", ":"))
+
+    def load(self, state: str, spec_hash: str) -> Run:
+        definition = self.by_hash.get(spec_hash)
+        if definition is None:
+            raise WorkflowError(f"process definition {spec_hash[:12]} is not deployed")
+        full = state[:-1] + "," + self._spec_parts(definition) + "}"
+        wf = self.serializer.deserialize_json(full)
+        wf.script_engine = self.script_engine
+        return Run(definition, wf)

@@ -1,0 +1,136 @@
+"""Payloads and answers of the case API."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class RepairApplication(Strict):
+    entry_id = fields.Integer(required=True)
+    not_intentional_statement = fields.String(
+        required=True,
+        validate=validate.Length(1, 5000),
+        metadata={"description": "why the conduct was not intentional (Art. 14(1))"},
+    )
+    rectification = fields.String(
+        required=True,
+        validate=validate.Length(1, 5000),
+        metadata={"description": "what was rectified (Art. 14(2))"},
+    )
+    undertaking = fields.Boolean(
+        required=True,
+        validate=validate.Equal(
+            True, error="the enterprise must undertake not to repeat the conduct"
+        ),
+    )
+
+
+class ObjectionFiling(Strict):
+    entry_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(1, 50))
+    evidence = fields.String(required=True, validate=validate.Length(1, 10000))
+
+
+class CorrectionReport(Strict):
+    entry_id = fields.Integer(required=True)
+    description = fields.String(required=True, validate=validate.Length(1, 5000))
+
+
+class RewardApplication(Strict):
+    object_id = fields.Integer(required=True)
+    code = fields.String(required=True, validate=validate.Length(1, 10))
+    statement = fields.String(required=True, validate=validate.Length(1, 5000))
+
+
+class Reassignment(Strict):
+    username = fields.String(required=True)
+    reason = fields.String(required=True, validate=validate.Length(1, 1000))
+
+
+class QueueQuery(Strict):
+    process = fields.String(
+        load_default=None,
+        validate=validate.OneOf(
+            ["deduction_notice", "repair", "objection", "correction", "reward"]
+        ),
+    )
+    overdue = fields.Boolean(load_default=None)
+    sort = fields.String(load_default="due", validate=validate.OneOf(["due", "newest", "oldest"]))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class OperatorRef(Schema):
+    uscc = fields.String()
+    name = fields.String()
+
+
+class QueueTask(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    process = fields.String()
+    task = fields.String()
+    title = fields.String()
+    lane = fields.String()
+    bureau = fields.String()
+    form = fields.String(allow_none=True)
+    operator = fields.Nested(OperatorRef)
+    due_on = fields.Date(allow_none=True)
+    overdue = fields.Boolean()
+    due_soon = fields.Boolean()
+    claimed_by = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class CaseSummary(Schema):
+    id = fields.Integer()
+    process = fields.String()
+    status = fields.String()
+    outcome = fields.String(allow_none=True)
+    overdue = fields.Boolean()
+    filed_on = fields.Date()
+    bureau = fields.String()
+    subject = fields.Dict()
+
+
+class CaseFile(CaseSummary):
+    operator = fields.Nested(OperatorRef)
+    started_by = fields.String()
+    tasks = fields.List(fields.Dict())
+    deadlines = fields.List(fields.Dict())
+
+
+class HistoryStep(Schema):
+    at = fields.DateTime()
+    actor = fields.String()
+    action = fields.String()
+    task = fields.String(allow_none=True)
+    detail = fields.Dict()
+
+
+class Diagram(Schema):
+    process = fields.String()
+    bpmn = fields.String(metadata={"description": "the BPMN 2.0 XML the case runs on"})
+    completed = fields.List(fields.String())
+    current = fields.List(fields.String())
+
+
+class OverdueRow(Schema):
+    bureau = fields.String()
+    name = fields.String()
+    open = fields.Integer()
+    overdue = fields.Integer()
+    due_soon = fields.Integer()
+
+
+class NotificationOut(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer(allow_none=True)
+    kind = fields.String()
+    message = fields.String()
+    created_at = fields.DateTime()
+    read = fields.Boolean()

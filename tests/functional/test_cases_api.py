@@ -1,0 +1,464 @@
+"""Cases end to end over real HTTP: the BPMN processes on the engine, the real database, the
+clock moved across deadlines (rules §4-8)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime
+
+import pytest
+
+from tests.functional.http import call
+from tests.helpers import jsonl, matter, operator, product, spot_check, uscc
+
+P1, S1 = uscc(1), uscc(2, "440100")
+IMPORT = {"Authorization": "Bearer s3cret-token", "Content-Type": "application/x-ndjson"}
+
+
+class Client:
+    def __init__(self, base: str, token: str):
+        self.base, self.token = base, token
+
+    def _h(self, extra=None):
+        return {
+            "Authorization": f"Bearer {self.token}",
+            "Content-Type": "application/json",
+            **(extra or {}),
+        }
+
+    def get(self, path):
+        return call("GET", self.base + path, None, self._h())
+
+    def post(self, path, body=None, headers=None):
+        import json
+
+        data = json.dumps(body if body is not None else {}).encode()
+        return call("POST", self.base + path, data, self._h(headers))
+
+
+@pytest.fixture
+def world(live_server, seeded, clock):
+    """A seller S1 of Guangzhou (440100) deducted by the city bureau; a producer P1 of Shenzhen
+    whose product failed a provincial spot check; users for each role; notices issued."""
+    from app.auth import create_user, issue_token
+    from app.extensions import db
+    from app.services.cases import Ctx
+    from app.services.scheduler import tick
+    from models import Operator
+
+    status, report = call(
+        "POST",
+        f"{live_server}/api/v1/imports",
+        jsonl(
+            [
+                operator(1),
+                operator(2, bureau="440100"),
+                product(P1),
+                spot_check("GD-CC-1", P1, effective_on="2026-10-10", sampled_on="2026-09-01"),
+                matter(
+                    "粤穗市监罚〔2026〕7号",
+                    [{"kind": "seller", "uscc": S1}],
+                    items=["A12.3"],
+                    bureau="440100",
+                    effective_on="2026-11-02",
+                ),
+            ]
+        ),
+        IMPORT,
+    )
+    assert status == 200 and report["refused"] == 0, report
+    tokens = {}
+    with seeded.app_context():
+        at = datetime.now(UTC)
+        s1 = db.session.query(Operator).filter_by(uscc=S1).one()
+        for username, role, bureau, operator_id in [
+            ("ent_s1", "enterprise", None, s1.id),
+            ("gz_officer", "officer", "440100", None),
+            ("gz_officer2", "officer", "440100", None),
+            ("sz_officer", "officer", "440300", None),
+            ("gz_supervisor", "supervisor", "440100", None),
+            ("prov_supervisor", "supervisor", "440000", None),
+            ("sz_supervisor", "supervisor", "440300", None),
+        ]:
+            user = create_user(
+                username,
+                role,
+                display_name=username,
+                at=at,
+                bureau_code=bureau,
+                operator_id=operator_id,
+            )
+            tokens[username] = issue_token(user)
+        db.session.commit()
+        tick(ctx=Ctx("scheduler", clock.today(), clock.now()), commit=db.session.commit)
+    base = f"{live_server}/api/v1"
+    clients = {name: Client(base, token) for name, token in tokens.items()}
+    clients["base"] = base
+    return clients
+
+
+def s1_deduction(ent: Client) -> int:
+    status, doc = ent.get(f"/operators/{S1}/score")
+    assert status == 200
+    return next(e["entry_id"] for e in doc["entries"] if e["kind"] == "DEDUCTION")
+
+
+def score(ent: Client) -> str:
+    return ent.get(f"/operators/{S1}/score")[1]["score"]
+
+
+def tick(seeded, clock):
+    from app.extensions import db
+    from app.services.cases import Ctx
+    from app.services.scheduler import tick as run_tick
+
+    with seeded.app_context():
+        return run_tick(ctx=Ctx("scheduler", clock.today(), clock.now()), commit=db.session.commit)
+
+
+def test_deduction_notice_is_delivered_to_the_portal_on_the_day(world):
+    status, cases = world["ent_s1"].get("/cases")
+    assert status == 200
+    notice = next(c for c in cases if c["process"] == "deduction_notice")
+    assert (notice["status"], notice["outcome"]) == ("completed", "delivered")
+    _status, notes = world["ent_s1"].get("/notifications")
+    assert any(n["kind"] == "notice" for n in notes)
+
+
+def test_notice_without_a_known_recipient_becomes_an_announcement_task(world):
+    # P1 has no portal account; its spot check was scored by the province, whose queue it joins.
+    status, tasks = world["prov_supervisor"].get("/queue?process=deduction_notice")
+    assert status == 200
+    assert [t["task"] for t in tasks] == ["publish_announcement"]
+    assert tasks[0]["due_on"] == "2026-12-01"  # 3 working days after 2026-11-26
+
+
+def test_objection_filed_accepted_and_revoked_changes_the_score(world):
+    ent, officer = world["ent_s1"], world["gz_officer"]
+    assert score(ent) == "8.00"
+    entry = s1_deduction(ent)
+    status, case = ent.post(
+        "/cases/objection", {"entry_ids": [entry], "evidence": "淘汰目录核对有误"}
+    )
+    assert status == 201, case
+    status, queue = officer.get("/queue")
+    task = next(t for t in queue if t["case_id"] == case["id"])
+    assert (task["task"], task["due_on"]) == ("accept_objection", "2026-12-03")
+    status, _ = officer.post(f"/tasks/{task['id']}/claim")
+    assert status == 200
+    status, _ = officer.post(f"/tasks/{task['id']}/complete", {"decision": "accept"})
+    assert status == 200
+    status, queue = officer.get("/queue")
+    resolve = next(t for t in queue if t["case_id"] == case["id"])
+    assert resolve["task"] == "resolve_objection"
+    assert resolve["due_on"] == "2026-12-24"  # 20 working days after acceptance
+    assert score(ent) == "8.00"  # nothing changes until the case completes
+    status, done = officer.post(
+        f"/tasks/{resolve['id']}/complete",
+        {"outcome": "revoked", "reasons": "该产品未列入淘汰目录"},
+    )
+    assert (status, done["status"], done["outcome"]) == (200, "completed", "revoked")
+    assert score(ent) == "12.00"
+    status, history = ent.get(f"/cases/{case['id']}/history")
+    actions = [h["action"] for h in history]
+    assert actions[:2] == ["started", "task_opened"]
+    assert "effect:objection_resolved" in actions and actions[-1] == "completed"
+
+
+def test_objection_amended_replaces_the_points(world):
+    ent, officer = world["ent_s1"], world["gz_officer"]
+    case = ent.post("/cases/objection", {"entry_ids": [s1_deduction(ent)], "evidence": "x"})[1]
+    task = officer.get("/queue")[1][0]
+    officer.post(f"/tasks/{task['id']}/complete", {"decision": "accept"})
+    task = officer.get("/queue")[1][0]
+    status, done = officer.post(
+        f"/tasks/{task['id']}/complete",
+        {"outcome": "amended", "points": "2", "reasons": "按一般情形"},
+    )
+    assert (status, done["outcome"]) == (200, "amended"), done
+    assert score(ent) == "10.00"
+    assert done["id"] == case["id"]
+
+
+def test_objection_not_accepted_gives_reasons_and_changes_nothing(world):
+    ent, officer = world["ent_s1"], world["gz_officer"]
+    ent.post("/cases/objection", {"entry_ids": [s1_deduction(ent)], "evidence": "x"})
+    task = officer.get("/queue")[1][0]
+    status, body = officer.post(f"/tasks/{task['id']}/complete", {"decision": "reject"})
+    assert status == 422 and "reasons" in body["message"]
+    status, done = officer.post(
+        f"/tasks/{task['id']}/complete", {"decision": "reject", "reasons": "逾期且无新证据"}
+    )
+    assert (status, done["outcome"]) == (200, "not_accepted")
+    assert score(ent) == "8.00"
+    notes = ent.get("/notifications")[1]
+    assert any("逾期且无新证据" in n["message"] for n in notes)
+
+
+def test_objection_after_15_days_is_refused_with_the_closing_date(world, clock):
+    clock.set_today(date(2026, 12, 14))
+    ent = world["ent_s1"]
+    status, body = ent.post("/cases/objection", {"entry_ids": [s1_deduction(ent)], "evidence": "x"})
+    assert status == 422
+    assert "closed on 2026-12-11" in body["message"]
+
+
+def test_overdue_task_is_shown_to_supervisors_and_stays_open(world, seeded, clock):
+    ent, officer = world["ent_s1"], world["gz_officer"]
+    case = ent.post("/cases/objection", {"entry_ids": [s1_deduction(ent)], "evidence": "x"})[1]
+    clock.set_today(date(2026, 12, 3))  # the last day: still in time
+    tick(seeded, clock)  # (the province's announcement task, due 12-01, passes here)
+    task = officer.get("/queue")[1][0]
+    assert (task["overdue"], task["due_soon"]) == (False, True)
+    assert world["ent_s1"].get(f"/cases/{case['id']}")[1]["overdue"] is False
+    clock.set_today(date(2026, 12, 4))
+    assert tick(seeded, clock).deadlines_passed == 1
+    task = officer.get("/queue")[1][0]
+    assert task["overdue"] is True
+    for sup in ("gz_supervisor", "prov_supervisor"):
+        rows = world[sup].get("/overdue")[1]
+        assert {r["bureau"]: r["overdue"] for r in rows}["440100"] == 1
+    assert any(
+        n["kind"] == "overdue" and n["case_id"] == case["id"]
+        for n in world["prov_supervisor"].get("/notifications")[1]
+    )
+    assert world["sz_supervisor"].get("/overdue")[1] == []
+    assert world["ent_s1"].get(f"/cases/{case['id']}")[1]["overdue"] is True
+    assert tick(seeded, clock).deadlines_passed == 0  # fires once
+    status, _done = officer.post(f"/tasks/{task['id']}/complete", {"decision": "accept"})
+    assert status == 200
+
+
+def test_repair_paused_for_material_resumes_with_the_days_left(world, clock):
+    ent, officer = world["ent_s1"], world["gz_officer"]
+    status, case = ent.post(
+        "/cases/repair",
+        {
+            "entry_id": s1_deduction(ent),
+            "not_intentional_statement": "供应商提供的目录版本错误",
+            "rectification": "已下架并更新进货查验制度",
+            "undertaking": True,
+        },
+    )
+    assert status == 201, case
+    task = officer.get("/queue")[1][0]
+    assert (task["task"], task["due_on"]) == ("verify_repair", "2026-12-03")
+    clock.set_today(date(2026, 11, 30))
+    status, _ = officer.post(
+        f"/tasks/{task['id']}/complete", {"decision": "need_more", "reasons": "请补充下架记录"}
+    )
+    assert status == 200
+    file = ent.get(f"/cases/{case['id']}")[1]
+    verify = next(d for d in file["deadlines"] if d["name"] == "verify_repair")
+    assert (verify["state"], verify["remaining"]) == ("paused", 3)
+    supplement = ent.get("/queue")[1][0]
+    assert supplement["task"] == "supplement_material"
+    clock.set_today(date(2026, 12, 7))
+    status, _ = ent.post(f"/tasks/{supplement['id']}/complete", {"material": "下架记录见附件"})
+    assert status == 200
+    task = officer.get("/queue")[1][0]
+    assert (task["task"], task["due_on"]) == ("verify_repair", "2026-12-10")
+    status, done = officer.post(
+        f"/tasks/{task['id']}/complete", {"decision": "approve", "rectified_confirmed": True}
+    )
+    assert (status, done["outcome"]) == (200, "approved")
+    assert score(ent) == "12.00"  # first deduction: repaired at 100 %
+
+
+def test_repair_refusal_lists_every_failed_condition(world, seeded):
+    from app.extensions import db
+    from models import Operator
+
+    with seeded.app_context():
+        db.session.query(Operator).filter_by(uscc=S1).update({"filing_complete": False})
+        db.session.commit()
+    ent = world["ent_s1"]
+    status, body = ent.post(
+        "/cases/repair",
+        {
+            "entry_id": s1_deduction(ent),
+            "not_intentional_statement": "x",
+            "rectification": "y",
+            "undertaking": True,
+        },
+    )
+    assert status == 422
+    assert "Art. 14(3)" in body["message"]
+
+
+def test_repair_withdrawn_before_the_decision(world):
+    ent, officer = world["ent_s1"], world["gz_officer"]
+    case = ent.post(
+        "/cases/repair",
+        {
+            "entry_id": s1_deduction(ent),
+            "not_intentional_statement": "x",
+            "rectification": "y",
+            "undertaking": True,
+        },
+    )[1]
+    status, done = ent.post(f"/cases/{case['id']}/withdraw")
+    assert (status, done["status"]) == (200, "withdrawn")
+    assert officer.get("/queue")[1] == []
+    assert score(ent) == "8.00"
+    status, _body = ent.post(f"/cases/{case['id']}/withdraw")
+    assert status == 409
+
+
+def test_correction_reported_by_staff_voids_the_entry(world):
+    ent, officer = world["ent_s1"], world["gz_officer"]
+    entry = s1_deduction(ent)
+    status, _body = ent.post("/cases/correction", {"entry_id": entry, "description": "x"})
+    assert status == 403
+    status, _case = world["sz_officer"].post(
+        "/cases/correction", {"entry_id": entry, "description": "文书号录入错误"}
+    )
+    assert status == 201
+    task = officer.get("/queue")[1][0]
+    assert (task["task"], task["due_on"]) == ("verify_correction", "2026-12-01")
+    status, done = officer.post(
+        f"/tasks/{task['id']}/complete",
+        {"decision": "correct", "void": True, "reasons": "录入错误"},
+    )
+    assert (status, done["outcome"]) == (200, "corrected")
+    assert score(ent) == "12.00"
+
+
+def test_reward_granted_within_the_cap(world, seeded):
+    from app.extensions import db
+    from models import ScoringObject
+
+    with seeded.app_context():
+        obj_id = (
+            db.session.query(ScoringObject)
+            .filter(ScoringObject.kind == "operator")
+            .order_by(ScoringObject.id.desc())
+            .first()
+            .id
+        )
+    ent, officer = world["ent_s1"], world["gz_officer"]
+    status, case = ent.post(
+        "/cases/reward",
+        {"object_id": obj_id, "code": "R17.3", "statement": "接到通告后7日内停售并填报"},
+    )
+    assert status == 201, case
+    task = officer.get("/queue")[1][0]
+    assert task["task"] == "verify_reward"
+    status, done = officer.post(f"/tasks/{task['id']}/complete", {"decision": "approve"})
+    assert (status, done["outcome"]) == (200, "granted")
+    assert score(ent) == "9.00"
+
+
+# ---- reliability -----------------------------------------------------------------------------
+
+
+def test_two_officers_complete_the_same_task_at_once_one_gets_409(world):
+    ent = world["ent_s1"]
+    ent.post("/cases/objection", {"entry_ids": [s1_deduction(ent)], "evidence": "x"})
+    task = world["gz_officer"].get("/queue")[1][0]
+    results = []
+    barrier = threading.Barrier(2)
+
+    def complete(name):
+        barrier.wait()
+        results.append(world[name].post(f"/tasks/{task['id']}/complete", {"decision": "accept"}))
+
+    threads = [threading.Thread(target=complete, args=(n,)) for n in ("gz_officer", "gz_officer2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    statuses = sorted(s for s, _ in results)
+    assert statuses == [200, 409], results
+    assert "message" in next(b for s, b in results if s == 409)
+    assert [t["task"] for t in world["gz_officer"].get("/queue")[1]] == ["resolve_objection"]
+
+
+def test_the_same_submission_repeated_starts_one_case(world):
+    ent = world["ent_s1"]
+    body = {"entry_ids": [s1_deduction(ent)], "evidence": "x"}
+    first = ent.post("/cases/objection", body, {"Idempotency-Key": "k-123"})
+    again = ent.post("/cases/objection", body, {"Idempotency-Key": "k-123"})
+    assert first[0] == 201 and again[0] == 201
+    assert first[1]["id"] == again[1]["id"]
+    assert len([c for c in ent.get("/cases")[1] if c["process"] == "objection"]) == 1
+
+
+def test_a_failure_mid_request_leaves_the_case_as_it_was(world):
+    ent, officer, other = world["ent_s1"], world["gz_officer"], world["sz_officer"]
+    entry = s1_deduction(ent)
+    objection = ent.post("/cases/objection", {"entry_ids": [entry], "evidence": "x"})[1]
+    task = officer.get("/queue")[1][0]
+    officer.post(f"/tasks/{task['id']}/complete", {"decision": "accept"})
+    # Meanwhile a correction voids the same entry...
+    other.post("/cases/correction", {"entry_id": entry, "description": "错误"})
+    correction = next(t for t in officer.get("/queue")[1] if t["task"] == "verify_correction")
+    officer.post(
+        f"/tasks/{correction['id']}/complete",
+        {"decision": "correct", "void": True, "reasons": "错误"},
+    )
+    before = (
+        ent.get(f"/cases/{objection['id']}")[1],
+        ent.get(f"/cases/{objection['id']}/history")[1],
+    )
+    resolve = next(t for t in officer.get("/queue")[1] if t["task"] == "resolve_objection")
+    # ...so revoking it fails inside the effect, after the engine has run.
+    status, body = officer.post(
+        f"/tasks/{resolve['id']}/complete", {"outcome": "revoked", "reasons": "x"}
+    )
+    assert status == 422 and "already voided" in body["message"]
+    after = ent.get(f"/cases/{objection['id']}")[1], ent.get(f"/cases/{objection['id']}/history")[1]
+    assert after == before
+    assert any(t["id"] == resolve["id"] for t in officer.get("/queue")[1])
+
+
+def test_tasks_of_another_bureau_not_ready_or_claimed_by_others_are_refused(world):
+    ent, officer, officer2 = world["ent_s1"], world["gz_officer"], world["gz_officer2"]
+    case = ent.post("/cases/objection", {"entry_ids": [s1_deduction(ent)], "evidence": "x"})[1]
+    task = officer.get("/queue")[1][0]
+    status, _ = world["sz_officer"].post(f"/tasks/{task['id']}/complete", {"decision": "accept"})
+    assert status == 404  # another bureau does not even see it
+    status, _ = ent.post(f"/tasks/{task['id']}/complete", {"decision": "accept"})
+    assert status == 403
+    officer.post(f"/tasks/{task['id']}/claim")
+    status, body = officer2.post(f"/tasks/{task['id']}/complete", {"decision": "accept"})
+    assert status == 403 and "claimed by another officer" in body["message"]
+    officer.post(f"/tasks/{task['id']}/complete", {"decision": "accept"})
+    status, body = officer.post(f"/tasks/{task['id']}/complete", {"decision": "accept"})
+    assert status == 409
+    file = ent.get(f"/cases/{case['id']}")[1]
+    assert [t["state"] for t in file["tasks"]] == ["done", "open"]
+
+
+def test_supervisor_reassigns_with_a_reason(world):
+    ent = world["ent_s1"]
+    ent.post("/cases/objection", {"entry_ids": [s1_deduction(ent)], "evidence": "x"})
+    task = world["gz_officer"].get("/queue")[1][0]
+    status, body = world["gz_supervisor"].post(
+        f"/tasks/{task['id']}/reassign", {"username": "gz_officer2", "reason": ""}
+    )
+    assert status == 422 and "reason" in str(body)
+    status, _body = world["gz_supervisor"].post(
+        f"/tasks/{task['id']}/reassign", {"username": "gz_officer2", "reason": "休假"}
+    )
+    assert status == 200
+    status, _ = world["sz_supervisor"].post(
+        f"/tasks/{task['id']}/reassign", {"username": "gz_officer", "reason": "x"}
+    )
+    assert status == 404
+
+
+def test_case_diagram_shows_current_and_completed_steps(world):
+    ent = world["ent_s1"]
+    case = ent.post("/cases/objection", {"entry_ids": [s1_deduction(ent)], "evidence": "x"})[1]
+    status, diagram = world["gz_officer"].get(f"/cases/{case['id']}/diagram")
+    assert status == 200
+    assert diagram["bpmn"].lstrip().startswith("<?xml")
+    assert "accept_objection" in diagram["current"]
+
+
+def test_anonymous_and_unknown_tokens_are_refused(world):
+    status, body = call("GET", world["base"] + "/queue")
+    assert status == 401 and "API token" in body["message"]
+    status, body = Client(world["base"], "nope").get("/queue")
+    assert status == 401

@@ -97,11 +97,38 @@ class CaseSummary(Schema):
     subject = fields.Dict()
 
 
+class CaseTaskOut(Schema):
+    id = fields.Integer()
+    task = fields.String()
+    title = fields.String()
+    lane = fields.String()
+    state = fields.String()
+    due_on = fields.Date(allow_none=True)
+    claimed_by = fields.Integer(allow_none=True)
+    form = fields.String(allow_none=True)
+    completed_by = fields.String(allow_none=True)
+
+
+class DeadlineOut(Schema):
+    name = fields.String()
+    working_days = fields.Integer(allow_none=True)
+    days = fields.Integer(allow_none=True)
+    start_on = fields.Date()
+    due_on = fields.Date()
+    state = fields.String(metadata={"description": "running, paused, met or passed"})
+    provisional = fields.Boolean(
+        metadata={"description": "counted Monday-Friday for a year without a schedule"}
+    )
+    paused_on = fields.Date(allow_none=True)
+    remaining = fields.Integer(allow_none=True)
+
+
 class CaseFile(CaseSummary):
     operator = fields.Nested(OperatorRef)
     started_by = fields.String()
-    tasks = fields.List(fields.Dict())
-    deadlines = fields.List(fields.Dict())
+    next_due_on = fields.Date(allow_none=True)
+    tasks = fields.List(fields.Nested(CaseTaskOut))
+    deadlines = fields.List(fields.Nested(DeadlineOut))
 
 
 class HistoryStep(Schema):

@@ -44,6 +44,8 @@ class Case(db.Model):
     started_by: Mapped[str] = mapped_column(String(100))
     idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     overdue: Mapped[bool] = mapped_column(default=False)
+    # The earliest running legal deadline: what the scheduler and dashboards look at first.
+    next_due_on: Mapped[date | None] = mapped_column(index=True)
     state: Mapped[str] = mapped_column(Text)  # the engine's serialized workflow
     serializer_version: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(default=1)

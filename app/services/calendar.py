@@ -31,9 +31,8 @@ def work_calendar() -> WorkCalendar:
 
 
 def load_schedule(text: str, *, actor: str, at: datetime) -> tuple[YearSchedule, bool]:
-    """Store a year's schedule; loading the same schedule again changes nothing. Returns the
-    schedule and whether anything changed (so open cases' provisional deadlines can be
-    recomputed by the caller)."""
+    """Store a year's schedule and recompute every open provisional deadline (R-CAL). Loading
+    the same schedule again changes nothing. Returns the schedule and whether it changed."""
     try:
         schedule = parse_schedule(text)
     except ScheduleError as exc:
@@ -54,6 +53,10 @@ def load_schedule(text: str, *, actor: str, at: datetime) -> tuple[YearSchedule,
         setattr(row, k, v)
     row.document = dump_schedule(schedule)
     row.loaded_by, row.loaded_at = actor, at
+    db.session.flush()
+    from .deadlines import recompute_provisional
+
+    recomputed = recompute_provisional(work_calendar())
     record_event(
         at,
         actor,
@@ -64,7 +67,7 @@ def load_schedule(text: str, *, actor: str, at: datetime) -> tuple[YearSchedule,
             "source": schedule.source,
             "holidays": len(values["holidays"]),
             "workdays": len(values["workdays"]),
+            "deadlines_recomputed": recomputed,
         },
     )
-    db.session.flush()
     return schedule, True

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
 from models import Case, Deadline
@@ -23,23 +23,34 @@ class TickReport:
 
 def fire_due_deadlines(*, ctx: Ctx, batch: int = 200) -> int:
     """Deadlines whose last day is over (due_on < today) are marked passed and their case is
-    sent the `deadline` message; the case shows overdue and supervisors are told."""
+    sent the `deadline` message; the case shows overdue and supervisors are told.
+
+    Each deadline is claimed by a conditional UPDATE (state still 'running'), so two workers
+    never fire the same one; on PostgreSQL, SKIP LOCKED also keeps them off each other's rows.
+    """
     query = (
-        select(Deadline)
+        select(Deadline.id, Deadline.case_id)
         .where(Deadline.state == "running", Deadline.due_on < ctx.today)
         .order_by(Deadline.due_on, Deadline.id)
         .limit(batch)
     )
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Deadline)
-    rows = db.session.scalars(query).all()
-    for row in rows:
-        row.state, row.passed_at = "passed", ctx.now
-        case = db.session.get(Case, row.case_id)
+    fired = 0
+    for deadline_id, case_id in db.session.execute(query).all():
+        claimed = db.session.execute(
+            update(Deadline)
+            .where(Deadline.id == deadline_id, Deadline.state == "running")
+            .values(state="passed", passed_at=ctx.now)
+        )
+        if claimed.rowcount != 1:
+            continue
+        fired += 1
+        case = db.session.get(Case, case_id)
         if case.status == "open":
             send_message(case, "deadline", ctx=ctx)
     db.session.flush()
-    return len(rows)
+    return fired
 
 
 def tick(*, ctx: Ctx, commit) -> TickReport:

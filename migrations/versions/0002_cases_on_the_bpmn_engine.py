@@ -60,6 +60,7 @@ def upgrade():
     sa.Column('started_by', sa.String(length=100), nullable=False),
     sa.Column('idempotency_key', sa.String(length=100), nullable=True),
     sa.Column('overdue', sa.Boolean(), nullable=False),
+    sa.Column('next_due_on', sa.Date(), nullable=True),
     sa.Column('state', sa.Text(), nullable=False),
     sa.Column('serializer_version', sa.String(length=20), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -76,6 +77,9 @@ def upgrade():
     with op.batch_alter_table('credit_case', schema=None) as batch_op:
         batch_op.create_index('ix_case_operator', ['operator_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_credit_case_deciding_bureau'), ['deciding_bureau'], unique=False)
+
+    with op.batch_alter_table('credit_case', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_credit_case_next_due_on'), ['next_due_on'], unique=False)
 
     op.create_table('case_event',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -462,3 +462,103 @@ def test_anonymous_and_unknown_tokens_are_refused(world):
     assert status == 401 and "API token" in body["message"]
     status, body = Client(world["base"], "nope").get("/queue")
     assert status == 401
+
+
+def test_r_cal_provisional_deadline_recomputed_when_the_schedule_arrives(world, seeded, clock):
+    from app.extensions import db
+    from app.services.calendar import load_schedule
+
+    ent = world["ent_s1"]
+    clock.set_today(date(2026, 12, 28))
+    other = world["sz_officer"].post(
+        "/cases/correction", {"entry_id": s1_deduction(ent), "description": "核对"}
+    )[1]
+    file = ent.get(f"/cases/{other['id']}")[1]
+    deadline = file["deadlines"][0]
+    assert (deadline["due_on"], deadline["provisional"]) == ("2026-12-31", False)
+    clock.set_today(date(2026, 12, 30))
+    late = world["sz_officer"].post(
+        "/cases/correction", {"entry_id": s1_deduction(ent), "description": "再核对"}
+    )[1]
+    deadline = ent.get(f"/cases/{late['id']}")[1]["deadlines"][0]
+    # 3 working days from 12-30: 12-31, then 2027 counted Monday-Friday: 01-01, 01-04.
+    assert (deadline["due_on"], deadline["provisional"]) == ("2027-01-04", True)
+    with seeded.app_context():
+        load_schedule(
+            "year: 2027\nsource: 国务院办公厅关于2027年部分节假日安排的通知（测试）\n"
+            "holidays:\n  - {name: 元旦, from: 2027-01-01, to: 2027-01-03}\n"
+            "workdays: []\n",
+            actor="admin",
+            at=datetime.now(UTC),
+        )
+        db.session.commit()
+    deadline = ent.get(f"/cases/{late['id']}")[1]["deadlines"][0]
+    assert (deadline["due_on"], deadline["provisional"]) == ("2027-01-05", False)
+    task = next(t for t in world["gz_officer"].get("/queue")[1] if t["case_id"] == late["id"])
+    assert task["due_on"] == "2027-01-05"
+
+
+def test_r_reward_product_system_proposes_clean_products(world, seeded, clock):
+    status, report = call(
+        "POST",
+        world["base"] + "/imports",
+        jsonl(
+            [
+                spot_check("GD-CC-P1", P1, result="pass", sampled_on="2024-05-01"),
+                spot_check("GD-CC-P2", P1, result="pass", sampled_on="2025-05-01"),
+            ]
+        ),
+        IMPORT,
+    )
+    assert status == 200
+    assert report["created"] == 2
+    # The 2026 failure breaks 2026, but 2024-2025 were clean consecutive years.
+    result = tick(seeded, clock)
+    assert result.rewards_proposed == 1
+    assert tick(seeded, clock).rewards_proposed == 0  # proposed once
+    tasks = world["prov_supervisor"].get("/queue?process=reward")[1]
+    assert [t["task"] for t in tasks] == ["verify_reward"]
+
+
+def test_two_scheduler_workers_fire_each_deadline_exactly_once(world, seeded, clock):
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.services.cases import Ctx
+    from app.services.scheduler import fire_due_deadlines
+    from models import CaseEvent
+
+    ent = world["ent_s1"]
+    for n in range(3):
+        world["sz_officer"].post(
+            "/cases/correction", {"entry_id": s1_deduction(ent), "description": f"核对{n}"}
+        )
+    clock.set_today(date(2026, 12, 10))
+    fired, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def worker():
+        with seeded.app_context():
+            try:
+                barrier.wait()
+                n = fire_due_deadlines(ctx=Ctx("worker", clock.today(), clock.now()))
+                db.session.commit()
+                fired.append(n)
+            except Exception as exc:
+                db.session.rollback()
+                errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    with seeded.app_context():
+        fired.append(fire_due_deadlines(ctx=Ctx("worker", clock.today(), clock.now())))
+        db.session.commit()
+        overdue_effects = db.session.scalar(
+            select(func.count()).select_from(CaseEvent).where(CaseEvent.action == "effect:overdue")
+        )
+    # 3 corrections + the province's announcement task: 4 deadlines, each fired once.
+    assert sum(fired) == 4, (fired, errors)
+    assert overdue_effects == 4

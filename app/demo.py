@@ -223,6 +223,9 @@ def build_demo(*, operators: int, seed: int, today: date, at: datetime) -> list[
             out.append(f"classification {run_on}: {exc}")
             continue
         out.append(" ".join(result.lines()[:3]))
+    from .demo_cases import build_demo_cases
+
+    out += build_demo_cases(today=today, at=at)
     return out
 
 

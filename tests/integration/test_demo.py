@@ -1,0 +1,26 @@
+"""The README's first command: the demo builds a province with cases in every state."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from models import Case, User
+
+
+def test_demo_builds_cases_in_every_state_and_prints_logins(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["credit", "demo", "--operators", "400"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    for words in ("overdue in the", "waiting for acceptance", "paused", "resolved", "withdrawn",
+                  "Demo logins"):
+        assert words in result.output
+    with app.app_context():
+        statuses = dict(db.session.execute(
+            select(Case.status, func.count()).group_by(Case.status)).tuples().all())
+        assert set(statuses) == {"open", "completed", "withdrawn"}
+        assert db.session.scalar(select(func.count()).select_from(Case).where(Case.overdue))
+        roles = set(db.session.scalars(select(User.role)))
+        assert roles == {"admin", "supervisor", "officer", "enterprise"}
+    again = runner.invoke(args=["credit", "demo", "--operators", "400"], catch_exceptions=False)
+    assert again.exit_code == 0 and "unchanged" in again.output

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from app.extensions import db
-from models import Case, Deadline
+from models import AuditEvent, Case, Deadline
 
+from .audit import record_event
 from .cases import Ctx, send_message
 
 
@@ -70,6 +71,12 @@ def tick(*, ctx: Ctx, commit) -> TickReport:
         report.notices_started += started
         if started == 0:
             break
-    report.rewards_proposed = propose_rewards(ctx=ctx)
-    commit()
+    # Reward candidates change only with spot-check results: looking once a day is enough.
+    done_today = db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.action == "scheduler.rewards", AuditEvent.object_ref == ctx.today.isoformat()))
+    if done_today is None:
+        report.rewards_proposed = propose_rewards(ctx=ctx)
+        record_event(ctx.now, ctx.actor, "scheduler.rewards", "scheduler", ctx.today.isoformat(),
+                     {"proposed": report.rewards_proposed})
+        commit()
     return report

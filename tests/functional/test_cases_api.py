@@ -512,9 +512,12 @@ def test_r_reward_product_system_proposes_clean_products(world, seeded, clock):
     )
     assert status == 200
     assert report["created"] == 2
-    # The 2026 failure breaks 2026, but 2024-2025 were clean consecutive years.
-    result = tick(seeded, clock)
-    assert result.rewards_proposed == 1
+    # The 2026 failure breaks 2026, but 2024-2025 were clean consecutive years. Candidates are
+    # looked for once a day: the fixture's pass already looked today.
+    assert tick(seeded, clock).rewards_proposed == 0
+    clock.set_today(date(2026, 11, 27))
+    assert tick(seeded, clock).rewards_proposed == 1
+    clock.set_today(date(2026, 11, 30))
     assert tick(seeded, clock).rewards_proposed == 0  # proposed once
     tasks = world["prov_supervisor"].get("/queue?process=reward")[1]
     assert [t["task"] for t in tasks] == ["verify_reward"]

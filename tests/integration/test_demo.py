@@ -12,12 +12,21 @@ def test_demo_builds_cases_in_every_state_and_prints_logins(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["credit", "demo", "--operators", "400"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    for words in ("overdue in the", "waiting for acceptance", "paused", "resolved", "withdrawn",
-                  "Demo logins"):
+    for words in (
+        "overdue in the",
+        "waiting for acceptance",
+        "paused",
+        "resolved",
+        "withdrawn",
+        "Demo logins",
+    ):
         assert words in result.output
     with app.app_context():
-        statuses = dict(db.session.execute(
-            select(Case.status, func.count()).group_by(Case.status)).tuples().all())
+        statuses = dict(
+            db.session.execute(select(Case.status, func.count()).group_by(Case.status))
+            .tuples()
+            .all()
+        )
         assert set(statuses) == {"open", "completed", "withdrawn"}
         assert db.session.scalar(select(func.count()).select_from(Case).where(Case.overdue))
         roles = set(db.session.scalars(select(User.role)))

@@ -53,13 +53,9 @@ def _json_default(value):
 @credit.command("init")
 def init_command() -> None:
     """Load the shipped bureau tree and publish the default scoring table if absent."""
-    from app.config import ROOT
-    from app.services.reference import load_bureau_tree
-    from app.services.scoring_tables import publish_table
+    from app.services.reference import init_reference_data
 
-    created, updated = load_bureau_tree(actor=_actor(), at=now())
-    text = (ROOT / "data" / "scoring_tables" / "GD-2021-default.yaml").read_text(encoding="utf-8")
-    _, published = publish_table(text, actor=_actor(), at=now())
+    created, updated, published = init_reference_data(actor=_actor(), at=now())
     db.session.commit()
     click.echo(
         f"bureaus: {created} created, {updated} updated; default scoring table "

@@ -197,15 +197,9 @@ def build_demo(*, operators: int, seed: int, today: date, at: datetime) -> list[
 
     from app.services.classification import run_classification
     from app.services.imports import import_records
-    from app.services.reference import load_bureau_tree
-    from app.services.scoring_tables import publish_table
+    from app.services.reference import init_reference_data
 
-    from .config import ROOT
-
-    load_bureau_tree(actor="demo", at=at)
-    publish_table(
-        (ROOT / "data/scoring_tables/GD-2021-default.yaml").read_text("utf-8"), actor="demo", at=at
-    )
+    init_reference_data(actor="demo", at=at)
     records = synthetic_records(
         operators=operators, seed=seed, today=today, bureaus=province_bureaus()
     )

@@ -25,21 +25,14 @@ RUN_ON = date(2026, 7, 1)
 
 
 def generate(args) -> None:
-    from app.config import ROOT
     from app.extensions import db
-    from app.services.reference import load_bureau_tree
-    from app.services.scoring_tables import publish_table
+    from app.services.reference import init_reference_data
     from bench.province import generate as generate_province
 
     app = fresh_database()
     with app.app_context():
         at = datetime.now(UTC)
-        load_bureau_tree(actor="bench", at=at)
-        publish_table(
-            (ROOT / "data/scoring_tables/GD-2021-default.yaml").read_text("utf-8"),
-            actor="bench",
-            at=at,
-        )
+        init_reference_data(actor="bench", at=at)
         db.session.commit()
         db.engine.dispose()
     start = time.perf_counter()

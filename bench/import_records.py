@@ -26,24 +26,17 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     args = parser.parse_args()
 
-    from app.config import ROOT
     from app.demo import province_bureaus, synthetic_records
     from app.extensions import db
     from app.services.imports import import_records
-    from app.services.reference import load_bureau_tree
-    from app.services.scoring_tables import publish_table
+    from app.services.reference import init_reference_data
 
     app = fresh_database(BENCH_DB + "_import")
     OUT.mkdir(exist_ok=True)
     path = OUT / "records.jsonl"
     with app.app_context():
         at = datetime.now(UTC)
-        load_bureau_tree(actor="bench", at=at)
-        publish_table(
-            (ROOT / "data/scoring_tables/GD-2021-default.yaml").read_text("utf-8"),
-            actor="bench",
-            at=at,
-        )
+        init_reference_data(actor="bench", at=at)
         db.session.commit()
         written = 0
         with path.open("w", encoding="utf-8") as fh:

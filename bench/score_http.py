@@ -31,8 +31,7 @@ def build(url: str) -> str:
     from app.demo import make_uscc
     from app.extensions import db
     from app.services.imports import import_records
-    from app.services.reference import load_bureau_tree
-    from app.services.scoring_tables import publish_table
+    from app.services.reference import init_reference_data
 
     app = fresh_database(url)
     producer = make_uscc("440300", 42)
@@ -91,12 +90,7 @@ def build(url: str) -> str:
         )
     with app.app_context():
         at = datetime.now(UTC)
-        load_bureau_tree(actor="bench", at=at)
-        publish_table(
-            (ROOT / "data/scoring_tables/GD-2021-default.yaml").read_text("utf-8"),
-            actor="bench",
-            at=at,
-        )
+        init_reference_data(actor="bench", at=at)
         lines = [json.dumps(r, ensure_ascii=False).encode() for r in records]
         report = import_records(lines, today=TODAY, actor="bench", at=at)
         assert report.refused == 0, report.refusals[:3]

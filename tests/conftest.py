@@ -110,17 +110,10 @@ def db_session(app):
 def seeded(app):
     """Bureau tree and the default scoring table, as `flask credit init` leaves them."""
     from app.extensions import db
-    from app.services.reference import load_bureau_tree
-    from app.services.scoring_tables import publish_table
+    from app.services.reference import init_reference_data
 
-    root = Path(__file__).resolve().parent.parent
     with app.app_context():
-        load_bureau_tree(actor="test", at=datetime(2026, 1, 1, tzinfo=UTC))
-        publish_table(
-            (root / "data/scoring_tables/GD-2021-default.yaml").read_text("utf-8"),
-            actor="test",
-            at=datetime(2026, 1, 1, tzinfo=UTC),
-        )
+        init_reference_data(actor="test", at=datetime(2026, 1, 1, tzinfo=UTC))
         db.session.commit()
     return app
 

@@ -49,7 +49,7 @@ def find_object(
     return obj
 
 
-def _entries(where) -> dict[int, list[Entry]]:
+def entries_where(where) -> dict[int, list[Entry]]:
     """Entries by object id; one query for the whole set."""
     rows = db.session.execute(
         select(
@@ -81,8 +81,8 @@ def _entries(where) -> dict[int, list[Entry]]:
 
 def score_of(obj: ScoringObject, as_of: date) -> Score:
     if obj.kind == "product":
-        return score_object(_entries(LedgerEntry.object_id == obj.id).get(obj.id, []), as_of)
-    family = _entries(LedgerEntry.operator_id == obj.operator_id)
+        return score_object(entries_where(LedgerEntry.object_id == obj.id).get(obj.id, []), as_of)
+    family = entries_where(LedgerEntry.operator_id == obj.operator_id)
     own = family.pop(obj.id, [])
     return score_operator(own, family, as_of)
 

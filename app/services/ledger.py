@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.scoring import Entry
-from app.scoring.ledger import KINDS
-from models import LedgerEntry, Matter, ScoringObject
+from models import LedgerEntry, ScoringObject
 
 from .audit import record_event
 
@@ -77,19 +76,6 @@ def add_entry(
 
 def object_entries(object_id: int) -> list[Entry]:
     """The engine's view of one object's entries."""
-    rows = db.session.execute(
-        select(
-            LedgerEntry.id,
-            LedgerEntry.object_id,
-            LedgerEntry.kind,
-            LedgerEntry.points,
-            LedgerEntry.effective_on,
-            Matter.ref,
-            LedgerEntry.item,
-            LedgerEntry.target_id,
-            LedgerEntry.product_key,
-        )
-        .outerjoin(Matter, Matter.id == LedgerEntry.matter_id)
-        .where(LedgerEntry.object_id == object_id)
-    ).all()
-    return [Entry(r[0], r[1], KINDS[r[2]], r[3], r[4], r[5], r[6], r[7], r[8]) for r in rows]
+    from app.queries.scores import entries_where
+
+    return entries_where(LedgerEntry.object_id == object_id).get(object_id, [])

@@ -60,3 +60,16 @@ def bureau_subtree(code: str) -> list[str]:
         out.append(c)
         stack.extend(children.get(c, ()))
     return out
+
+
+DEFAULT_TABLE = ROOT / "data" / "scoring_tables" / "GD-2021-default.yaml"
+
+
+def init_reference_data(*, actor: str, at: datetime) -> tuple[int, int, bool]:
+    """What every database starts with (`flask credit init`): the bureau tree and the shipped
+    default scoring table. Returns (bureaus created, bureaus updated, table published)."""
+    from .scoring_tables import publish_table
+
+    created, updated = load_bureau_tree(actor=actor, at=at)
+    _, published = publish_table(DEFAULT_TABLE.read_text(encoding="utf-8"), actor=actor, at=at)
+    return created, updated, published

@@ -72,11 +72,20 @@ def tick(*, ctx: Ctx, commit) -> TickReport:
         if started == 0:
             break
     # Reward candidates change only with spot-check results: looking once a day is enough.
-    done_today = db.session.scalar(select(AuditEvent.id).where(
-        AuditEvent.action == "scheduler.rewards", AuditEvent.object_ref == ctx.today.isoformat()))
+    done_today = db.session.scalar(
+        select(AuditEvent.id).where(
+            AuditEvent.action == "scheduler.rewards", AuditEvent.object_ref == ctx.today.isoformat()
+        )
+    )
     if done_today is None:
         report.rewards_proposed = propose_rewards(ctx=ctx)
-        record_event(ctx.now, ctx.actor, "scheduler.rewards", "scheduler", ctx.today.isoformat(),
-                     {"proposed": report.rewards_proposed})
+        record_event(
+            ctx.now,
+            ctx.actor,
+            "scheduler.rewards",
+            "scheduler",
+            ctx.today.isoformat(),
+            {"proposed": report.rewards_proposed},
+        )
         commit()
     return report

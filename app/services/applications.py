@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import exists, func, select
 
+from app.clock import CST
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.permissions import can_report_error, can_start_for_operator
@@ -120,12 +121,14 @@ def issue_notices(*, ctx: Ctx, limit: int = 500) -> int:
         recipient_known = db.session.scalar(
             select(exists().where(User.operator_id == operator_id, User.role == "enterprise"))
         )
+        # The 3 working days of Art. 23 run from the scoring, not from this pass.
+        scored_on = min(matter.recorded_at.astimezone(CST).date(), ctx.today)
         start_case(
             "deduction_notice",
             ctx=ctx,
             operator_id=operator_id,
             deciding_bureau=matter.bureau_code,
-            filed_on=ctx.today,
+            filed_on=scored_on,
             subject={"notice_id": notice.id, "matter": matter.ref, "uscc": operator.uscc},
             start_data={"recipient_known": bool(recipient_known)},
         )

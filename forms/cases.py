@@ -86,6 +86,13 @@ class QueueTask(Schema):
     created_at = fields.DateTime()
 
 
+class OpenTask(Schema):
+    id = fields.Integer()
+    task = fields.String()
+    lane = fields.String()
+    due_on = fields.Date(allow_none=True)
+
+
 class CaseSummary(Schema):
     id = fields.Integer()
     process = fields.String()
@@ -95,6 +102,10 @@ class CaseSummary(Schema):
     filed_on = fields.Date()
     bureau = fields.String()
     subject = fields.Dict()
+    open_tasks = fields.List(
+        fields.Nested(OpenTask),
+        metadata={"description": "the tasks open now, e.g. the next one to complete"},
+    )
 
 
 class CaseTaskOut(Schema):

@@ -38,6 +38,8 @@ class Case(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(40))
     operator_id: Mapped[int] = mapped_column(ForeignKey("operator.id"))
     object_id: Mapped[int | None] = mapped_column(ForeignKey("scoring_object.id"))
+    # The matter a notice, repair, objection or correction is about (one open case each).
+    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id"), index=True)
     deciding_bureau: Mapped[str] = mapped_column(ForeignKey("bureau.code"), index=True)
     subject: Mapped[dict] = mapped_column(JSON, default=dict)  # entries, matter, application
     filed_on: Mapped[date]

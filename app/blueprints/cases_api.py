@@ -48,6 +48,7 @@ def _summary(case: Case) -> dict:
         "filed_on": case.filed_on,
         "bureau": case.deciding_bureau,
         "subject": case.subject,
+        "open_tasks": q.open_tasks(case.id),
     }
 
 

@@ -45,16 +45,16 @@ def _deduction(entry_id: int, user: User | None) -> tuple[LedgerEntry, ScoringOb
     return entry, obj, db.session.get(Matter, entry.matter_id)
 
 
-def _open_case_for(process_id: str, key: str, value) -> Case | None:
-    return db.session.scalar(
-        select(Case)
-        .where(
-            Case.process_id == process_id,
-            Case.status == "open",
-            Case.subject[key].as_integer() == value,
-        )
-        .limit(1)
-    )
+def _open_case_for(
+    process_id: str, matter_id: int, *, object_id: int | None = None, operator_id: int | None = None
+) -> Case | None:
+    """An open case of this process about this matter, for this object or operator (indexed)."""
+    where = [Case.matter_id == matter_id, Case.process_id == process_id, Case.status == "open"]
+    if object_id is not None:
+        where.append(Case.object_id == object_id)
+    if operator_id is not None:
+        where.append(Case.operator_id == operator_id)
+    return db.session.scalar(select(Case).where(*where).limit(1))
 
 
 # ---- notices (Art. 23) -------------------------------------------------------------------
@@ -126,6 +126,7 @@ def issue_notices(*, ctx: Ctx, limit: int = 500) -> int:
         start_case(
             "deduction_notice",
             ctx=ctx,
+            matter_id=matter.id,
             operator_id=operator_id,
             deciding_bureau=matter.bureau_code,
             filed_on=scored_on,
@@ -177,13 +178,14 @@ def file_repair(
     )
     if matter.intentional and "主观故意" not in " ".join(reasons):
         reasons.append("该事项认定为主观故意，不符合修复条件 (Art. 14(1))")
-    if _open_case_for("repair", "entry_id", entry.id):
+    if _open_case_for("repair", matter.id, object_id=obj.id):
         reasons.append("该扣分已有正在办理的修复申请 (a repair of it is already open)")
     if reasons:
         raise DomainError("修复申请不符合条件 (repair refused): " + "；".join(reasons))
     case, _ = start_case(
         "repair",
         ctx=ctx,
+        matter_id=matter.id,
         operator_id=obj.operator_id,
         object_id=obj.id,
         deciding_bureau=matter.bureau_code,
@@ -236,12 +238,12 @@ def file_objection(
         )
     if not evidence.strip():
         raise DomainError("an objection carries its evidence", field="evidence")
-    for eid in entry_ids:
-        if _open_objection(eid):
-            raise Conflict(f"entry {eid} is already disputed in an open objection")
+    if _open_case_for("objection", matter.id, operator_id=obj.operator_id):
+        raise Conflict(f"matter {matter.ref} is already disputed in an open objection")
     case, _ = start_case(
         "objection",
         ctx=ctx,
+        matter_id=matter.id,
         operator_id=obj.operator_id,
         object_id=obj.id,
         deciding_bureau=matter.bureau_code,
@@ -254,15 +256,6 @@ def file_objection(
         },
     )
     return case
-
-
-def _open_objection(entry_id: int) -> bool:
-    for case in db.session.scalars(
-        select(Case).where(Case.process_id == "objection", Case.status == "open")
-    ):
-        if entry_id in case.subject.get("entry_ids", []):
-            return True
-    return False
 
 
 # ---- correction (Art. 25) ------------------------------------------------------------------
@@ -278,6 +271,7 @@ def report_correction(entry_id: int, description: str, *, ctx: Ctx) -> Case:
     case, _ = start_case(
         "correction",
         ctx=ctx,
+        matter_id=matter.id,
         operator_id=obj.operator_id,
         object_id=obj.id,
         deciding_bureau=matter.bureau_code,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, select
 
 from app.calendar import ScheduleError, WorkCalendar, YearSchedule, parse_schedule
 from app.calendar.schedule_file import dump_schedule
@@ -26,8 +27,17 @@ def _to_schedule(row: HolidaySchedule) -> YearSchedule:
 
 
 def work_calendar() -> WorkCalendar:
-    """The calendar as the database has it now (schedules win over the package)."""
-    return WorkCalendar(_to_schedule(r) for r in db.session.scalars(select(HolidaySchedule)))
+    """The calendar as the database has it now (schedules win over the package). Kept per app
+    and rebuilt only when a schedule is loaded, so its per-year tables are built once."""
+    version = tuple(
+        db.session.execute(select(func.count(), func.max(HolidaySchedule.loaded_at))).one()
+    )
+    cached = current_app.extensions.get("work_calendar")
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    calendar = WorkCalendar(_to_schedule(r) for r in db.session.scalars(select(HolidaySchedule)))
+    current_app.extensions["work_calendar"] = (version, calendar)
+    return calendar
 
 
 def load_schedule(text: str, *, actor: str, at: datetime) -> tuple[YearSchedule, bool]:

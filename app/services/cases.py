@@ -51,12 +51,16 @@ class Ctx:
 
 
 def _deploy(run: Run, ctx: Ctx) -> str:
+    """Store the definition a case runs on, once (remembered per app: no query per case)."""
     d = run.definition
-    if db.session.get(WorkflowSpec, d.hash) is None:
-        db.session.add(
-            WorkflowSpec(hash=d.hash, process_id=d.process_id, bpmn=d.xml, deployed_at=ctx.now)
-        )
-        db.session.flush()
+    deployed: set[str] = current_app.extensions.setdefault("deployed_specs", set())
+    if d.hash not in deployed:
+        if db.session.get(WorkflowSpec, d.hash) is None:
+            db.session.add(
+                WorkflowSpec(hash=d.hash, process_id=d.process_id, bpmn=d.xml, deployed_at=ctx.now)
+            )
+            db.session.flush()
+        deployed.add(d.hash)
     return d.hash
 
 
@@ -77,6 +81,7 @@ def start_case(
     subject: dict[str, Any],
     start_data: dict[str, Any] | None = None,
     object_id: int | None = None,
+    matter_id: int | None = None,
     idempotency_key: str | None = None,
     filed_on: date | None = None,
 ) -> tuple[Case, bool]:
@@ -95,6 +100,7 @@ def start_case(
         status="open",
         operator_id=operator_id,
         object_id=object_id,
+        matter_id=matter_id,
         deciding_bureau=deciding_bureau,
         subject=subject,
         filed_on=filed_on or ctx.today,

@@ -61,6 +61,7 @@ def upgrade():
     sa.Column('idempotency_key', sa.String(length=100), nullable=True),
     sa.Column('overdue', sa.Boolean(), nullable=False),
     sa.Column('next_due_on', sa.Date(), nullable=True),
+    sa.Column('matter_id', sa.Integer(), nullable=True),
     sa.Column('state', sa.Text(), nullable=False),
     sa.Column('serializer_version', sa.String(length=20), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -69,6 +70,7 @@ def upgrade():
     sa.CheckConstraint("status IN ('open', 'completed', 'withdrawn')", name=op.f('ck_credit_case_status')),
     sa.ForeignKeyConstraint(['deciding_bureau'], ['bureau.code'], name=op.f('fk_credit_case_deciding_bureau_bureau')),
     sa.ForeignKeyConstraint(['object_id'], ['scoring_object.id'], name=op.f('fk_credit_case_object_id_scoring_object')),
+    sa.ForeignKeyConstraint(['matter_id'], ['matter.id'], name=op.f('fk_credit_case_matter_id_matter')),
     sa.ForeignKeyConstraint(['operator_id'], ['operator.id'], name=op.f('fk_credit_case_operator_id_operator')),
     sa.ForeignKeyConstraint(['spec_hash'], ['workflow_spec.hash'], name=op.f('fk_credit_case_spec_hash_workflow_spec')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_credit_case')),
@@ -80,6 +82,7 @@ def upgrade():
 
     with op.batch_alter_table('credit_case', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_credit_case_next_due_on'), ['next_due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_credit_case_matter_id'), ['matter_id'], unique=False)
 
     op.create_table('case_event',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -141,6 +141,7 @@ def test_objection_filed_accepted_and_revoked_changes_the_score(world):
         "/cases/objection", {"entry_ids": [entry], "evidence": "淘汰目录核对有误"}
     )
     assert status == 201, case
+    assert [t["task"] for t in case["open_tasks"]] == ["accept_objection"]
     status, queue = officer.get("/queue")
     task = next(t for t in queue if t["case_id"] == case["id"])
     assert (task["task"], task["due_on"]) == ("accept_objection", "2026-12-03")

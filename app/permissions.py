@@ -21,6 +21,11 @@ def _tree_version() -> int:
     return db.session.scalar(select(db.func.count()).select_from(Bureau)) or 0
 
 
+@lru_cache(maxsize=4)
+def _parents(_version: int) -> dict[str, str | None]:
+    return dict(db.session.execute(select(Bureau.code, Bureau.parent_code)).tuples().all())
+
+
 @lru_cache(maxsize=512)
 def _subtree(code: str, _version: int) -> frozenset[str]:
     children: dict[str | None, list[str]] = {}
@@ -36,7 +41,7 @@ def _subtree(code: str, _version: int) -> frozenset[str]:
 
 def bureau_ancestors(code: str) -> list[str]:
     """The bureau and every bureau above it (whose supervisors watch it)."""
-    parents = dict(db.session.execute(select(Bureau.code, Bureau.parent_code)).tuples().all())
+    parents = _parents(_tree_version())
     out = []
     current: str | None = code
     while current:

@@ -1,24 +1,23 @@
-"""End-to-end objection cases over HTTP (gunicorn, 2 workers, PostgreSQL) against the same
-BPMN run in memory by bare SpiffWorkflow.
+"""End-to-end objection cases over HTTP (gunicorn, 2 workers, PostgreSQL) against the same BPMN
+run in memory by bare SpiffWorkflow.
 
-    .venv/bin/python -m bench.cases_http [--cases 600 --threads 8 --officers 4 --via case]
+    .venv/bin/python -m bench.cases_http [--cases 600 --threads 8 --officers 4 --via answer]
 
 Set-up (not timed), in a fresh database `credit_bench_cases`: the bureau tree and the default
 table; N sellers of Guangzhou (440100), each with one matter (A12.3, effective 2026-11-02)
-imported through the import service; an enterprise user per seller and a few officers of
-440100 with API tokens; one scheduler pass, which delivers the notices so the 15-day
-objection window is open.
+imported through the import service; an enterprise user per seller and a few officers of 440100
+with API tokens; one scheduler pass, which delivers the notices so the 15-day objection window
+is open.
 
 Timed: K client threads, each with its own HTTP connection, run whole cases one after another:
-the enterprise files an objection (POST /cases/objection); an officer finds the open task
-(GET /cases/{id}, or GET /queue with --via queue), accepts it, finds the next task and
-resolves it as revoked. Afterwards every case must be completed/revoked and a sample of
-sellers must score 12.00 again. Then the same process (workflows/objection.bpmn) runs in
-memory: bare SpiffWorkflow, and the app's engine adapter with a save and load at every step
-(as each request does), with no database.
+the enterprise files an objection (POST /cases/objection); an officer takes the open task from
+the answer (or from GET /cases/{id} with --via case, GET /queue with --via queue), accepts it,
+takes the next task the same way and resolves it as revoked. Afterwards every case must be
+completed/revoked and a sample of sellers must score 12.00 again. Then the same process
+(workflows/objection.bpmn) runs in memory: bare SpiffWorkflow, and the app's engine adapter
+with a save and load at every step (as each request does), with no database.
 
-Target (issue): >= 50 complete cases/s over HTTP.
-"""
+Target (issue): >= 50 complete cases/s over HTTP."""
 
 from __future__ import annotations
 
@@ -340,6 +339,13 @@ class Results:
             self.times.setdefault(step, []).append(ms)
 
 
+VIA = {
+    "answer": "the previous answer's open_tasks",
+    "case": "GET /cases/{id}",
+    "queue": "GET /queue",
+}
+
+
 def run_case(c: Client, seller: dict, officer: str, via: str, res: Results | None) -> int:
     """One objection from filing to revocation; returns the case id."""
 
@@ -351,7 +357,9 @@ def run_case(c: Client, seller: dict, officer: str, via: str, res: Results | Non
             res.add(step, ms)
         return doc
 
-    def open_task(case_id: int, name: str) -> int:
+    def open_task(case_id: int, name: str, answer: dict) -> int:
+        if via == "answer":  # every case answer lists the tasks open next
+            return next(t["id"] for t in answer["open_tasks"] if t["task"] == name)
         if via == "queue":
             tasks = call("queue", "GET", "/api/v1/queue?process=objection&limit=100", officer)
             return next(t["id"] for t in tasks if t["case_id"] == case_id and t["task"] == name)
@@ -366,9 +374,11 @@ def run_case(c: Client, seller: dict, officer: str, via: str, res: Results | Non
         {"entry_ids": [seller["entry_id"]], "evidence": EVIDENCE},
         expect=201,
     )
-    task = open_task(case["id"], "accept_objection")
-    call("accept", "POST", f"/api/v1/tasks/{task}/complete", officer, {"decision": "accept"})
-    task = open_task(case["id"], "resolve_objection")
+    task = open_task(case["id"], "accept_objection", case)
+    accepted = call(
+        "accept", "POST", f"/api/v1/tasks/{task}/complete", officer, {"decision": "accept"}
+    )
+    task = open_task(case["id"], "resolve_objection", accepted)
     done = call(
         "resolve",
         "POST",
@@ -486,7 +496,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=16, help="untimed cases first")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--officers", type=int, default=4)
-    parser.add_argument("--via", choices=["case", "queue"], default="case")
+    parser.add_argument("--via", choices=["answer", "case", "queue"], default="answer")
     parser.add_argument("--memory-cases", type=int, default=2000)
     args = parser.parse_args()
 
@@ -528,7 +538,7 @@ def main() -> None:
     rate = res.done / elapsed
     print(
         f"\nHTTP, gunicorn 2 workers, {args.threads} client threads, {args.officers} officers, "
-        f"task found via {'GET /cases/{id}' if args.via == 'case' else 'GET /queue'}:"
+        f"task found via {VIA[args.via]}:"
     )
     print(
         f"  {res.done} cases completed in {elapsed:.2f} s: {rate:.1f} cases/s (target >= 50), "

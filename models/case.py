@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -66,6 +66,14 @@ class CaseTask(db.Model):
         CheckConstraint("state IN ('open', 'done', 'cancelled')", name="state"),
         Index("ix_case_task_queue", "bureau_code", "lane", "state", "due_on"),
         Index("ix_case_task_case", "case_id", "state"),
+        # A supervisor's queue spans many bureaus: read open tasks in due order and stop early.
+        Index(
+            "ix_case_task_open_due",
+            "due_on",
+            "id",
+            postgresql_where=text("state = 'open'"),
+            sqlite_where=text("state = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.calendar import WorkCalendar
@@ -23,7 +23,7 @@ from app.extensions import db
 from app.permissions import can_act_on_task, can_claim_task, can_see_case
 from app.workflow import Engine, Run, WorkflowError
 from forms.tasks import TASK_FORMS
-from models import Case, CaseEvent, CaseTask, Deadline, User, WorkflowSpec
+from models import Case, CaseEvent, CaseTask, User, WorkflowSpec
 
 from .calendar import work_calendar
 from .deadlines import close_deadlines, open_deadline, pause_deadline
@@ -181,13 +181,7 @@ def _after_run(case: Case, run: Run, ctx: Ctx) -> None:
             due_on=deadline.due_on.isoformat() if deadline else None,
             deadline=props.get("deadline"),
         )
-    close_deadlines(case, still_needed, now=ctx.now)
-    db.session.flush()
-    case.next_due_on = db.session.scalar(
-        select(func.min(Deadline.due_on)).where(
-            Deadline.case_id == case.id, Deadline.state == "running"
-        )
-    )
+    case.next_due_on = close_deadlines(case, still_needed, now=ctx.now)
     for effect in run.effects:
         apply_effect(effect, case, ctx)
         log(case, ctx, f"effect:{effect}")

@@ -83,9 +83,10 @@ def pause_deadline(case: Case, name: str, *, cal: WorkCalendar, today: date) -> 
     return row
 
 
-def close_deadlines(case: Case, still_needed: set[str], *, now: datetime) -> None:
+def close_deadlines(case: Case, still_needed: set[str], *, now: datetime) -> date | None:
     """Deadlines that no open task carries or pauses any more have been met (or, if they had
-    passed, are now acted on)."""
+    passed, are now acted on). Returns the earliest deadline still running."""
+    next_due: date | None = None
     for row in db.session.scalars(
         select(Deadline).where(
             Deadline.case_id == case.id,
@@ -93,11 +94,13 @@ def close_deadlines(case: Case, still_needed: set[str], *, now: datetime) -> Non
             Deadline.met_at.is_(None),
         )
     ):
-        if row.name in still_needed:
-            continue
-        if row.state != "passed":
-            row.state = "met"
-        row.met_at = now
+        if row.name not in still_needed:
+            if row.state != "passed":
+                row.state = "met"
+            row.met_at = now
+        elif row.state == "running" and (next_due is None or row.due_on < next_due):
+            next_due = row.due_on
+    return next_due
 
 
 def recompute_provisional(cal: WorkCalendar) -> int:

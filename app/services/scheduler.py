@@ -26,7 +26,7 @@ def fire_due_deadlines(*, ctx: Ctx, batch: int = 200) -> int:
     """Deadlines whose last day is over (due_on < today) are marked passed and their case is
     sent the `deadline` message; the case shows overdue and supervisors are told.
 
-    Each deadline is claimed by a conditional UPDATE (state still 'running'), so two workers
+    Deadlines are claimed by a conditional UPDATE (state still 'running'), so two workers
     never fire the same one; on PostgreSQL, SKIP LOCKED also keeps them off each other's rows.
     """
     query = (
@@ -37,19 +37,22 @@ def fire_due_deadlines(*, ctx: Ctx, batch: int = 200) -> int:
     )
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Deadline)
-    fired = 0
-    for deadline_id, case_id in db.session.execute(query).all():
-        claimed = db.session.execute(
-            update(Deadline)
-            .where(Deadline.id == deadline_id, Deadline.state == "running")
-            .values(state="passed", passed_at=ctx.now)
-        )
-        if claimed.rowcount != 1:
-            continue
-        fired += 1
-        case = db.session.get(Case, case_id)
+    candidates = [deadline_id for deadline_id, _ in db.session.execute(query).all()]
+    if not candidates:
+        return 0
+    # One conditional UPDATE claims the batch: a deadline another worker took meanwhile is no
+    # longer 'running' and is not returned.
+    claimed = db.session.execute(
+        update(Deadline)
+        .where(Deadline.id.in_(candidates), Deadline.state == "running")
+        .values(state="passed", passed_at=ctx.now)
+        .returning(Deadline.case_id)
+    ).scalars().all()
+    cases = db.session.scalars(select(Case).where(Case.id.in_(set(claimed)))).all()
+    for case in sorted(cases, key=lambda c: c.id):
         if case.status == "open":
             send_message(case, "deadline", ctx=ctx)
+    fired = len(claimed)
     db.session.flush()
     return fired
 

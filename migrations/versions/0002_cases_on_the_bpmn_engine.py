@@ -188,6 +188,7 @@ def upgrade():
     with op.batch_alter_table('case_task', schema=None) as batch_op:
         batch_op.create_index('ix_case_task_case', ['case_id', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_task_operator_id'), ['operator_id'], unique=False)
+        batch_op.create_index('ix_case_task_open_due', ['due_on', 'id'], unique=False, postgresql_where=sa.text("state = 'open'"), sqlite_where=sa.text("state = 'open'"))
         batch_op.create_index('ix_case_task_queue', ['bureau_code', 'lane', 'state', 'due_on'], unique=False)
 
     # ### end Alembic commands ###

@@ -178,10 +178,22 @@ class Engine:
         return cached
 
     def dump(self, run: Run) -> str:
-        dct = json.loads(self.serializer.serialize_json(run.workflow))
+        """The workflow's state as JSON, without its spec (stored once, by hash).
+
+        This is `serialize_json` of SpiffWorkflow 3.2 with the spec dropped before encoding,
+        saving a parse and a second encoding on every save. It leans on two attributes of
+        the 3.2 serializer; the saved-instance fixtures in tests/workflows catch a change.
+        """
+        s = self.serializer
+        s.registry._encoder_mode = True
+        try:
+            dct = s.to_dict(run.workflow)
+        finally:
+            s.registry._encoder_mode = False
         dct.pop("spec")
         dct.pop("subprocess_specs", None)
-        return json.dumps(dct, separators=(",", ":"))
+        dct[s.VERSION_KEY] = s.VERSION
+        return json.dumps(dct, cls=s._encoder_cls, separators=(",", ":"))
 
     def load(self, state: str, spec_hash: str) -> Run:
         definition = self.by_hash.get(spec_hash)

@@ -8,13 +8,13 @@ because nothing is committed here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.calendar import WorkCalendar
@@ -42,6 +42,7 @@ class Ctx:
     now: datetime
     user: User | None = None
     _cal: WorkCalendar | None = None
+    events: list[dict] = field(default_factory=list)
 
     @property
     def cal(self) -> WorkCalendar:
@@ -65,11 +66,23 @@ def _deploy(run: Run, ctx: Ctx) -> str:
 
 
 def log(case: Case, ctx: Ctx, action: str, task: str | None = None, **detail: Any) -> None:
-    db.session.add(
-        CaseEvent(
-            case_id=case.id, at=ctx.now, actor=ctx.actor, action=action, task=task, detail=detail
-        )
+    """Add a step to the case history; written with the others in one statement at the end."""
+    ctx.events.append(
+        {
+            "case_id": case.id,
+            "at": ctx.now,
+            "actor": ctx.actor,
+            "action": action,
+            "task": task,
+            "detail": detail,
+        }
     )
+
+
+def write_log(ctx: Ctx) -> None:
+    if ctx.events:
+        db.session.execute(insert(CaseEvent), ctx.events)
+        ctx.events.clear()
 
 
 def start_case(
@@ -198,13 +211,16 @@ def _after_run(case: Case, run: Run, ctx: Ctx) -> None:
         raise Conflict(
             "someone else changed this case at the same moment; reload and try again"
         ) from None
+    write_log(ctx)
 
 
 def get_task(task_id: int) -> tuple[CaseTask, Case]:
-    task = db.session.get(CaseTask, task_id)
-    if task is None:
+    row = db.session.execute(
+        select(CaseTask, Case).join(Case, Case.id == CaseTask.case_id).where(CaseTask.id == task_id)
+    ).first()
+    if row is None:
         raise NotFound(f"no task {task_id}")
-    return task, db.session.get(Case, task.case_id)
+    return row[0], row[1]
 
 
 def complete_task(task_id: int, data: dict[str, Any], *, ctx: Ctx) -> Case:
@@ -256,6 +272,7 @@ def claim_task(task_id: int, *, ctx: Ctx) -> CaseTask:
         raise Conflict("this task is already claimed by someone else")
     task.claimed_by = ctx.user.id
     log(case, ctx, "claimed", task.name)
+    write_log(ctx)
     return task
 
 
@@ -265,6 +282,7 @@ def unclaim_task(task_id: int, *, ctx: Ctx) -> CaseTask:
         raise DomainError("you can only unclaim a task you claimed", status=403)
     task.claimed_by = None
     log(case, ctx, "unclaimed", task.name)
+    write_log(ctx)
     return task
 
 
@@ -282,6 +300,7 @@ def reassign_task(task_id: int, to_user: User, reason: str, *, ctx: Ctx) -> Case
         raise DomainError(f"{to_user.username} is not an officer of bureau {task.bureau_code}")
     task.claimed_by = to_user.id
     log(case, ctx, "reassigned", task.name, to=to_user.username, reason=reason)
+    write_log(ctx)
     return task
 
 

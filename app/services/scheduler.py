@@ -42,12 +42,16 @@ def fire_due_deadlines(*, ctx: Ctx, batch: int = 200) -> int:
         return 0
     # One conditional UPDATE claims the batch: a deadline another worker took meanwhile is no
     # longer 'running' and is not returned.
-    claimed = db.session.execute(
-        update(Deadline)
-        .where(Deadline.id.in_(candidates), Deadline.state == "running")
-        .values(state="passed", passed_at=ctx.now)
-        .returning(Deadline.case_id)
-    ).scalars().all()
+    claimed = (
+        db.session.execute(
+            update(Deadline)
+            .where(Deadline.id.in_(candidates), Deadline.state == "running")
+            .values(state="passed", passed_at=ctx.now)
+            .returning(Deadline.case_id)
+        )
+        .scalars()
+        .all()
+    )
     cases = db.session.scalars(select(Case).where(Case.id.in_(set(claimed)))).all()
     for case in sorted(cases, key=lambda c: c.id):
         if case.status == "open":

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
-import socket
-import subprocess
-import sys
+import json
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bench.cases_http import gunicorn
 from bench.common import BENCH_DB, fresh_database, percentile
 
 TODAY = date(2026, 11, 26)
@@ -101,49 +99,20 @@ def build(url: str) -> str:
     return producer
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=1000)
     args = parser.parse_args()
     url = BENCH_DB + "_http"
     producer = build(url)
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "CLOCK_TODAY": TODAY.isoformat()}
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn(url, today=TODAY) as server:
+        port = server.port
         path = f"/api/v1/operators/{producer}/score?as_of=2026-11-26"
         conn = http.client.HTTPConnection("127.0.0.1", port)
         conn.request("GET", path)
         first = conn.getresponse()
         body = first.read()
         assert first.status == 200, body[:300]
-        import json
-
         doc = json.loads(body)
         print(f"score {doc['score']} class {doc['class']}, {len(doc['entries'])} lines explained")
         times = []
@@ -160,9 +129,6 @@ def main() -> None:
             f"p95 {percentile(times, 95):.1f} ms (target <= 20 ms), "
             f"p99 {percentile(times, 99):.1f} ms, max {max(times):.1f} ms"
         )
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,14 @@ def _deduction(entry_id: int, user: User | None) -> tuple[LedgerEntry, ScoringOb
     return entry, obj, db.session.get(Matter, entry.matter_id)
 
 
+def _retried(idempotency_key: str | None) -> Case | None:
+    """The case a repeated submission (same Idempotency-Key) started the first time; checked
+    before the rules, so a retry gets its case even if, meanwhile, the rules would refuse."""
+    if not idempotency_key:
+        return None
+    return db.session.scalar(select(Case).where(Case.idempotency_key == idempotency_key))
+
+
 def _open_case_for(
     process_id: str, matter_id: int, *, object_id: int | None = None, operator_id: int | None = None
 ) -> Case | None:
@@ -148,10 +156,8 @@ def file_repair(
     entry, obj, matter = _deduction(entry_id, user)
     if user is None or not can_start_for_operator(user, obj.operator_id):
         raise DomainError("only the operator concerned can apply for a repair", status=403)
-    if idempotency_key:
-        existing = db.session.scalar(select(Case).where(Case.idempotency_key == idempotency_key))
-        if existing is not None:
-            return existing
+    if (existing := _retried(idempotency_key)) is not None:
+        return existing
     entries = object_entries(obj.id)
     target = next(e for e in entries if e.id == entry.id)
     taken = effective_deduction(target, entries, ctx.today)
@@ -226,10 +232,8 @@ def file_objection(
     _entry, obj, matter = found[0]
     if user is None or not can_start_for_operator(user, obj.operator_id):
         raise DomainError("only the operator concerned can file an objection", status=403)
-    if idempotency_key:
-        existing = db.session.scalar(select(Case).where(Case.idempotency_key == idempotency_key))
-        if existing is not None:
-            return existing
+    if (existing := _retried(idempotency_key)) is not None:
+        return existing
     closes = objection_window_closes(matter.id, obj.operator_id, ctx)
     if ctx.today > closes:
         raise DomainError(

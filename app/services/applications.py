@@ -45,12 +45,15 @@ def _deduction(entry_id: int, user: User | None) -> tuple[LedgerEntry, ScoringOb
     return entry, obj, db.session.get(Matter, entry.matter_id)
 
 
-def _retried(idempotency_key: str | None) -> Case | None:
+def _retried(idempotency_key: str | None, process_id: str, operator_id: int) -> Case | None:
     """The case a repeated submission (same Idempotency-Key) started the first time; checked
     before the rules, so a retry gets its case even if, meanwhile, the rules would refuse."""
     if not idempotency_key:
         return None
-    return db.session.scalar(select(Case).where(Case.idempotency_key == idempotency_key))
+    case = db.session.scalar(select(Case).where(Case.idempotency_key == idempotency_key))
+    if case is not None and (case.process_id, case.operator_id) != (process_id, operator_id):
+        raise Conflict("this idempotency key was used for another case")
+    return case
 
 
 def _open_case_for(
@@ -156,7 +159,7 @@ def file_repair(
     entry, obj, matter = _deduction(entry_id, user)
     if user is None or not can_start_for_operator(user, obj.operator_id):
         raise DomainError("only the operator concerned can apply for a repair", status=403)
-    if (existing := _retried(idempotency_key)) is not None:
+    if (existing := _retried(idempotency_key, "repair", obj.operator_id)) is not None:
         return existing
     entries = object_entries(obj.id)
     target = next(e for e in entries if e.id == entry.id)
@@ -232,7 +235,7 @@ def file_objection(
     _entry, obj, matter = found[0]
     if user is None or not can_start_for_operator(user, obj.operator_id):
         raise DomainError("only the operator concerned can file an objection", status=403)
-    if (existing := _retried(idempotency_key)) is not None:
+    if (existing := _retried(idempotency_key, "objection", obj.operator_id)) is not None:
         return existing
     closes = objection_window_closes(matter.id, obj.operator_id, ctx)
     if ctx.today > closes:

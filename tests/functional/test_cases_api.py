@@ -566,3 +566,33 @@ def test_two_scheduler_workers_fire_each_deadline_exactly_once(world, seeded, cl
     # 3 corrections + the province's announcement task: 4 deadlines, each fired once.
     assert sum(fired) == 4, (fired, errors)
     assert overdue_effects == 4
+
+
+def test_an_idempotency_key_of_another_enterprise_is_refused(world, seeded):
+    from datetime import UTC, datetime
+
+    from app.auth import create_user, issue_token
+    from app.extensions import db
+    from models import Operator
+
+    ent = world["ent_s1"]
+    body = {"entry_ids": [s1_deduction(ent)], "evidence": "x"}
+    assert ent.post("/cases/objection", body, {"Idempotency-Key": "shared"})[0] == 201
+    with seeded.app_context():
+        p1 = db.session.query(Operator).filter_by(uscc=P1).one()
+        token = issue_token(
+            create_user(
+                "ent_p1", "enterprise", display_name="p1", at=datetime.now(UTC), operator_id=p1.id
+            )
+        )
+        db.session.commit()
+    p1_client = Client(world["base"], token)
+    own = next(
+        e["entry_id"]
+        for e in p1_client.get(f"/operators/{P1}/score")[1]["entries"]
+        if e["kind"] == "DEDUCTION"
+    )
+    status, answer = p1_client.post(
+        "/cases/objection", {"entry_ids": [own], "evidence": "y"}, {"Idempotency-Key": "shared"}
+    )
+    assert status == 409 and "idempotency key" in answer["message"]

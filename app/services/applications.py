@@ -36,13 +36,18 @@ OBJECTION_DAYS = 15
 
 
 def _deduction(entry_id: int, user: User | None) -> tuple[LedgerEntry, ScoringObject, Matter]:
-    entry = db.session.get(LedgerEntry, entry_id)
-    if entry is None or entry.kind != "DEDUCTION":
+    row = db.session.execute(
+        select(LedgerEntry, ScoringObject, Matter)
+        .join(ScoringObject, ScoringObject.id == LedgerEntry.object_id)
+        .join(Matter, Matter.id == LedgerEntry.matter_id)
+        .where(LedgerEntry.id == entry_id, LedgerEntry.kind == "DEDUCTION")
+    ).first()
+    if row is None:
         raise NotFound(f"no deduction {entry_id}")
-    obj = db.session.get(ScoringObject, entry.object_id)
+    entry, obj, matter = row
     if user is not None and user.role == "enterprise" and user.operator_id != obj.operator_id:
         raise NotFound(f"no deduction {entry_id}")  # never confirm what belongs to others
-    return entry, obj, db.session.get(Matter, entry.matter_id)
+    return entry, obj, matter
 
 
 def _retried(idempotency_key: str | None, process_id: str, operator_id: int) -> Case | None:

@@ -43,6 +43,8 @@ class Ctx:
     user: User | None = None
     _cal: WorkCalendar | None = None
     events: list[dict] = field(default_factory=list)
+    # The tasks open on each case after this request's run: what the answer lists as next.
+    open_tasks: dict[int, list[dict]] = field(default_factory=dict)
 
     @property
     def cal(self) -> WorkCalendar:
@@ -157,6 +159,7 @@ def _after_run(case: Case, run: Run, ctx: Ctx) -> None:
             row.state = "cancelled"  # ended by a message (withdrawal) rather than by its form
             row.completed_at = ctx.now
     still_needed: set[str] = set()
+    new_rows: list[CaseTask] = []
     for engine_id, t in ready.items():
         props = t.properties
         if props.get("deadline"):
@@ -168,23 +171,23 @@ def _after_run(case: Case, run: Run, ctx: Ctx) -> None:
         deadline = open_deadline(case, props, cal=ctx.cal, today=ctx.today)
         if props.get("pauses"):
             pause_deadline(case, props["pauses"], cal=ctx.cal, today=ctx.today)
-        db.session.add(
-            CaseTask(
-                case_id=case.id,
-                engine_task_id=engine_id,
-                name=t.name,
-                title=t.title,
-                lane=t.lane,
-                process_id=case.process_id,
-                bureau_code=case.deciding_bureau,
-                operator_id=case.operator_id,
-                form_key=props.get("formKey"),
-                deadline_id=deadline.id if deadline else None,
-                due_on=deadline.due_on if deadline else None,
-                state="open",
-                created_at=ctx.now,
-            )
+        new_row = CaseTask(
+            case_id=case.id,
+            engine_task_id=engine_id,
+            name=t.name,
+            title=t.title,
+            lane=t.lane,
+            process_id=case.process_id,
+            bureau_code=case.deciding_bureau,
+            operator_id=case.operator_id,
+            form_key=props.get("formKey"),
+            deadline_id=deadline.id if deadline else None,
+            due_on=deadline.due_on if deadline else None,
+            state="open",
+            created_at=ctx.now,
         )
+        db.session.add(new_row)
+        new_rows.append(new_row)
         log(
             case,
             ctx,
@@ -212,6 +215,11 @@ def _after_run(case: Case, run: Run, ctx: Ctx) -> None:
             "someone else changed this case at the same moment; reload and try again"
         ) from None
     write_log(ctx)
+    still_open = [r for r in open_rows.values() if r.state == "open"] + new_rows
+    ctx.open_tasks[case.id] = [
+        {"id": r.id, "task": r.name, "lane": r.lane, "due_on": r.due_on}
+        for r in sorted(still_open, key=lambda r: r.id)
+    ]
 
 
 def get_task(task_id: int) -> tuple[CaseTask, Case]:

@@ -113,7 +113,8 @@ class Engine:
 
     def complete(self, run: Run, task_id: str, data: dict[str, Any]) -> None:
         """Run a READY user task with its form data, then the engine steps that follow."""
-        self._steps(run)  # timers and anything due first, so a stale path cannot also run
+        if run.definition.has_timers:
+            self._steps(run)  # timers due first, so a stale path cannot also run
         task = self._task(run, task_id)
         if task is None or not task.task_spec.manual or task.state != TaskState.READY:
             raise WorkflowError("this task is not open for action (already done or not reached)")
@@ -127,7 +128,8 @@ class Engine:
 
     def send(self, run: Run, message: str) -> bool:
         """Deliver a message (`withdraw`, `deadline`); False if nothing in the case waits for it."""
-        self._steps(run)
+        if run.definition.has_timers:
+            self._steps(run)
         event = BpmnEvent(MessageEventDefinition(message))
         token = _effects.set(run.effects)
         try:

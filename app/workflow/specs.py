@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 REQUIRED_LANES = {"enterprise", "officer", "supervisor"}
@@ -34,6 +35,7 @@ class ProcessDefinition:
     spec: Any
     subprocess_specs: dict[str, Any]
     user_tasks: dict[str, UserTaskInfo]
+    has_timers: bool = False
 
 
 def _user_tasks(spec, subprocess_specs, path: Path) -> dict[str, UserTaskInfo]:
@@ -87,4 +89,16 @@ def parse_definition(process_id: str, xml: str, path: Path | None = None) -> Pro
         spec=spec,
         subprocess_specs=subprocess_specs,
         user_tasks=_user_tasks(spec, subprocess_specs, path),
+        has_timers=_has_timers(spec, subprocess_specs),
     )
+
+
+def _has_timers(spec, subprocess_specs) -> bool:
+    """Whether any event waits on a timer (then timers are refreshed before each step)."""
+    for s in [spec, *subprocess_specs.values()]:
+        for task_spec in s.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            inner = getattr(definition, "event_definitions", None) or [definition]
+            if any(isinstance(d, TimerEventDefinition) for d in inner):
+                return True
+    return False

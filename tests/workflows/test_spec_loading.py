@@ -57,3 +57,28 @@ def test_app_refuses_to_start_with_a_broken_definition(tmp_path, monkeypatch):
     monkeypatch.setattr(factory, "ROOT", tmp_path)
     with pytest.raises(SpecError, match=r"correction\.bpmn"):
         factory.create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_a_process_with_a_timer_is_recognised(tmp_path):
+    d = copy_workflows(tmp_path)
+    xml = (d / "correction.bpmn").read_text("utf-8")
+    timer = (
+        '<bpmn:timerEventDefinition id="t1"><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">'
+        '"PT1H"</bpmn:timeDuration></bpmn:timerEventDefinition>'
+    )
+    with_timer = xml.replace(
+        '<bpmn:messageEventDefinition id="verify_correction_deadline_message"'
+        ' messageRef="message_deadline" />',
+        timer,
+    )
+    if "xmlns:xsi=" not in with_timer:
+        with_timer = with_timer.replace(
+            "<bpmn:definitions ",
+            '<bpmn:definitions xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ',
+            1,
+        )
+    assert with_timer != xml
+    (d / "correction.bpmn").write_text(with_timer, "utf-8")
+    definitions = load_definitions(d)
+    assert definitions["correction"].has_timers is True
+    assert definitions["objection"].has_timers is False

@@ -315,14 +315,12 @@ def apply_reward(
         raise DomainError("only the operator concerned can apply for a reward", status=403)
     table = table_for(load_tables(), ctx.today)
     reward = table.rewards.get(code)
-    kind = "product" if obj.kind == "product" else None
     if reward is None:
         raise DomainError(
             f"unknown reward {code}; the table has {', '.join(table.rewards)}", field="code"
         )
-    if (kind == "product" and "product" not in reward.objects) or (
-        kind is None and "product" in reward.objects and len(reward.objects) == 1
-    ):
+    kinds = {"product"} if obj.kind == "product" else {"producer", "seller"}
+    if not kinds & set(reward.objects):
         raise DomainError(f"reward {code} does not apply to this kind of object", field="code")
     operator = db.session.get(Operator, obj.operator_id)
     if code.startswith("R17") and not operator.filing_complete:

@@ -338,6 +338,8 @@ def test_reward_granted_within_the_cap(world, seeded):
             .id
         )
     ent, officer = world["ent_s1"], world["gz_officer"]
+    status, body = ent.post("/cases/reward", {"object_id": obj_id, "code": "R16", "statement": "x"})
+    assert status == 422 and "does not apply" in body["message"]  # R16 is for products
     status, case = ent.post(
         "/cases/reward",
         {"object_id": obj_id, "code": "R17.3", "statement": "接到通告后7日内停售并填报"},

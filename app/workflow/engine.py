@@ -36,10 +36,6 @@ def _effect(name: str) -> None:
     collected.append(name)
 
 
-class _StoredSpec:
-    """Marker type for the spec reference in a saved case (never instantiated)."""
-
-
 class WorkflowError(Exception):
     """The engine refused a step (a task that is not ready, a message nobody waits for)."""
 
@@ -71,11 +67,6 @@ class Engine:
             environment=TaskDataEnvironment({"effect": _effect})
         )
         self._spec_json: dict[str, str] = {}
-        # Saved cases name their spec by hash; on load the parsed spec is reused rather than
-        # rebuilt from JSON (the serializer's own extension point: a registered typename).
-        self.serializer.registry.register(
-            _StoredSpec, lambda obj: {}, self._stored_spec, typename="StoredProcessSpec"
-        )
 
     def deploy_xml(self, process_id: str, xml: str) -> ProcessDefinition:
         """Make an older stored definition runnable again (cases started before a change)."""
@@ -176,23 +167,14 @@ class Engine:
 
     # ---- saving -----------------------------------------------------------------------
 
-    def _stored_spec(self, dct: dict[str, Any]):
-        definition = self.by_hash[dct["hash"]]
-        name = dct.get("name")
-        return definition.spec if name is None else definition.subprocess_specs[name]
-
     def _spec_parts(self, definition: ProcessDefinition) -> str:
-        """`"spec": …, "subprocess_specs": …` as references, computed once per definition."""
+        """`"spec": …, "subprocess_specs": …` as JSON, computed once per definition."""
         cached = self._spec_json.get(definition.hash)
         if cached is None:
-            ref = {"typename": "StoredProcessSpec", "hash": definition.hash}
+            wf = BpmnWorkflow(definition.spec, definition.subprocess_specs)
+            full = json.loads(self.serializer.serialize_json(wf))
             cached = json.dumps(
-                {
-                    "spec": ref,
-                    "subprocess_specs": {
-                        name: {**ref, "name": name} for name in definition.subprocess_specs
-                    },
-                }
+                {"spec": full["spec"], "subprocess_specs": full["subprocess_specs"]}
             )[1:-1]
             self._spec_json[definition.hash] = cached
         return cached

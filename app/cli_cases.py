@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 
 import click
@@ -10,6 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app.cli import _fail
 from app.context import clock, now, today
 from app.extensions import db
 
@@ -97,12 +97,6 @@ def add_user(
     token = issue_token(user)
     db.session.commit()
     click.echo(f"{username} ({role}) token: {token}")
-
-
-def _fail(message: str) -> None:
-    db.session.rollback()
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
 
 
 def register_cases_cli(app: Flask) -> None:

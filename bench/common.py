@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import resource
-import time
-from contextlib import contextmanager
 
 import psycopg
 
@@ -36,14 +34,6 @@ def migrated_app(url: str = BENCH_DB, **config):
     with app.app_context():
         upgrade()
     return app
-
-
-@contextmanager
-def timed(label: str, results: dict):
-    start = time.perf_counter()
-    yield
-    results[label] = time.perf_counter() - start
-    print(f"{label}: {results[label]:.2f} s", flush=True)
 
 
 def peak_rss_mib() -> float:

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
+from .base import Strict
 from .validators import validate_uscc
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class ScoreQuery(Strict):

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
+from .base import Strict
 
 
 class RepairApplication(Strict):

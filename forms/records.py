@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
+from .base import Strict
 from .validators import validate_bureau_code, validate_category, validate_uscc
 
 NICE_CLASS = validate.Range(1, 34, error="Nice class must be a goods class from 1 to 34")
 
 
-class RecordSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
+class RecordSchema(Strict):
     type = fields.String(required=True)
 
 
@@ -61,10 +59,7 @@ class SpotCheckRecord(RecordSchema):
             raise ValidationError("a passed spot check cannot be intentional", "intentional")
 
 
-class MatterObject(Schema):
-    class Meta:
-        unknown = RAISE
-
+class MatterObject(Strict):
     kind = fields.String(required=True, validate=validate.OneOf(["product", "producer", "seller"]))
     uscc = fields.String(load_default=None, validate=validate_uscc)
     producer = fields.String(load_default=None, validate=validate_uscc)

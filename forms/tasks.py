@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from .base import Strict
 
 REASONS = validate.Length(1, 2000, error="give the reasons (1 to 2000 characters)")
 
 
-class Form(Schema):
-    class Meta:
-        unknown = RAISE
+class Form(Strict):
+    """A user task's form."""
 
 
 class AnnouncementForm(Form):

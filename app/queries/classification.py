@@ -8,9 +8,8 @@ from sqlalchemy import func, select
 
 from app.errors import NotFound
 from app.extensions import db
+from app.permissions import bureau_tree_codes
 from models import ClassificationResult, ClassificationRun, Operator, ScoringObject
-
-from ..services.reference import bureau_subtree
 
 
 def list_runs() -> list[ClassificationRun]:
@@ -34,7 +33,7 @@ def run_results(
     if klass:
         where.append(ClassificationResult.klass == klass)
     if bureau:
-        where.append(Operator.bureau_code.in_(bureau_subtree(bureau)))
+        where.append(Operator.bureau_code.in_(bureau_tree_codes(bureau)))
     base = (
         select(ClassificationResult, ScoringObject, Operator)
         .join(ScoringObject, ScoringObject.id == ClassificationResult.object_id)

@@ -27,7 +27,7 @@ from models import (
     User,
 )
 
-from .case_effects import _operator_repair_dates
+from .case_effects import operator_repair_dates
 from .cases import Ctx, start_case
 from .ledger import object_entries
 from .scoring_tables import load_tables, table_for
@@ -185,13 +185,9 @@ def file_repair(
         and not matter.intentional,
         rectified_confirmed=True,  # confirmed by the bureau at verification (Art. 14(2))
         filing_complete=operator.filing_complete,
-        limit_reached=repair_limit_reached(
-            _operator_repair_dates(obj.operator_id, ctx.today), ctx.today
-        ),
+        limit_reached=repair_limit_reached(operator_repair_dates(obj.operator_id), ctx.today),
         on=ctx.today,
     )
-    if matter.intentional and "主观故意" not in " ".join(reasons):
-        reasons.append("该事项认定为主观故意，不符合修复条件 (Art. 14(1))")
     if _open_case_for("repair", matter.id, object_id=obj.id):
         reasons.append("该扣分已有正在办理的修复申请 (a repair of it is already open)")
     if reasons:

@@ -116,7 +116,7 @@ def _repair_approved(case: Case, ctx) -> None:
     taken = effective_deduction(target, entries, ctx.today)
     if taken == 0 or ctx.today >= window_end(deduction.effective_on):
         raise DomainError("this deduction no longer takes points; there is nothing to repair")
-    if repair_limit_reached(_operator_repair_dates(obj.operator_id, ctx.today), ctx.today):
+    if repair_limit_reached(operator_repair_dates(obj.operator_id), ctx.today):
         raise DomainError("the operator already has two repairs in 36 months (R-REPAIR-LIMIT)")
     share = repair_share(target, entries, ctx.today)
     add_entry(
@@ -134,9 +134,11 @@ def _repair_approved(case: Case, ctx) -> None:
     notify_operator(case, ctx, "repair", f"信用修复申请已通过，修复 {share:.0%}。Repair approved.")
 
 
-def _operator_repair_dates(operator_id: int, on):
+def operator_repair_dates(operator_id: int) -> list:
+    """Effective dates of an operator's live repairs (its own and its products'), for
+    R-REPAIR-LIMIT."""
     rows = db.session.execute(
-        select(LedgerEntry.id, LedgerEntry.effective_on, LedgerEntry.object_id).where(
+        select(LedgerEntry.id, LedgerEntry.effective_on).where(
             LedgerEntry.operator_id == operator_id, LedgerEntry.kind == "REPAIR"
         )
     ).all()
@@ -149,7 +151,7 @@ def _operator_repair_dates(operator_id: int, on):
             )
         )
     )
-    return [eff for rid, eff, _ in rows if rid not in voided]
+    return [eff for rid, eff in rows if rid not in voided]
 
 
 @effect("repair_rejected")

@@ -49,19 +49,6 @@ def load_bureau_tree(*, actor: str, at: datetime, path: Path = BUREAU_FILE) -> t
     return created, updated
 
 
-def bureau_subtree(code: str) -> list[str]:
-    """A bureau and every bureau below it (a supervisor's reach)."""
-    children: dict[str | None, list[str]] = {}
-    for c, p in db.session.execute(select(Bureau.code, Bureau.parent_code)):
-        children.setdefault(p, []).append(c)
-    out, stack = [], [code]
-    while stack:
-        c = stack.pop()
-        out.append(c)
-        stack.extend(children.get(c, ()))
-    return out
-
-
 DEFAULT_TABLE = ROOT / "data" / "scoring_tables" / "GD-2021-default.yaml"
 
 

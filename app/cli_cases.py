@@ -69,11 +69,22 @@ def worker_command(interval: float, passes: int) -> None:
 @click.option("--name", "display_name", help="Display name (default: the username).")
 @click.option("--bureau", help="Bureau code (officers and supervisors).")
 @click.option("--uscc", help="Credit code of the operator (enterprise users).")
+@click.option(
+    "--password",
+    envvar="NEW_USER_PASSWORD",
+    help="Web sign-in password (at least 8 characters; or NEW_USER_PASSWORD). "
+    "Without it the user has API access only.",
+)
 def add_user(
-    username: str, role: str, display_name: str | None, bureau: str | None, uscc: str | None
+    username: str,
+    role: str,
+    display_name: str | None,
+    bureau: str | None,
+    uscc: str | None,
+    password: str | None,
 ) -> None:
     """Create a user and print its API token (shown once)."""
-    from app.auth import create_user, issue_token
+    from app.auth import create_user, issue_token, set_password
     from models import Bureau, Operator, User
 
     if db.session.scalar(select(User).where(User.username == username)):
@@ -94,7 +105,11 @@ def add_user(
         bureau_code=bureau if role in ("officer", "supervisor") else None,
         operator_id=operator_id,
     )
-    token = issue_token(user)
+    if password is not None:
+        if len(password) < 8:
+            _fail("a password needs at least 8 characters")
+        set_password(user, password)
+    token = issue_token(user, at=now())
     db.session.commit()
     click.echo(f"{username} ({role}) token: {token}")
 

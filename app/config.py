@@ -17,6 +17,19 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # Session cookies: HttpOnly, SameSite=Lax, and Secure (sent over HTTPS only) unless
+    # SECURE_COOKIES=0, which the local demo on plain http://127.0.0.1 sets.
+    SESSION_COOKIE_SECURE = os.environ.get("SECURE_COOKIES", "1") != "0"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 8 * 3600  # one working day
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    # The UI speaks Simplified Chinese first; English is one click away.
+    LANGUAGES = ("zh", "en")
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "app" / "translations")
     # CLOCK_TODAY=YYYY-MM-DD freezes "today" for demos and tests (the one injectable clock).
     # IMPORT_TOKENS="name:token,…": who may POST /api/v1/imports.
     IMPORT_TOKENS = os.environ.get("IMPORT_TOKENS", "")

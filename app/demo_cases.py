@@ -15,6 +15,9 @@ from app.auth import create_user, issue_token
 from app.extensions import db
 from models import Bureau, LedgerEntry, Matter, Operator, ScoringObject, User
 
+# Every demo account signs in on the web with this password (printed with the logins).
+DEMO_PASSWORD = "demo-2026"
+
 DEMO_USERS = [
     # username, role, bureau, display name
     ("admin", "admin", None, "系统管理员 Administrator"),
@@ -74,9 +77,15 @@ def _user(
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         user = create_user(
-            username, role, display_name=name, at=at, bureau_code=bureau, operator_id=operator_id
+            username,
+            role,
+            display_name=name,
+            at=at,
+            bureau_code=bureau,
+            operator_id=operator_id,
+            password=DEMO_PASSWORD,
         )
-    token = issue_token(user)
+    token = issue_token(user, name="demo", at=at)
     db.session.flush()
     return user, token
 
@@ -180,6 +189,10 @@ def build_demo_cases(*, today: date, at: datetime) -> list[str]:
 
 
 def _login_lines(logins: list[tuple[str, str, str]]) -> list[str]:
-    out = ["", "Demo logins (API tokens; send as 'Authorization: Bearer TOKEN'):"]
+    out = [
+        "",
+        f"Demo logins: sign in at /login with the username and the password {DEMO_PASSWORD!r};",
+        "the API token of each is sent as 'Authorization: Bearer TOKEN':",
+    ]
     out += [f"  {u:<22} {role:<32} {token}" for u, role, token in logins]
     return out

@@ -28,8 +28,12 @@ class Conflict(DomainError):
 
 
 def register_error_handlers(app: Flask) -> None:
+    from app.web.layout import is_page_request, render_error
+
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
+        if is_page_request():
+            return render_error(err.status, err.message)
         body = {"code": err.status, "status": "error", "message": err.message}
         if err.field:
             body["field"] = err.field
@@ -37,6 +41,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
+        if is_page_request():
+            return render_error(err.code or 500, err.description or "")
         # flask-smorest puts marshmallow messages in err.data; keep them so the caller sees
         # which field is wrong.
         body = {"code": err.code, "status": err.name, "message": err.description}

@@ -4,15 +4,17 @@ from .audit import AuditEvent
 from .bureau import Bureau
 from .case import Case, CaseEvent, CaseTask, Deadline, Notice, Notification, WorkflowSpec
 from .classification import ClassificationResult, ClassificationRun
+from .filing import FilingItem
 from .holiday import HolidaySchedule
 from .ledger import LedgerEntry
 from .matter import Matter, SpotCheck
 from .operator import Operator
 from .scoring_object import ScoringObject
 from .scoring_table import ScoringTableVersion
-from .user import User
+from .user import ApiToken, LoginAttempt, User
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "Bureau",
     "Case",
@@ -21,8 +23,10 @@ __all__ = [
     "ClassificationResult",
     "ClassificationRun",
     "Deadline",
+    "FilingItem",
     "HolidaySchedule",
     "LedgerEntry",
+    "LoginAttempt",
     "Matter",
     "Notice",
     "Notification",

@@ -88,6 +88,9 @@ def app(database_url, clock):
             "TESTING": True,
             "CLOCK": clock,
             "IMPORT_TOKENS": "sampling:s3cret-token",
+            # The live test server speaks plain HTTP on loopback.
+            "SESSION_COOKIE_SECURE": False,
+            "REMEMBER_COOKIE_SECURE": False,
         }
     )
     yield app

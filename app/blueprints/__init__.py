@@ -7,10 +7,11 @@ from flask_smorest import Api
 
 
 def register_blueprints(app: Flask, api: Api) -> None:
+    from app.web import init_web
+
     from .api import blp as credit_api
     from .cases_api import blp as cases_api
-    from .public import bp as public
 
     api.register_blueprint(credit_api, url_prefix="/api/v1")
     api.register_blueprint(cases_api, url_prefix="/api/v1")
-    app.register_blueprint(public)
+    init_web(app, (credit_api, cases_api))

@@ -183,4 +183,4 @@ def test_landing_page_in_chinese_with_the_art_28_notice(api, live_server):
     assert resp.status == 200
     assert "广东省产品质量信用分类监管" in page
     assert "不得印制于产品标识" in page
-    assert "<td>3</td>" in page  # three scoring objects imported by the fixture
+    assert '<td class="num">3</td>' in page  # three scoring objects imported by the fixture

@@ -1,4 +1,5 @@
-"""Public pages. For now the landing page: what the service is and where its API lives."""
+"""Public pages, no sign-in: the landing page, the A-class list and the dishonesty matters
+(Art. 29), search by name, USCC or brand; each carries the Art. 28 notice."""
 
 from __future__ import annotations
 
@@ -16,9 +17,24 @@ bp = Blueprint("public", __name__)
 def index():
     runs = list_runs()
     return render_template(
-        "index.html",
+        "web/index.html",
         bureaus=db.session.scalar(select(func.count()).select_from(Bureau)),
         objects=db.session.scalar(select(func.count()).select_from(ScoringObject)),
         entries=db.session.scalar(select(func.count()).select_from(LedgerEntry)),
         run=runs[0] if runs else None,
     )
+
+
+@bp.get("/public/a-class")
+def a_list():
+    return render_template("web/todo.html", title="A级名单")
+
+
+@bp.get("/public/dishonesty")
+def dishonesty():
+    return render_template("web/todo.html", title="失信事项")
+
+
+@bp.get("/public/search")
+def search():
+    return render_template("web/todo.html", title="信用查询")

@@ -1,0 +1,44 @@
+"""The server-rendered web application: sign-in, the enterprise portal (粤品通), the officer
+inbox, the supervisor dashboard, public disclosure pages and administration.
+
+Pages speak Simplified Chinese first; English is switchable (Flask-Babel; the catalogues'
+message ids are the Chinese texts of the pages and the English texts of the domain's errors).
+Every form is CSRF-protected; the JSON API (bearer tokens, no cookies) is exempt."""
+
+from __future__ import annotations
+
+from flask import Flask, request, session
+
+from app.extensions import babel, csrf, db, login_manager
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    if lang in ("zh", "en"):
+        return lang
+    return request.accept_languages.best_match(("zh", "en"), default="zh") or "zh"
+
+
+def init_web(app: Flask, api_blueprints) -> None:
+    from models import User
+
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    for blp in api_blueprints:
+        csrf.exempt(blp)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the sign-in page says why on its own
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    from . import admin, auth_views, dashboard, inbox, portal, public
+    from .layout import register_layout
+
+    for module in (auth_views, public, portal, inbox, dashboard, admin):
+        app.register_blueprint(module.bp)
+    register_layout(app)

@@ -1,0 +1,131 @@
+"""Sign-in, sign-out, the language switch, and the user's own API tokens."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from app.auth import DEFAULT_SCOPES, SCOPES, authenticate, issue_token
+from app.context import now
+from app.errors import DomainError
+from app.extensions import db
+from app.services.audit import record_event
+from models import ApiToken
+
+bp = Blueprint("auth", __name__)
+
+HOME = {
+    "enterprise": "portal.home",
+    "officer": "inbox.queue",
+    "supervisor": "dashboard.overview",
+    "admin": "admin.home",
+}
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site paths: a sign-in link must not send people elsewhere."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def home_url() -> str:
+    if current_user.is_authenticated:
+        return url_for(HOME[current_user.role])
+    return url_for("public.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(home_url())
+    error, status = None, 200
+    username = request.form.get("username", "")
+    if request.method == "POST":
+        try:
+            user = authenticate(
+                username, request.form.get("password", ""), request.remote_addr or "-", now()
+            )
+        except DomainError as err:
+            user, error, status = None, _(err.message), err.status
+        else:
+            if user is None:
+                error, status = _("用户名或密码不正确"), 401
+        if user is not None:
+            login_user(user)
+            session.permanent = True
+            record_event(now(), user.username, "user.sign_in", "user", str(user.id))
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")) or home_url())
+        db.session.commit()  # the failed attempt counts towards the throttle
+    return (
+        render_template("web/login.html", error=error, username=username),
+        status,
+    )
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("已退出登录"), "info")
+    return redirect(url_for("public.index"))
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    if code not in ("zh", "en"):
+        abort(404)
+    session["lang"] = code
+    return redirect(safe_next(request.args.get("next")) or url_for("public.index"))
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    """The user's API tokens: for the JSON API and the exports, each with its scopes."""
+    allowed = DEFAULT_SCOPES[current_user.role]
+    shown = None
+    if request.method == "POST":
+        name = request.form.get("name", "").strip()
+        scopes = tuple(request.form.getlist("scopes"))
+        if not name or len(name) > 100:
+            raise DomainError("give the token a name (1 to 100 characters)", status=400)
+        if not scopes or not set(scopes) <= set(allowed):
+            raise DomainError("choose at least one of the scopes your role may use", status=400)
+        shown = issue_token(current_user, scopes, name=name, at=now())
+        record_event(
+            now(),
+            current_user.username,
+            "token.issue",
+            "user",
+            str(current_user.id),
+            {"name": name, "scopes": list(scopes)},
+        )
+        db.session.commit()
+    mine = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
+    ).all()
+    return render_template(
+        "web/tokens.html", tokens=mine, shown=shown, scopes=SCOPES, allowed=allowed
+    )
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    if token.revoked_at is None:
+        token.revoked_at = now()
+        record_event(now(), current_user.username, "token.revoke", "api_token", str(token.id))
+        db.session.commit()
+    flash(_("令牌已作废"), "info")
+    return redirect(url_for("auth.tokens"))

@@ -1,0 +1,112 @@
+"""What every page shares: the navigation for the signed-in role, the language switch, the
+error pages, and small template filters."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask import Flask, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.errors import DomainError
+from forms.base import N_
+
+# (endpoint, label) per role; every page of the application is reachable from these menus.
+NAV = {
+    None: [
+        ("public.index", N_("首页")),
+        ("public.a_list", N_("A级名单")),
+        ("public.dishonesty", N_("失信事项")),
+        ("public.search", N_("信用查询")),
+    ],
+    "enterprise": [
+        ("portal.home", N_("我的记分对象")),
+        ("portal.notices", N_("我的通知")),
+        ("portal.cases", N_("我的案件")),
+        ("portal.filing", N_("信息填报")),
+    ],
+    "officer": [
+        ("inbox.queue", N_("待办任务")),
+        ("inbox.cases", N_("本局案件")),
+        ("inbox.matter_new", N_("登记事项")),
+    ],
+    "supervisor": [
+        ("dashboard.overview", N_("监督看板")),
+        ("inbox.queue", N_("待办任务")),
+        ("inbox.cases", N_("辖区案件")),
+        ("dashboard.notifications", N_("超期提醒")),
+    ],
+    "admin": [
+        ("admin.home", N_("系统管理")),
+        ("admin.calendar", N_("节假日安排")),
+        ("admin.tables", N_("记分标准")),
+        ("admin.users", N_("用户")),
+        ("admin.bureaus", N_("市场监管部门")),
+        ("admin.runs", N_("分类评定")),
+    ],
+}
+
+ROLE_NAMES = {
+    "enterprise": N_("企业用户"),
+    "officer": N_("承办人"),
+    "supervisor": N_("监督人员"),
+    "admin": N_("管理员"),
+}
+
+
+def points(value) -> str:
+    """Scores and points as people write them: 12, 10.5, -3."""
+    if value is None:
+        return ""
+    d = Decimal(str(value)).normalize()
+    text = format(d, "f")
+    return text
+
+
+def register_layout(app: Flask) -> None:
+    @app.context_processor
+    def _shared():
+        role = current_user.role if current_user.is_authenticated else None
+        return {
+            "nav_public": NAV[None],
+            "nav_role": NAV.get(role, []),
+            "role_names": ROLE_NAMES,
+            "lang": str(get_locale() or "zh"),
+        }
+
+    app.jinja_env.filters["points"] = points
+    app.jinja_env.filters["isodate"] = lambda d: d.isoformat() if isinstance(d, date) else ""
+
+
+def is_page_request() -> bool:
+    """Web pages answer errors with a page; the API (and its documents) with JSON."""
+    return not request.path.startswith("/api/")
+
+
+def render_error(status: int, message: str):
+    titles = {
+        400: N_("请求有误"),
+        401: N_("请先登录"),
+        403: N_("无权访问"),
+        404: N_("未找到"),
+        405: N_("不支持的操作"),
+        409: N_("状态已变化"),
+        422: N_("无法办理"),
+        429: N_("请稍后再试"),
+    }
+    return (
+        render_template(
+            "web/error.html",
+            status=status,
+            title=_(titles.get(status, N_("出错了"))),
+            message=_(message) if message else "",
+        ),
+        status,
+    )
+
+
+def domain_error_page(err: DomainError):
+    return render_error(err.status, err.message)

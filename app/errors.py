@@ -7,16 +7,35 @@ from werkzeug.exceptions import HTTPException
 
 
 class DomainError(Exception):
-    """A request the rules refuse. `status` is the HTTP status the API answers with."""
+    """A request the rules refuse. `status` is the HTTP status the API answers with.
+
+    The message is an English template with %(name)s placeholders filled from `params`: the
+    API answers in English, the web pages show the template's catalogue translation (Chinese
+    first) filled with the same values."""
 
     status = 422
 
-    def __init__(self, message: str, *, field: str | None = None, status: int | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        status: int | None = None,
+        **params: object,
+    ):
+        self.template = message
+        self.params = params
+        self.message = message % params if params else message
+        super().__init__(self.message)
         self.field = field
         if status is not None:
             self.status = status
+
+    def translated(self) -> str:
+        """The message in the page's language (inside a request)."""
+        from flask_babel import gettext
+
+        return gettext(self.template, **self.params) if self.params else gettext(self.template)
 
 
 class NotFound(DomainError):
@@ -33,7 +52,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
         if is_page_request():
-            return render_error(err.status, err.message)
+            return render_error(err.status, err.translated(), translate=False)
         body = {"code": err.status, "status": "error", "message": err.message}
         if err.field:
             body["field"] = err.field

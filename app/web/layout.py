@@ -11,7 +11,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.errors import DomainError
 from forms.base import N_
 
 # (endpoint, label) per role; every page of the application is reachable from these menus.
@@ -86,7 +85,7 @@ def is_page_request() -> bool:
     return not request.path.startswith("/api/")
 
 
-def render_error(status: int, message: str):
+def render_error(status: int, message: str, *, translate: bool = True):
     titles = {
         400: N_("请求有误"),
         401: N_("请先登录"),
@@ -102,11 +101,9 @@ def render_error(status: int, message: str):
             "web/error.html",
             status=status,
             title=_(titles.get(status, N_("出错了"))),
-            message=_(message) if message else "",
+            message=(_(message) if translate else message) if message else "",
         ),
         status,
     )
 
 
-def domain_error_page(err: DomainError):
-    return render_error(err.status, err.message)

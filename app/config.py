@@ -36,6 +36,19 @@ class Config:
     CLOCK_TODAY = os.environ.get("CLOCK_TODAY")
     # Classification runs every half year on these month-day pairs (R-HALFYEAR).
     CLASSIFICATION_DAYS = os.environ.get("CLASSIFICATION_DAYS", "01-01,07-01")
+    # Measures by class (rules §10; local settings, the Spec sets no periods): the working days
+    # a rectification order gives the enterprise to rectify and report, and the working days
+    # the responsible bureau has to verify a report (paused while the enterprise reworks).
+    RECTIFICATION_REPORT_WORKING_DAYS = int(
+        os.environ.get("RECTIFICATION_REPORT_WORKING_DAYS", "20")
+    )
+    RECTIFICATION_WORKING_DAYS = int(os.environ.get("RECTIFICATION_WORKING_DAYS", "20"))
+    # Rectification cases a scheduler pass starts at most (the rest wait for the next passes).
+    RECTIFICATIONS_PER_PASS = int(os.environ.get("RECTIFICATIONS_PER_PASS", "1000"))
+    # Inspection plans: the share of A-class objects drawn at random (双随机), and the weight of
+    # an object whose last two or more inspections were clean (Art. 27(1): lowered coefficient).
+    INSPECTION_RANDOM_RATIO = os.environ.get("INSPECTION_RANDOM_RATIO", "0.05")
+    INSPECTION_CLEAN_WEIGHT = os.environ.get("INSPECTION_CLEAN_WEIGHT", "0.5")
 
     API_TITLE = "Guangdong product quality credit API (广东省产品质量信用)"
     API_VERSION = "v1"

@@ -90,3 +90,76 @@ def can_start_for_operator(user: User, operator_id: int) -> bool:
 def can_report_error(user: User) -> bool:
     """Anyone inside the administration may report an error (Art. 25)."""
     return user.role in (*STAFF, "admin")
+
+
+def can_see_operator_records(user: User, operator_id: int, bureau_codes) -> bool:
+    """Documents about one operator (letters, notices, its class): the enterprise its own;
+    an officer of one of the bureaus concerned; a supervisor over one of them; admins all."""
+    if user.role == "admin":
+        return True
+    if user.role == "enterprise":
+        return user.operator_id == operator_id
+    codes = [c for c in bureau_codes if c]
+    if user.role == "officer":
+        return user.bureau_code in codes
+    return any(supervises(user, c) for c in codes)
+
+
+def export_bureaus(user: User) -> frozenset[str] | None:
+    """What a user may export or count (Art. 31, 32): a staff member's bureau and all below it;
+    None for an administrator (everything)."""
+    if user.role == "admin":
+        return None
+    if user.role in STAFF and user.bureau_code:
+        return bureau_tree_codes(user.bureau_code)
+    return frozenset()
+
+
+def can_see_measure(user: User, measure) -> bool:
+    """A measure (监管措施): the enterprise its own; an officer their bureau's; a supervisor
+    their tree's."""
+    if user.role == "admin":
+        return True
+    if user.role == "enterprise":
+        return user.operator_id == measure.operator_id
+    if user.role == "officer":
+        return user.bureau_code == measure.bureau_code
+    return supervises(user, measure.bureau_code)
+
+
+def can_complete_measure(user: User, measure) -> bool:
+    """Staff of the responsible bureau (or a supervisor above it) record interviews, training
+    and delivered notices."""
+    if user.role == "officer":
+        return user.bureau_code == measure.bureau_code
+    return supervises(user, measure.bureau_code)
+
+
+def measure_bureaus(user: User) -> frozenset[str] | None:
+    """The bureaus whose measures a staff user sees (None: all, for administrators)."""
+    if user.role == "admin":
+        return None
+    if user.role == "officer" and user.bureau_code:
+        return frozenset({user.bureau_code})
+    if user.role == "supervisor" and user.bureau_code:
+        return bureau_tree_codes(user.bureau_code)
+    return frozenset()
+
+
+def can_plan_inspections(user: User, bureau_code: str) -> bool:
+    """Inspection plans: staff, for their bureau or any bureau below it."""
+    return (
+        user.role in STAFF
+        and user.bureau_code is not None
+        and bureau_code in bureau_tree_codes(user.bureau_code)
+    )
+
+
+def can_see_matter(user: User, bureau_code: str) -> bool:
+    """A recorded matter (质量信用事项) and its entries: officers of the bureau that recorded
+    it, supervisors over that bureau, administrators."""
+    if user.role == "admin":
+        return True
+    if user.role == "officer":
+        return user.bureau_code == bureau_code
+    return supervises(user, bureau_code)

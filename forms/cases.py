@@ -4,48 +4,89 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .base import Strict
+from .base import N_, Strict
 
 
 class RepairApplication(Strict):
-    entry_id = fields.Integer(required=True)
+    entry_id = fields.Integer(required=True, metadata={"label": N_("扣分条目")})
     not_intentional_statement = fields.String(
         required=True,
         validate=validate.Length(1, 5000),
-        metadata={"description": "why the conduct was not intentional (Art. 14(1))"},
+        metadata={
+            "description": "why the conduct was not intentional (Art. 14(1))",
+            "label": N_("非主观故意的说明"),
+            "help": N_("说明失信行为或结果不属于主观故意的理由和证据（第十四条第一项）"),
+        },
     )
     rectification = fields.String(
         required=True,
         validate=validate.Length(1, 5000),
-        metadata={"description": "what was rectified (Art. 14(2))"},
+        metadata={
+            "description": "what was rectified (Art. 14(2))",
+            "label": N_("整改情况"),
+            "help": N_("已采取的整改措施和结果，整改须经市场监管部门确认（第十四条第二项）"),
+        },
     )
     undertaking = fields.Boolean(
         required=True,
         validate=validate.Equal(
             True, error="the enterprise must undertake not to repeat the conduct"
         ),
+        metadata={"label": N_("本企业承诺不再发生同类失信行为")},
     )
 
 
 class ObjectionFiling(Strict):
-    entry_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(1, 50))
-    evidence = fields.String(required=True, validate=validate.Length(1, 10000))
+    entry_ids = fields.List(
+        fields.Integer(),
+        required=True,
+        validate=validate.Length(1, 50),
+        metadata={"label": N_("有异议的记分条目")},
+    )
+    evidence = fields.String(
+        required=True,
+        validate=validate.Length(1, 10000),
+        metadata={
+            "label": N_("异议理由和证据"),
+            "help": N_("说明记分有误的理由，并列明相关证据材料"),
+        },
+    )
 
 
 class CorrectionReport(Strict):
-    entry_id = fields.Integer(required=True)
-    description = fields.String(required=True, validate=validate.Length(1, 5000))
+    entry_id = fields.Integer(required=True, metadata={"label": N_("记分条目")})
+    description = fields.String(
+        required=True,
+        validate=validate.Length(1, 5000),
+        metadata={
+            "label": N_("错误情况"),
+            "help": N_("说明该记分哪里有误（事项、对象、条目或分值）及依据（第二十五条）"),
+        },
+    )
 
 
 class RewardApplication(Strict):
-    object_id = fields.Integer(required=True)
-    code = fields.String(required=True, validate=validate.Length(1, 10))
-    statement = fields.String(required=True, validate=validate.Length(1, 5000))
+    object_id = fields.Integer(required=True, metadata={"label": N_("记分对象")})
+    code = fields.String(
+        required=True, validate=validate.Length(1, 10), metadata={"label": N_("奖励条目")}
+    )
+    statement = fields.String(
+        required=True,
+        validate=validate.Length(1, 5000),
+        metadata={
+            "label": N_("申请说明"),
+            "help": N_("说明符合奖励条件的事实，并列明证明材料"),
+        },
+    )
 
 
 class Reassignment(Strict):
-    username = fields.String(required=True)
-    reason = fields.String(required=True, validate=validate.Length(1, 1000))
+    username = fields.String(required=True, metadata={"label": N_("改派给")})
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(1, 1000),
+        metadata={"label": N_("改派理由")},
+    )
 
 
 class QueueQuery(Strict):

@@ -8,6 +8,7 @@ from .filing import FilingItem
 from .holiday import HolidaySchedule
 from .ledger import LedgerEntry
 from .matter import Matter, SpotCheck
+from .measure import InspectionPlan, Measure
 from .operator import Operator
 from .scoring_object import ScoringObject
 from .scoring_table import ScoringTableVersion
@@ -25,9 +26,11 @@ __all__ = [
     "Deadline",
     "FilingItem",
     "HolidaySchedule",
+    "InspectionPlan",
     "LedgerEntry",
     "LoginAttempt",
     "Matter",
+    "Measure",
     "Notice",
     "Notification",
     "Operator",

@@ -11,7 +11,9 @@ def register_blueprints(app: Flask, api: Api) -> None:
 
     from .api import blp as credit_api
     from .cases_api import blp as cases_api
+    from .exports_api import blp as exports_api
 
     api.register_blueprint(credit_api, url_prefix="/api/v1")
     api.register_blueprint(cases_api, url_prefix="/api/v1")
-    init_web(app, (credit_api, cases_api))
+    api.register_blueprint(exports_api, url_prefix="/api/v1")
+    init_web(app, (credit_api, cases_api, exports_api))

@@ -114,10 +114,12 @@ def run_classification(
     actor: str,
     at: datetime,
     progress: Callable[[int], None] | None = None,
+    measures: bool = True,
 ) -> RunReport:
     """Classify every scoring object as of `run_on`. A run repeated for its date rewrites only
     results that differ (none, when nothing changed); a run before the latest one is refused,
-    since the later run's D locks were decided from it."""
+    since the later run's D locks were decided from it. The measures by class are written in
+    the same transaction (`measures=False` only to time the classification alone)."""
     latest = db.session.scalar(select(func.max(ClassificationRun.run_on)))
     if latest is not None and run_on < latest:
         raise Conflict(
@@ -216,6 +218,10 @@ def run_classification(
         run_on.isoformat(),
         {"counts": run.counts, "repeated": repeated, "rewritten": report.rewritten},
     )
+    if measures:  # rules §10, in bulk and in this transaction
+        from .measures import generate_measures
+
+        generate_measures(run, repeated=repeated, rewritten=report.rewritten, at=at, actor=actor)
     db.session.flush()
     return report
 

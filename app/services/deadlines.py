@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from app.calendar import WorkCalendar
@@ -50,6 +51,9 @@ def open_deadline(
             existing.state, existing.paused_on, existing.remaining = "running", None, None
         return existing
     working_days = int(props["workingDays"]) if "workingDays" in props else None
+    if working_days is not None and props.get("workingDaysSetting"):
+        # A local setting (e.g. RECTIFICATION_WORKING_DAYS) overrides the file's default.
+        working_days = int(current_app.config.get(props["workingDaysSetting"], working_days))
     days = int(props["days"]) if "days" in props else None
     start = case.filed_on if props.get("deadlineFrom", "case") == "case" else today
     deadline = _due(cal, start, working_days, days)

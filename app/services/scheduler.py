@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from app.extensions import db
@@ -20,6 +21,7 @@ class TickReport:
     deadlines_passed: int = 0
     notices_started: int = 0
     rewards_proposed: int = 0
+    rectifications_started: int = 0
 
 
 def fire_due_deadlines(*, ctx: Ctx, batch: int = 200) -> int:
@@ -76,6 +78,19 @@ def tick(*, ctx: Ctx, commit) -> TickReport:
         started = issue_notices(ctx=ctx)
         commit()
         report.notices_started += started
+        if started == 0:
+            break
+    # Rectification orders of classification runs (rules §10) become cases, in batches, at most
+    # RECTIFICATIONS_PER_PASS per pass: after a province run there are hundreds of thousands,
+    # and a pass must come back soon to fire the next deadlines.
+    from .measures import start_rectifications
+
+    budget = int(current_app.config.get("RECTIFICATIONS_PER_PASS", 1000))
+    while budget > 0:
+        started = start_rectifications(ctx=ctx, limit=min(200, budget))
+        commit()
+        report.rectifications_started += started
+        budget -= started
         if started == 0:
             break
     # Reward candidates change only with spot-check results: looking once a day is enough.

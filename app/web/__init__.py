@@ -36,9 +36,19 @@ def init_web(app: Flask, api_blueprints) -> None:
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
         return user if user is not None and user.active else None
 
-    from . import admin, auth_views, dashboard, inbox, portal, public
+    from . import admin, auth_views, dashboard, inbox, letters, measures, portal, public, statistics
     from .layout import register_layout
 
-    for module in (auth_views, public, portal, inbox, dashboard, admin):
+    for module in (
+        auth_views,
+        public,
+        portal,
+        inbox,
+        dashboard,
+        admin,
+        letters,
+        statistics,
+        measures,
+    ):
         app.register_blueprint(module.bp)
     register_layout(app)

@@ -26,17 +26,23 @@ NAV = {
         ("portal.notices", N_("我的通知")),
         ("portal.cases", N_("我的案件")),
         ("portal.filing", N_("信息填报")),
+        ("measures.mine", N_("监管措施")),
     ],
     "officer": [
         ("inbox.queue", N_("待办任务")),
         ("inbox.cases", N_("本局案件")),
         ("inbox.matter_new", N_("登记事项")),
+        ("measures.index", N_("监管措施")),
+        ("measures.plan_list", N_("检查计划")),
     ],
     "supervisor": [
         ("dashboard.overview", N_("监督看板")),
         ("inbox.queue", N_("待办任务")),
         ("inbox.cases", N_("辖区案件")),
         ("dashboard.notifications", N_("超期提醒")),
+        ("statistics.index", N_("统计分析")),
+        ("measures.index", N_("监管措施")),
+        ("measures.plan_list", N_("检查计划")),
     ],
     "admin": [
         ("admin.home", N_("系统管理")),
@@ -45,6 +51,7 @@ NAV = {
         ("admin.users", N_("用户")),
         ("admin.bureaus", N_("市场监管部门")),
         ("admin.runs", N_("分类评定")),
+        ("statistics.index", N_("统计分析")),
     ],
 }
 
@@ -105,5 +112,3 @@ def render_error(status: int, message: str, *, translate: bool = True):
         ),
         status,
     )
-
-

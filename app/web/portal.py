@@ -1,33 +1,633 @@
-"""The enterprise portal (粤品通): my scoring objects, notices, cases and information filing."""
+"""The enterprise portal (粤品通): my scoring objects and why they score what they do, my
+notices, my cases (repair, objection, reward) and the information filing. Everything is read
+for the signed-in user's operator only; an id of another operator's record answers 404."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import uuid
 
-from .guards import roles
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.clock import CST
+from app.context import now, today
+from app.errors import DomainError, NotFound
+from app.extensions import db
+from app.letters.content import OUTCOMES
+from app.queries import portal as q
+from app.queries.cases import case_file, case_history
+from app.queries.scores import explained_score, object_view
+from app.services import filing as filing_service
+from app.services.applications import (
+    OBJECTION_DAYS,
+    apply_reward,
+    file_objection,
+    file_repair,
+    objection_window_closes,
+)
+from app.services.cases import complete_task, withdraw_case
+from app.services.scoring_tables import load_tables, table_for
+from forms.base import N_
+from forms.cases import ObjectionFiling, RepairApplication, RewardApplication
+from forms.filing import FilingDeclaration, FilingItemForm
+from forms.tasks import TASK_FORMS
+from models import Case, CaseTask, Notification, Operator
+
+from .charts import step_chart
+from .forms import field_specs, load
+from .guards import case_ctx, roles
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+PROCESS_LABELS = {
+    "deduction_notice": N_("记分告知"),
+    "repair": N_("信用修复"),
+    "objection": N_("异议"),
+    "correction": N_("纠错"),
+    "reward": N_("奖励申请"),
+    "rectification": N_("责令整改"),
+}
+STATUS_LABELS = {"open": N_("办理中"), "completed": N_("已办结"), "withdrawn": N_("已撤回")}
+OUTCOME_LABELS = {
+    "delivered": N_("已送达"),
+    "announced": N_("已公告"),
+    "approved": N_("准予修复"),
+    "rejected": N_("不予通过"),
+    "not_accepted": N_("不予受理"),
+    "upheld": N_("维持原记分"),
+    "amended": N_("变更记分"),
+    "revoked": N_("撤销记分"),
+    "corrected": N_("予以更正"),
+    "no_error": N_("无误"),
+    "granted": N_("予以奖励"),
+    "withdrawn": N_("已撤回"),
+}
+ENTRY_KINDS = {
+    "START": N_("起始分"),
+    "DEDUCTION": N_("扣分"),
+    "REPAIR": N_("修复"),
+    "REWARD": N_("奖励"),
+    "VOID": N_("撤销"),
+}
+ACTIONS = {
+    "started": N_("立案"),
+    "task_opened": N_("待办"),
+    "task_completed": N_("办理"),
+    "claimed": N_("承办人认领"),
+    "unclaimed": N_("取消认领"),
+    "reassigned": N_("改派"),
+    "completed": N_("办结"),
+    "overdue": N_("超期"),
+}
+ROLES = {"producer": N_("生产者"), "seller": N_("销售者"), "product": N_("产品")}
+FILING_KINDS = {"product": N_("产品"), "supplier": N_("供货商"), "distributor": N_("经销商")}
+# The enterprise starts these cases, so it may withdraw them before the decision.
+WITHDRAWABLE = ("repair", "objection", "reward")
+
+
+@bp.context_processor
+def _shared() -> dict:
+    def local_time(value) -> str:
+        return value.astimezone(CST).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    return {
+        "local_time": local_time,
+        "process_labels": PROCESS_LABELS,
+        "status_labels": STATUS_LABELS,
+        "outcome_labels": OUTCOME_LABELS,
+        "entry_kinds": ENTRY_KINDS,
+        "object_roles": ROLES,
+        "filing_kinds": FILING_KINDS,
+    }
+
+
+def _mine() -> int:
+    """The operator the signed-in enterprise user speaks for."""
+    operator_id = current_user.operator_id
+    if operator_id is None:
+        raise DomainError("this account is not bound to an enterprise", status=403)
+    return operator_id
+
+
+# ---- my scoring objects -----------------------------------------------------------------------
 
 
 @bp.get("/")
 @roles("enterprise")
 def home():
-    return render_template("web/todo.html", title="我的记分对象")
+    mine = _mine()
+    operator = db.session.get(Operator, mine)
+    return render_template(
+        "portal/home.html",
+        operator=operator,
+        objects=q.my_objects(mine, today()),
+        summary=q.summary(mine),
+        today=today(),
+    )
+
+
+@bp.get("/objects/<int:object_id>", endpoint="object")
+@roles("enterprise")
+def scoring_object(object_id: int):
+    mine = _mine()
+    obj = q.own_object(mine, object_id)
+    ctx = case_ctx()
+    doc = explained_score(obj, ctx.today)
+    entries = doc["entries"]
+    deduction_ids = [e["entry_id"] for e in entries if e["kind"] == "DEDUCTION"]
+    matters = q.entry_matters(deduction_ids)
+    notices = q.notices_by_matter(mine, set(matters.values()))
+    windows = {}
+    for matter_id, notice in notices.items():
+        if notice.received_on is not None:
+            windows[matter_id] = objection_window_closes(matter_id, mine, ctx)
+    for e in entries:
+        matter_id = matters.get(e["entry_id"])
+        notice = notices.get(matter_id) if matter_id else None
+        e["notice"] = notice
+        e["window_closes"] = windows.get(matter_id)
+    start, steps = q.score_history(obj, ctx.today)
+    values = [v for _d, v in steps]
+    chart = step_chart(
+        _("近36个月信用分"),
+        steps,
+        start=start,
+        end=ctx.today,
+        lo=min([0.0, *values]),
+        hi=max([12.0, *values]),
+    )
+    return render_template(
+        "portal/object.html",
+        obj=obj,
+        doc=doc,
+        entries=entries,
+        official=doc["official_class"],
+        chart=chart,
+        today=ctx.today,
+    )
+
+
+# ---- applications: repair, objection, reward --------------------------------------------------
+
+
+def _key_for_form() -> str:
+    """A fresh per-form key: a double submission of the same form starts one case."""
+    posted = request.form.get("idempotency_key", "")
+    try:
+        return str(uuid.UUID(posted))
+    except ValueError:
+        return str(uuid.uuid4())
+
+
+def _idempotency_key() -> str:
+    posted = request.form.get("idempotency_key", "")
+    try:
+        token = uuid.UUID(posted)
+    except ValueError:
+        raise DomainError(
+            "the form is incomplete; reload the page and try again", status=400
+        ) from None
+    # Scoped to the user, so one user's key can never name another's case.
+    return f"portal:{current_user.id}:{token}"
+
+
+def _reasons(refusal: str | None) -> tuple[str | None, list[str]]:
+    """A refusal that lists several failed conditions ("…: a；b") as a heading and a list."""
+    if not refusal or "；" not in refusal:
+        return refusal, []
+    head, sep, rest = refusal.partition(": ")
+    if not sep:
+        head, rest = "", refusal
+    return head, [r.strip() for r in rest.split("；") if r.strip()]
+
+
+def _apply_page(kind: str, context: dict, specs: list, *, refusal=None, status=200):
+    head, reasons = _reasons(refusal)
+    return (
+        render_template(
+            "portal/apply.html",
+            kind=kind,
+            specs=specs,
+            key=_key_for_form() if request.method == "POST" else str(uuid.uuid4()),
+            refusal=head,
+            reasons=reasons,
+            **context,
+        ),
+        status,
+    )
+
+
+def _commit_case(case: Case, key: str) -> Case:
+    """Commit the new case; a concurrent double submission lost the race to the first one,
+    whose case it then shows."""
+    case_id = case.id
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = db.session.scalar(select(Case).where(Case.idempotency_key == key))
+        if existing is None:
+            raise
+        return existing
+    return db.session.get(Case, case_id)
+
+
+def _started(case: Case, message: str):
+    flash(message, "success")
+    return redirect(url_for("portal.case", case_id=case.id))
+
+
+def _int_arg(name: str) -> int:
+    value = request.args.get(name, type=int)
+    if value is None:
+        raise DomainError("say which record: the address lacks its %(name)s", status=400, name=name)
+    return value
+
+
+def _repair_context(entry_id: int) -> dict:
+    entry, obj, matter = q.own_deduction(_mine(), entry_id)
+    return {"entry": entry, "obj": obj, "matter": matter}
+
+
+@bp.get("/apply/repair")
+@roles("enterprise")
+def repair():
+    entry_id = _int_arg("entry")
+    context = _repair_context(entry_id)
+    specs = field_specs(RepairApplication, {"entry_id": entry_id}, hidden=("entry_id",))
+    return _apply_page("repair", context, specs)
+
+
+@bp.post("/apply/repair")
+@roles("enterprise")
+def repair_post():
+    key = _idempotency_key()
+    data, raw, errors = load(RepairApplication, request.form)
+    entry_id = data["entry_id"] if data else _posted_int("entry_id")
+    context = _repair_context(entry_id)
+    if data is None:
+        specs = field_specs(RepairApplication, raw, errors, hidden=("entry_id",))
+        return _apply_page("repair", context, specs, status=422)
+    application = {k: v for k, v in data.items() if k != "entry_id"}
+    try:
+        case = file_repair(entry_id, application, ctx=case_ctx(), idempotency_key=key)
+    except NotFound:
+        db.session.rollback()
+        raise
+    except DomainError as err:
+        db.session.rollback()
+        specs = field_specs(RepairApplication, raw, hidden=("entry_id",))
+        return _apply_page("repair", context, specs, refusal=err.translated(), status=err.status)
+    return _started(_commit_case(case, key), _("修复申请已提交"))
+
+
+def _posted_int(name: str) -> int:
+    """An id the schema refused (not a number): the form was tampered with."""
+    value = request.form.get(name, type=int)
+    if value is None:
+        raise DomainError("the form names no valid %(name)s", status=400, name=name)
+    return value
+
+
+def _objection_context(entry_ids: list[int]) -> dict:
+    mine = _mine()
+    found = [q.own_deduction(mine, i) for i in entry_ids]
+    entry, obj, matter = found[0]
+    notice = q.notices_by_matter(mine, {matter.id}).get(matter.id)
+    closes = None
+    if notice is not None and notice.received_on is not None:
+        closes = objection_window_closes(matter.id, mine, case_ctx())
+    return {
+        "entry": entry,
+        "entries": [f[0] for f in found],
+        "obj": obj,
+        "matter": matter,
+        "notice": notice,
+        "window_closes": closes,
+        "objection_days": OBJECTION_DAYS,
+    }
+
+
+def _objection_specs(entry_ids: list[int], values=None, errors=None) -> list[dict]:
+    specs = field_specs(ObjectionFiling, values, errors, hidden=("entry_ids",))
+    for s in specs:
+        if s["name"] == "entry_ids":
+            s["kind"] = "hidden_list"
+            s["value"] = entry_ids
+    return specs
+
+
+@bp.get("/apply/objection")
+@roles("enterprise")
+def objection():
+    entry_id = _int_arg("entry")
+    context = _objection_context([entry_id])
+    return _apply_page("objection", context, _objection_specs([entry_id]))
+
+
+@bp.post("/apply/objection")
+@roles("enterprise")
+def objection_post():
+    key = _idempotency_key()
+    data, raw, errors = load(ObjectionFiling, request.form)
+    if data is not None:
+        entry_ids = data["entry_ids"]
+    else:
+        try:
+            entry_ids = [int(v) for v in request.form.getlist("entry_ids")]
+        except ValueError:
+            entry_ids = []
+        if not entry_ids:
+            raise DomainError("the form names no valid %(name)s", status=400, name="entry_ids")
+    context = _objection_context(entry_ids)
+    if data is None:
+        specs = _objection_specs(entry_ids, raw, errors)
+        return _apply_page("objection", context, specs, status=422)
+    try:
+        case = file_objection(entry_ids, data["evidence"], ctx=case_ctx(), idempotency_key=key)
+    except NotFound:
+        db.session.rollback()
+        raise
+    except DomainError as err:
+        db.session.rollback()
+        specs = _objection_specs(entry_ids, raw)
+        return _apply_page("objection", context, specs, refusal=err.translated(), status=err.status)
+    return _started(_commit_case(case, key), _("异议已提交"))
+
+
+def _reward_context(object_id: int) -> dict:
+    mine = _mine()
+    obj = q.own_object(mine, object_id)
+    role = object_view(obj)["kind"]  # product, producer or seller
+    table = table_for(load_tables(), today())
+    rewards = [r for r in table.rewards.values() if role in r.objects]
+    return {"obj": obj, "role": role, "rewards": rewards, "table": table}
+
+
+def _reward_specs(context: dict, values=None, errors=None) -> list[dict]:
+    specs = field_specs(RewardApplication, values, errors, hidden=("object_id",))
+    for s in specs:
+        if s["name"] == "code":
+            s["kind"] = "radio"
+            s["choices"] = [
+                (r.code, f"{r.code} · {_(r.title)}（+{r.points.normalize():f}）")
+                for r in context["rewards"]
+            ]
+    return specs
+
+
+@bp.get("/apply/reward")
+@roles("enterprise")
+def reward():
+    object_id = _int_arg("object")
+    context = _reward_context(object_id)
+    return _apply_page("reward", context, _reward_specs(context, {"object_id": object_id}))
+
+
+@bp.post("/apply/reward")
+@roles("enterprise")
+def reward_post():
+    key = _idempotency_key()
+    data, raw, errors = load(RewardApplication, request.form)
+    object_id = data["object_id"] if data else _posted_int("object_id")
+    context = _reward_context(object_id)
+    if data is None:
+        return _apply_page("reward", context, _reward_specs(context, raw, errors), status=422)
+    try:
+        case = apply_reward(
+            object_id, data["code"], data["statement"], ctx=case_ctx(), idempotency_key=key
+        )
+    except NotFound:
+        db.session.rollback()
+        raise
+    except DomainError as err:
+        db.session.rollback()
+        specs = _reward_specs(context, raw)
+        return _apply_page("reward", context, specs, refusal=err.translated(), status=err.status)
+    return _started(_commit_case(case, key), _("奖励申请已提交"))
+
+
+# ---- notices --------------------------------------------------------------------------------
 
 
 @bp.get("/notices")
 @roles("enterprise")
 def notices():
-    return render_template("web/todo.html", title="我的通知")
+    mine = _mine()
+    ctx = case_ctx()
+    rows = []
+    for notice, object_ids in q.my_notices(mine):
+        closes = None
+        if notice.received_on is not None:
+            closes = ctx.cal.add_days(notice.received_on, OBJECTION_DAYS).due_on
+        rows.append(
+            {
+                "notice": notice,
+                "c": notice.content or {},
+                "objects": object_ids,
+                "closes": closes,
+                "open": closes is not None and ctx.today <= closes,
+            }
+        )
+    return render_template(
+        "portal/notices.html",
+        rows=rows,
+        notifications=q.my_notifications(mine),
+        today=ctx.today,
+    )
+
+
+@bp.post("/notices/read")
+@roles("enterprise")
+def notices_read():
+    """Mark the notifications read (class notices are signed for on the measures page)."""
+    db.session.execute(
+        update(Notification)
+        .where(
+            Notification.operator_id == _mine(),
+            Notification.read_at.is_(None),
+            Notification.kind != "class_notice",
+        )
+        .values(read_at=now())
+    )
+    db.session.commit()
+    flash(_("已全部标为已读"), "success")
+    return redirect(url_for("portal.notices"))
+
+
+# ---- cases ----------------------------------------------------------------------------------
 
 
 @bp.get("/cases")
 @roles("enterprise")
 def cases():
-    return render_template("web/todo.html", title="我的案件")
+    from app.queries.cases import my_cases
+
+    ctx = case_ctx()
+    return render_template(
+        "portal/cases.html",
+        cases=my_cases(current_user),
+        tasks=q.open_tasks_by_case(_mine(), today=ctx.today, cal=ctx.cal),
+    )
+
+
+def _case_page(case_id: int, *, refusal=None, values=None, errors=None, status=200):
+    ctx = case_ctx()
+    file = case_file(current_user, case_id, today=ctx.today)
+    history = case_history(current_user, case_id)
+    soon = ctx.cal.add_working_days(ctx.today, 1).due_on
+    for t in file["tasks"]:
+        due = t["due_on"]
+        t["overdue"] = t["state"] == "open" and due is not None and due < ctx.today
+        t["due_soon"] = t["state"] == "open" and due is not None and ctx.today <= due <= soon
+    mine_open = [
+        t
+        for t in file["tasks"]
+        if t["state"] == "open" and t["lane"] == "enterprise" and t["form"] in TASK_FORMS
+    ]
+    task = mine_open[0] if mine_open else None
+    task_specs = field_specs(TASK_FORMS[task["form"]], values, errors) if task else None
+    decided = file["status"] == "completed" and (file["process"], file["outcome"] or "") in OUTCOMES
+    return (
+        render_template(
+            "portal/case.html",
+            c=file,
+            history=history,
+            actions=ACTIONS,
+            task=task,
+            task_specs=task_specs,
+            decided=decided,
+            withdrawable=file["status"] == "open" and file["process"] in WITHDRAWABLE,
+            refusal=refusal,
+        ),
+        status,
+    )
+
+
+@bp.get("/cases/<int:case_id>")
+@roles("enterprise")
+def case(case_id: int):
+    return _case_page(case_id)
+
+
+@bp.post("/cases/<int:case_id>/tasks/<int:task_id>")
+@roles("enterprise")
+def task(case_id: int, task_id: int):
+    """The enterprise's step of a case (e.g. the material a repair verification asked for)."""
+    ctx = case_ctx()
+    case_file(current_user, case_id, today=ctx.today)  # 404 for another's case
+    row = db.session.get(CaseTask, task_id)
+    if row is None or row.case_id != case_id:
+        raise NotFound("no task %(id)s", id=task_id)
+    schema = TASK_FORMS.get(row.form_key or "")
+    if schema is None:
+        raise DomainError("task %(name)s has no known form", status=500, name=row.name)
+    data, raw, errors = load(schema, request.form)
+    if data is None:
+        return _case_page(case_id, values=raw, errors=errors, status=422)
+    try:
+        complete_task(task_id, data, ctx=ctx)
+    except NotFound:
+        db.session.rollback()
+        raise
+    except DomainError as err:
+        db.session.rollback()
+        return _case_page(case_id, refusal=err.translated(), values=raw, status=err.status)
+    db.session.commit()
+    flash(_("已提交"), "success")
+    return redirect(url_for("portal.case", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/withdraw")
+@roles("enterprise")
+def withdraw(case_id: int):
+    try:
+        withdraw_case(case_id, ctx=case_ctx())
+    except NotFound:
+        db.session.rollback()
+        raise
+    except DomainError as err:
+        db.session.rollback()
+        return _case_page(case_id, refusal=err.translated(), status=err.status)
+    db.session.commit()
+    flash(_("案件已撤回"), "success")
+    return redirect(url_for("portal.case", case_id=case_id))
+
+
+# ---- information filing ---------------------------------------------------------------------
+
+
+def _filing_page(*, refusal=None, values=None, errors=None, status=200):
+    mine = _mine()
+    items = filing_service.items(mine)
+    grouped = {k: [i for i in items if i.kind == k] for k in FILING_KINDS}
+    return (
+        render_template(
+            "portal/filing.html",
+            operator=db.session.get(Operator, mine),
+            grouped=grouped,
+            missing=filing_service.missing(mine),
+            item_specs=field_specs(FilingItemForm, values or {"kind": "product"}, errors),
+            declaration_specs=field_specs(FilingDeclaration),
+            refusal=refusal,
+        ),
+        status,
+    )
 
 
 @bp.get("/filing")
 @roles("enterprise")
 def filing():
-    return render_template("web/todo.html", title="信息填报")
+    return _filing_page()
+
+
+def _filing_write(action, message: str, **page):
+    try:
+        action()
+    except NotFound:
+        db.session.rollback()
+        raise
+    except DomainError as err:
+        db.session.rollback()
+        return _filing_page(refusal=err.translated(), status=err.status, **page)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("portal.filing"))
+
+
+@bp.post("/filing/items")
+@roles("enterprise")
+def filing_add():
+    data, raw, errors = load(FilingItemForm, request.form)
+    if data is None:
+        return _filing_page(values=raw, errors=errors, status=422)
+    mine = _mine()
+    return _filing_write(
+        lambda: filing_service.add_item(mine, data, ctx=case_ctx()),
+        _("已添加"),
+        values=raw,
+    )
+
+
+@bp.post("/filing/items/<int:item_id>/delete")
+@roles("enterprise")
+def filing_remove(item_id: int):
+    mine = _mine()
+    return _filing_write(
+        lambda: filing_service.remove_item(mine, item_id, ctx=case_ctx()), _("已删除")
+    )
+
+
+@bp.post("/filing/declare")
+@roles("enterprise")
+def filing_declare():
+    data, _raw, _errors = load(FilingDeclaration, request.form)
+    if data is None:
+        return _filing_page(refusal=_("请勾选承诺如实填报"), status=422)
+    mine = _mine()
+    return _filing_write(
+        lambda: filing_service.declare(mine, ctx=case_ctx()), _("信息填报已确认完成")
+    )

@@ -3,14 +3,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request, url_for
 from sqlalchemy import func, select
 
+from app.context import today
+from app.errors import DomainError
 from app.extensions import db
+from app.queries import disclosure as q
 from app.queries.classification import list_runs
 from models import Bureau, LedgerEntry, ScoringObject
 
 bp = Blueprint("public", __name__)
+
+PER_PAGE = 50
+SEARCH_PER_PAGE = 20
+MAX_QUERY = 100
 
 
 @bp.get("/")
@@ -25,16 +32,78 @@ def index():
     )
 
 
+def _filters() -> tuple[str | None, str | None, int]:
+    """City, text and page from the query string; a bad value is a 400 with a reason."""
+    city = request.args.get("city") or None
+    text = (request.args.get("q") or "").strip() or None
+    if city is not None and city not in {c["code"] for c in q.cities()}:
+        raise DomainError("unknown city %(city)s: choose one from the list", city=city, status=400)
+    if text is not None and len(text) > MAX_QUERY:
+        raise DomainError(
+            "the search text is too long (at most %(n)s characters)", n=MAX_QUERY, status=400
+        )
+    return city, text, _page()
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise DomainError("page must be a whole number from 1", status=400)
+    return int(raw)
+
+
 @bp.get("/public/a-class")
 def a_list():
-    return render_template("web/todo.html", title="A级名单")
+    """The A-class list of the latest classification run (Art. 29)."""
+    city, text, page = _filters()
+    run, result = q.a_list(city=city, q=text, page=page, per_page=PER_PAGE)
+    return render_template(
+        "public/a_list.html",
+        run=run,
+        result=result,
+        cities=q.cities(),
+        city=city,
+        text=text,
+        page_url=lambda n: url_for("public.a_list", city=city, q=text, page=n),
+    )
 
 
 @bp.get("/public/dishonesty")
 def dishonesty():
-    return render_template("web/todo.html", title="失信事项")
+    """Dishonesty matters (失信事项) published under Art. 29: each deduction of a matter that
+    still counts today — not voided by an objection or a correction, not repaired, inside its
+    36-month window (R-WINDOW) — with operator, item, points, effective date and deciding
+    bureau. A matter stops being published the day it drops out of the score; the class itself
+    may not be used commercially (Art. 28). Details in `app.queries.disclosure`."""
+    city, text, page = _filters()
+    day = today()
+    result = q.dishonesty(today=day, city=city, q=text, page=page, per_page=PER_PAGE)
+    return render_template(
+        "public/dishonesty.html",
+        result=result,
+        cities=q.cities(),
+        city=city,
+        text=text,
+        today=day,
+        page_url=lambda n: url_for("public.dishonesty", city=city, q=text, page=n),
+    )
 
 
 @bp.get("/public/search")
 def search():
-    return render_template("web/todo.html", title="信用查询")
+    """By enterprise name, credit code or brand: the published information only."""
+    text = (request.args.get("q") or "").strip()
+    if len(text) > MAX_QUERY:
+        raise DomainError(
+            "the search text is too long (at most %(n)s characters)", n=MAX_QUERY, status=400
+        )
+    page = _page()
+    result, searched = q.search(text, today=today(), page=page, per_page=SEARCH_PER_PAGE)
+    return render_template(
+        "public/search.html",
+        result=result,
+        searched=searched,
+        text=text,
+        run=q.latest_run(),
+        page_url=lambda n: url_for("public.search", q=text, page=n),
+    )

@@ -33,13 +33,14 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
-PROCESSES = ("deduction_notice", "repair", "objection", "correction", "reward")
+PROCESSES = ("deduction_notice", "repair", "objection", "correction", "reward", "rectification")
 LANES = ("enterprise", "officer", "supervisor")
 MESSAGES = {"withdraw", "deadline"}
 EFFECTS = {
     "deliver_notice", "announce", "repair_approved", "repair_rejected",
     "objection_not_accepted", "objection_resolved", "correction_applied",
     "correction_rejected", "reward_granted", "reward_rejected", "withdrawn", "overdue",
+    "rectification_accepted", "rectification_returned",
 }  # fmt: skip
 
 NS = {
@@ -87,6 +88,13 @@ USER_TASKS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
     "reward": {
         "verify_reward": ("officer", _deadline("RewardVerification", "verify_reward", 10, "case")),
     },
+    "rectification": {
+        "report_rectification": (
+            "enterprise", {"formKey": "RectificationReport", "pauses": "verify_rectification"}),
+        "verify_rectification": ("officer", {
+            **_deadline("RectificationVerification", "verify_rectification", 20, "task"),
+            "workingDaysSetting": "RECTIFICATION_WORKING_DAYS"}),
+    },
 }  # fmt: skip
 PROCESS_EFFECTS = {
     "deduction_notice": {"deliver_notice", "announce", "overdue"},
@@ -94,6 +102,7 @@ PROCESS_EFFECTS = {
     "objection": {"objection_not_accepted", "objection_resolved", "withdrawn", "overdue"},
     "correction": {"correction_applied", "correction_rejected", "overdue"},
     "reward": {"reward_granted", "reward_rejected", "withdrawn", "overdue"},
+    "rectification": {"rectification_accepted", "rectification_returned", "overdue"},
 }
 WITHDRAWABLE = {"repair", "objection", "reward"}
 
@@ -700,3 +709,41 @@ def test_a_saved_case_restores_and_continues(process_id):
     workflow.do_engine_steps()
     assert effects == ["overdue", "withdrawn"]
     assert workflow.is_completed()
+
+
+# ---- rectification -----------------------------------------------------------------------
+
+
+def test_rectification_reported_and_accepted(start):
+    case = start("rectification")
+    assert_open(case, "report_rectification")
+    case.complete("report_rectification", report="已整改")
+    assert_open(case, "verify_rectification")
+    case.complete("verify_rectification", decision="accept")
+    case.assert_done("rectification_accepted")
+
+
+def test_rectification_not_accepted_goes_back_to_the_enterprise(start):
+    case = start("rectification")
+    case.complete("report_rectification")
+    case.complete("verify_rectification", decision="reject")
+    assert case.effects == ["rectification_returned"]
+    assert_open(case, "report_rectification")
+    with pytest.raises(WorkflowException):  # the verification clock stands still meanwhile
+        case.send("deadline")
+    case.complete("report_rectification")
+    case.complete("verify_rectification", decision="accept")
+    case.assert_done("rectification_returned", "rectification_accepted")
+
+
+def test_rectification_overdue_verification_stays_open(start):
+    case = start("rectification")
+    with pytest.raises(WorkflowException):  # no deadline before the report
+        case.send("deadline")
+    case.complete("report_rectification")
+    task_id = case.task("verify_rectification").id
+    case.send("deadline")
+    assert case.effects == ["overdue"]
+    assert case.task("verify_rectification").id == task_id
+    case.complete("verify_rectification", decision="accept")
+    case.assert_done("overdue", "rectification_accepted")

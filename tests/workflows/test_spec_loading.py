@@ -19,7 +19,14 @@ def copy_workflows(tmp_path: Path) -> Path:
 
 def test_all_shipped_definitions_load():
     definitions = load_definitions(ROOT / "workflows")
-    assert set(definitions) == {"deduction_notice", "repair", "objection", "correction", "reward"}
+    assert set(definitions) == {
+        "deduction_notice",
+        "repair",
+        "objection",
+        "correction",
+        "reward",
+        "rectification",
+    }
 
 
 def test_malformed_xml_names_the_file(tmp_path):

@@ -1,0 +1,122 @@
+"""Disclosure and sharing exports (Art. 29, 31, 32): classes of a run, matters, the A-class list
+and the dishonesty matters in force, as CSV, JSON Lines or XLSX.
+
+Each call needs an API token with the `export` scope (supervisors and administrators have it
+by default); the caller's bureau tree bounds the rows. Every export is written to the audit
+log (who, what, filters, row count) before it is streamed."""
+
+from __future__ import annotations
+
+from flask import Response, stream_with_context
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from app.auth import current_user
+from app.context import now, today
+from app.extensions import db
+from app.services import exports
+from forms import exports as schemas
+
+blp = Blueprint(
+    "exports_api",
+    __name__,
+    description="Exports for disclosure and sharing (Art. 29, 31, 32); needs the 'export' scope",
+)
+
+ROWS = (
+    "One row per line in jsonl; the same columns, in this order, as the CSV header row "
+    "(UTF-8 with BOM) and the first row of the XLSX sheet."
+)
+REFUSALS = {
+    400: "unknown format",
+    401: "no or unknown API token",
+    403: "the token lacks the 'export' scope, or the bureau is outside the caller's area",
+    404: "unknown bureau or classification run",
+    422: "a filter that cannot be met (a class that does not exist, since after until)",
+}
+
+
+def _refusals(view):
+    for status, description in REFUSALS.items():
+        view = blp.alt_response(status, schema=schemas.ExportError, description=description)(view)
+    return view
+
+
+def _caller():
+    return current_user(scope="export")
+
+
+def _send(export: exports.Export, fmt: str, user) -> Response:
+    exports.record_export(export, fmt, user=user, at=now())
+    db.session.commit()
+    return Response(
+        stream_with_context(exports.stream(export, fmt)),
+        mimetype=exports.MEDIA_TYPES[fmt].split(";")[0],
+        content_type=exports.MEDIA_TYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{export.filename(fmt)}"',
+            "X-Row-Count": str(export.count),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@blp.route("/exports/classes")
+class ClassesExport(MethodView):
+    @blp.arguments(schemas.ClassExportQuery, location="query", unknown=RAISE)
+    @blp.response(200, schemas.ClassRow, content_type="application/x-ndjson", description=ROWS)
+    @_refusals
+    def get(self, args):
+        """The classes a classification run set (default: the latest), by class and bureau."""
+        user = _caller()
+        fmt = exports.check_format(args["format"])
+        export = exports.class_export(
+            user, run_on=args["run_on"], klass=args["klass"], bureau=args["bureau"]
+        )
+        return _send(export, fmt, user)
+
+
+@blp.route("/exports/matters")
+class MattersExport(MethodView):
+    @blp.arguments(schemas.MatterExportQuery, location="query", unknown=RAISE)
+    @blp.response(200, schemas.MatterRow, content_type="application/x-ndjson", description=ROWS)
+    @_refusals
+    def get(self, args):
+        """Credit matters effective in a period, one row per object scored, with what became
+        of each deduction (amended, voided, repaired)."""
+        user = _caller()
+        fmt = exports.check_format(args["format"])
+        export = exports.matter_export(
+            user, since=args["since"], until=args["until"], bureau=args["bureau"]
+        )
+        return _send(export, fmt, user)
+
+
+@blp.route("/exports/a-class")
+class AClassExport(MethodView):
+    @blp.arguments(schemas.AClassExportQuery, location="query", unknown=RAISE)
+    @blp.response(200, schemas.AClassRow, content_type="application/x-ndjson", description=ROWS)
+    @_refusals
+    def get(self, args):
+        """The A-class list of a run, for publication (Art. 29)."""
+        user = _caller()
+        fmt = exports.check_format(args["format"])
+        export = exports.a_class_export(user, run_on=args["run_on"], bureau=args["bureau"])
+        return _send(export, fmt, user)
+
+
+@blp.route("/exports/dishonesty")
+class DishonestyExport(MethodView):
+    @blp.arguments(schemas.MatterExportQuery, location="query", unknown=RAISE)
+    @blp.response(200, schemas.DishonestyRow, content_type="application/x-ndjson", description=ROWS)
+    @_refusals
+    def get(self, args):
+        """Dishonesty matters in force today, for publication (Art. 29): not voided, not
+        repaired, inside their 36-month window."""
+        user = _caller()
+        fmt = exports.check_format(args["format"])
+        export = exports.dishonesty_export(
+            user, since=args["since"], until=args["until"], bureau=args["bureau"], today=today()
+        )
+        return _send(export, fmt, user)

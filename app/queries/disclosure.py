@@ -1,0 +1,350 @@
+"""What the public pages publish (Art. 29): the A-class list of the latest classification run
+and the dishonesty matters in force, and a search over both.
+
+Published, and nothing else (Art. 29; rules §2, §9, §10):
+
+- the A-class list: objects the latest finished classification run put in class A (the
+  official class holds until the next run, R-HALFYEAR); the class of any other object is not
+  published here;
+- dishonesty matters (失信事项): original deductions of a matter that still count on the day —
+  not voided by an objection or a correction (an amended one shows its amended points), not
+  repaired (Art. 14, 15), effective on or before today and inside their 36-month window
+  (R-WINDOW: effective E, shown while E ≤ today < E + 36 months). Once a deduction drops out
+  of the score it is no longer a matter in force and is no longer published. A spot-check
+  failure merged under R-180 (0 points) is still a recorded dishonesty matter and is shown.
+
+These are the same rows the disclosure exports send (`app.services.exports`: the A-class list
+and the dishonesty matters), built from the same query pieces, so the page and the files
+never disagree. The class is shown for information only: it may not be printed on product
+labels or used commercially (Art. 28); every public page says so.
+
+The pages are anonymous and may be asked for any page number, so every query here is a
+single indexed, paged query (the fate of a deduction is decided in SQL), never one per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import aliased
+
+from app.extensions import db
+from app.permissions import bureau_tree_codes
+from app.scoring.dates import add_months, window_end
+from app.services.exports import (
+    _class_base,
+    _class_where,
+    _matter_base,
+    _matter_where,
+    _published,
+    _titles,
+    fates,
+)
+from models import Bureau, ClassificationResult, ClassificationRun, LedgerEntry, Operator
+from models import ScoringObject as Obj
+
+
+@dataclass
+class Page:
+    rows: list[dict]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.per_page - 1) // self.per_page, 1)
+
+
+# ---- shared pieces --------------------------------------------------------------------------
+
+
+def latest_run() -> ClassificationRun | None:
+    """The latest finished classification run: its A list is the one in force."""
+    return db.session.scalar(
+        select(ClassificationRun)
+        .where(ClassificationRun.finished_at.is_not(None))
+        .order_by(ClassificationRun.run_on.desc())
+        .limit(1)
+    )
+
+
+SUFFIX = "市场监督管理局"
+
+
+def place(bureau_name: str) -> str:
+    """广州市市场监督管理局 → 广州市: the city as the public names it."""
+    return bureau_name.removesuffix(SUFFIX) or bureau_name
+
+
+def cities() -> list[dict]:
+    """The city bureaus, for the filter."""
+    rows = db.session.execute(
+        select(Bureau.code, Bureau.name).where(Bureau.level == "city").order_by(Bureau.code)
+    ).all()
+    return [{"code": c, "name": place(n)} for c, n in rows]
+
+
+def city_names() -> dict[str, tuple[str, str]]:
+    """Each bureau → (its city's code, name); the province stands for itself."""
+    rows = db.session.execute(select(Bureau.code, Bureau.name, Bureau.parent_code, Bureau.level))
+    by_code = {code: (name, parent, level) for code, name, parent, level in rows}
+    out = {}
+    for code in by_code:
+        current = code
+        while by_code[current][2] == "county" and by_code[current][1] in by_code:
+            current = by_code[current][1]
+        out[code] = (current, place(by_code[current][0]))
+    return out
+
+
+def city_scope(city: str | None) -> frozenset[str] | None:
+    return bureau_tree_codes(city) if city else None
+
+
+def text_match(q: str | None):
+    """By exact credit code, or by part of an operator's name or a brand (as the object search
+    of the API, `app.queries.catalogue.search_objects`)."""
+    q = (q or "").strip()
+    if not q:
+        return None
+    like = f"%{_escape_like(q)}%"
+    return or_(
+        Operator.uscc == q.upper(),
+        Operator.name.like(like, escape="\\"),
+        Obj.brand.like(like, escape="\\"),
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _count(stmt) -> int:
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+# ---- the A-class list -----------------------------------------------------------------------
+
+
+def a_list(
+    *, city: str | None = None, q: str | None = None, page: int = 1, per_page: int = 50
+) -> tuple[ClassificationRun | None, Page]:
+    """The A list of the latest run, the rows of the A-class export (Art. 29)."""
+    run = latest_run()
+    if run is None:
+        return None, Page([], 0, page, per_page)
+    where = _class_where(run, "A", city_scope(city))
+    match = text_match(q)
+    if match is not None:
+        where.append(match)
+    stmt = _class_base().where(*where)
+    total = _count(stmt)
+    rows = db.session.execute(
+        # The primary key order (run, object), as the export: a page is an index range.
+        stmt.order_by(ClassificationResult.object_id).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    names = city_names()
+    out = [
+        {
+            "object_id": o.id,
+            "kind": o.kind,
+            "uscc": op.uscc,
+            "name": op.name,
+            "brand": o.brand,
+            "nice_class": o.nice_class,
+            "category": o.category,
+            "city": names.get(op.bureau_code, (op.bureau_code, op.bureau_code))[1],
+            "class": r.klass,
+        }
+        for r, o, op in rows
+    ]
+    return run, Page(out, total, page, per_page)
+
+
+# ---- dishonesty matters in force ------------------------------------------------------------
+
+
+def window_start(today: date) -> date:
+    """The earliest effective date still inside the 36-month window on `today` (R-WINDOW):
+    window_end is monotonic, so this is the first day after add_months(today, -37) whose
+    window ends after today."""
+    day = add_months(today, -37)
+    while window_end(day) <= today:
+        day += timedelta(days=1)
+    return day
+
+
+def in_force(today: date, entry=LedgerEntry) -> list:
+    """SQL conditions on an original deduction (`LedgerEntry`) that hold exactly when the
+    exports' fate test (`fates` + `_published`) does: every compensating entry of a deduction
+    (VOID, amended DEDUCTION, REPAIR) names the same object and matter, and an amendment
+    always voids what it replaces; so the matter counts while one deduction of that object
+    and matter is not voided, and it is repaired when a live REPAIR names a live deduction."""
+    d, v, r, rv, tv = (aliased(LedgerEntry) for _ in range(5))
+    live = exists().where(
+        d.object_id == entry.object_id,
+        d.matter_id == entry.matter_id,
+        d.kind == "DEDUCTION",
+        ~exists().where(v.kind == "VOID", v.target_id == d.id),
+    )
+    repaired = exists().where(
+        r.object_id == entry.object_id,
+        r.matter_id == entry.matter_id,
+        r.kind == "REPAIR",
+        ~exists().where(rv.kind == "VOID", rv.target_id == r.id),
+        ~exists().where(tv.kind == "VOID", tv.target_id == r.target_id),
+    )
+    return [
+        entry.effective_on >= window_start(today),
+        entry.effective_on <= today,
+        live,
+        ~repaired,
+    ]
+
+
+def _dishonesty_rows(rows, today: date) -> list[dict]:
+    """Shape one page of (entry, matter, object, operator): the current points follow the
+    entry through amendments (`fates`, one query per link of the chain for the whole page)."""
+    if not rows:
+        return []
+    fate = fates({e.id: e.points for e, *_ in rows})
+    title = _titles()
+    names = city_names()
+    bureaus = dict(db.session.execute(select(Bureau.code, Bureau.name)).tuples().all())
+    out = []
+    for e, m, o, op in rows:
+        f = fate[e.id]
+        if not _published(e, f, today):  # cannot happen while in_force() is exact
+            continue
+        out.append(
+            {
+                "entry_id": e.id,
+                "object_id": o.id,
+                "matter_ref": m.ref,
+                "effective_on": m.effective_on,
+                # the last day shown: window_end is the first day it no longer counts
+                "published_until": window_end(e.effective_on) - timedelta(days=1),
+                "deciding_bureau": m.bureau_code,
+                "deciding_bureau_name": bureaus.get(m.bureau_code, m.bureau_code),
+                "item": e.item,
+                "item_title": title(m.table_version, e.item),
+                "summary": m.summary,
+                "kind": o.kind,
+                "uscc": op.uscc,
+                "name": op.name,
+                "brand": o.brand,
+                "nice_class": o.nice_class,
+                "city": names.get(op.bureau_code, (op.bureau_code, op.bureau_code))[1],
+                "points": f.current,
+                "amended": f.status == "amended",
+            }
+        )
+    return out
+
+
+def dishonesty(
+    *,
+    today: date,
+    city: str | None = None,
+    q: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    """Dishonesty matters in force on `today`, newest first (Art. 29)."""
+    where = [*_matter_where(None, None, city_scope(city)), *in_force(today)]
+    match = text_match(q)
+    if match is not None:
+        where.append(match)
+    stmt = _matter_base().where(*where)
+    total = _count(stmt)
+    rows = db.session.execute(
+        stmt.order_by(LedgerEntry.effective_on.desc(), LedgerEntry.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(_dishonesty_rows(rows, today), total, page, per_page)
+
+
+# ---- search ---------------------------------------------------------------------------------
+
+
+def search(q: str, *, today: date, page: int = 1, per_page: int = 20) -> tuple[Page, bool]:
+    """Operators and products matching `q` that have published information: in the latest
+    A list, or with a dishonesty matter in force. Each comes with only that information."""
+    match = text_match(q)
+    if match is None:
+        return Page([], 0, page, per_page), False
+    run = latest_run()
+    e = aliased(LedgerEntry)
+    published = exists().where(
+        e.object_id == Obj.id,
+        e.kind == "DEDUCTION",
+        e.target_id.is_(None),
+        e.matter_id.is_not(None),
+        *in_force(today, e),
+    )
+    conditions = [published]
+    a_class = None
+    if run is not None:
+        a_class = exists().where(
+            ClassificationResult.run_id == run.id,
+            ClassificationResult.object_id == Obj.id,
+            ClassificationResult.klass == "A",
+        )
+        conditions.append(a_class)
+    stmt = (
+        select(Obj, Operator)
+        .join(Operator, Operator.id == Obj.operator_id)
+        .where(match, or_(*conditions))
+    )
+    total = _count(stmt)
+    rows = db.session.execute(
+        stmt.order_by(Operator.uscc, Obj.kind, Obj.brand, Obj.nice_class)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    ids = [o.id for o, _ in rows]
+    a_ids = set()
+    if run is not None and ids:
+        a_ids = set(
+            db.session.scalars(
+                select(ClassificationResult.object_id).where(
+                    ClassificationResult.run_id == run.id,
+                    ClassificationResult.klass == "A",
+                    ClassificationResult.object_id.in_(ids),
+                )
+            )
+        )
+    matters: dict[int, list[dict]] = {}
+    if ids:
+        found = db.session.execute(
+            _matter_base()
+            .where(
+                *_matter_where(None, None, None),
+                *in_force(today),
+                LedgerEntry.object_id.in_(ids),
+            )
+            .order_by(LedgerEntry.effective_on.desc(), LedgerEntry.id.desc())
+        ).all()
+        for row in _dishonesty_rows(found, today):
+            matters.setdefault(row["object_id"], []).append(row)
+    names = city_names()
+    out = [
+        {
+            "object_id": o.id,
+            "kind": o.kind,
+            "uscc": op.uscc,
+            "name": op.name,
+            "brand": o.brand,
+            "nice_class": o.nice_class,
+            "category": o.category,
+            "city": names.get(op.bureau_code, (op.bureau_code, op.bureau_code))[1],
+            "a_class": o.id in a_ids,
+            "matters": matters.get(o.id, []),
+        }
+        for o, op in rows
+    ]
+    return Page(out, total, page, per_page), True

@@ -1,0 +1,49 @@
+"""The information filing (企业信息填报, Art. 14(3)): one item, and the declaration."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from models.filing import FILING_KINDS
+
+from .base import N_, Strict
+
+
+class FilingItemForm(Strict):
+    """A product the operator makes or sells, a supplier or a distributor."""
+
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(FILING_KINDS, error="choose product, supplier or distributor"),
+        metadata={
+            "label": N_("类别"),
+            "choice_labels": {
+                "product": N_("产品"),
+                "supplier": N_("供货商"),
+                "distributor": N_("经销商"),
+            },
+        },
+    )
+    name = fields.String(
+        required=True,
+        validate=validate.Length(1, 200, error="give a name (1 to 200 characters)"),
+        metadata={"label": N_("名称"), "help": N_("产品名称，或供货商、经销商的名称")},
+    )
+    detail = fields.String(
+        load_default="",
+        validate=validate.Length(0, 500, error="at most 500 characters"),
+        metadata={
+            "label": N_("说明"),
+            "help": N_("产品的品牌和型号；供货商、经销商的统一社会信用代码或地址"),
+        },
+    )
+
+
+class FilingDeclaration(Strict):
+    """The declaration that completes the filing."""
+
+    declaration = fields.Boolean(
+        required=True,
+        validate=validate.Equal(True, error="confirm that the filing is true and complete"),
+        metadata={"label": N_("本企业承诺如实填报，无隐瞒")},
+    )

@@ -185,7 +185,22 @@ def build_demo_cases(*, today: date, at: datetime) -> list[str]:
             made.append(f"objection {case.id}: resolved, entry revoked")
     tick(ctx=ctx(0), commit=db.session.flush)
     lines += [f"demo case {m}" for m in made]
+    lines += _demo_plan(supervisor, city, today=today, at=at)
     return lines + _login_lines(logins)
+
+
+def _demo_plan(supervisor: User, city: str, *, today: date, at: datetime) -> list[str]:
+    """This year's inspection plan of the demo city, drawn with a fixed seed (reproducible)."""
+    from app.errors import DomainError
+    from app.services.inspection_plans import generate_plan
+
+    try:
+        plan, _data = generate_plan(
+            year=today.year, bureau=city, seed=2021, user=supervisor, today=today, now=at
+        )
+    except DomainError as err:  # e.g. no classification run this year
+        return [f"demo inspection plan: not drawn ({err.message})"]
+    return [f"demo inspection plan {plan.id}: {city} {today.year}, seed 2021"]
 
 
 def _login_lines(logins: list[tuple[str, str, str]]) -> list[str]:

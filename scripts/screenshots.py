@@ -1,5 +1,6 @@
 """Screenshots of the main pages for the README: a demo province on a scratch SQLite database,
-served on loopback, visited by each demo login in Debian's chromium (Playwright).
+served on loopback, visited by each demo login in Debian's chromium (Playwright). Chinese text
+needs a CJK font on the machine (Debian: fonts-noto-cjk).
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--operators 200]
 """
@@ -17,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 TODAY = date(2026, 11, 26)
+FULL_PAGE = {"inbox-case", "portal-object"}
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -61,7 +63,9 @@ def shoot(base: str, out: Path) -> list[str]:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
 
         def visit(user: str | None, shots: list[tuple[str, str]], width: int = 1280):
-            ctx = browser.new_context(base_url=base, viewport={"width": width, "height": 860})
+            ctx = browser.new_context(
+                base_url=base, viewport={"width": width, "height": 860}, locale="zh-CN"
+            )
             page = ctx.new_page()
             if user:
                 page.goto("/login")
@@ -77,7 +81,7 @@ def shoot(base: str, out: Path) -> list[str]:
                 page.wait_for_load_state("networkidle")
                 page.wait_for_timeout(300)
                 path = out / f"{name}.png"
-                page.screenshot(path=str(path), full_page=False)
+                page.screenshot(path=str(path), full_page=name in FULL_PAGE)
                 made.append(path.name)
             ctx.close()
 
@@ -92,6 +96,7 @@ def shoot(base: str, out: Path) -> list[str]:
             _city_user("officer"),
             [
                 ("inbox-queue", "/inbox/"),
+                ("inbox-case", "/inbox/?process=objection"),
                 ("inbox-case", "click:main table a[href*='/inbox/cases/'] >> nth=0"),
             ],
         )

@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
+from forms.base import N_
+
 
 def field_specs(
     schema_cls: type[Schema],
@@ -103,3 +105,18 @@ def load(schema_cls: type[Schema], posted: MultiDict) -> tuple[dict | None, dict
     except ValidationError as err:
         messages = err.messages if isinstance(err.messages, dict) else {"_": err.messages}
         return None, raw, messages
+
+
+# marshmallow's own messages, marked so the catalogues translate them on the pages.
+MARSHMALLOW_MESSAGES = (
+    N_("Missing data for required field."),
+    N_("Field may not be null."),
+    N_("Unknown field."),
+    N_("Not a valid integer."),
+    N_("Not a valid number."),
+    N_("Not a valid string."),
+    N_("Not a valid boolean."),
+    N_("Not a valid date."),
+    N_("Not a valid list."),
+    N_("Invalid input type."),
+)

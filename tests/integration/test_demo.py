@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.extensions import db
-from models import Case, User
+from models import Case, InspectionPlan, Measure, User
 
 
 def test_demo_builds_cases_in_every_state_and_prints_logins(app):
@@ -19,6 +19,7 @@ def test_demo_builds_cases_in_every_state_and_prints_logins(app):
         "resolved",
         "withdrawn",
         "Demo logins",
+        "demo inspection plan",
     ):
         assert words in result.output
     with app.app_context():
@@ -31,5 +32,9 @@ def test_demo_builds_cases_in_every_state_and_prints_logins(app):
         assert db.session.scalar(select(func.count()).select_from(Case).where(Case.overdue))
         roles = set(db.session.scalars(select(User.role)))
         assert roles == {"admin", "supervisor", "officer", "enterprise"}
+        # The classification runs produced the measures by class, and a plan was drawn.
+        kinds = set(db.session.scalars(select(Measure.kind).distinct()))
+        assert {"rectification", "yellow_notice"} <= kinds, kinds
+        assert db.session.scalar(select(func.count()).select_from(InspectionPlan)) == 1
     again = runner.invoke(args=["credit", "demo", "--operators", "400"], catch_exceptions=False)
     assert again.exit_code == 0 and "unchanged" in again.output

@@ -549,16 +549,18 @@ def measures_for(obj: ScoringObject, classified: Classified) -> list[str]:
     from models import Measure
 
     rows = db.session.scalars(
-        select(Measure)
-        .where(
+        select(Measure).where(
             Measure.run_id == classified.run_id,
             Measure.object_id == obj.id,
             Measure.state != "cancelled",
         )
-        .order_by(Measure.id)
     ).all()
     if not rows:
         return default_measures(classified.klass)
+    # The notice first, then the order, then the interviews (the order of KIND_LABELS); bulk
+    # inserts leave ids in no particular order between databases.
+    kinds = list(KIND_LABELS)
+    rows = sorted(rows, key=lambda m: (kinds.index(m.kind) if m.kind in kinds else 99, m.id))
     lines = []
     for m in rows:
         label = _(KIND_LABELS.get(m.kind, m.kind))

@@ -405,4 +405,4 @@ def test_a_rectification_under_way_carries_over_to_the_next_run(users):
         ("yellow_notice", "cancelled"),
     ]
     assert [(r.kind, r.state) for r in rows if r.run_id == second] == [("yellow_notice", "open")]
-    assert start_rectifications(ctx=ctx(date(2027, 1, 5))) == 0
+    assert start_rectifications(ctx=ctx(today=date(2027, 1, 5))) == 0

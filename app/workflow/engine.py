@@ -4,7 +4,8 @@ Facts this module relies on (checked against 3.2):
 - `task.run()` does not check that a task is READY, so `complete` checks it first.
 - The script engine is not serialized: it is attached again on every load.
 - The spec travels inside a serialized workflow unless removed: we store it once per content
-  hash and splice it back in on load, which keeps each saved case small.
+  hash, which keeps each saved case small, and restore a case onto the definition's parsed
+  spec objects (shared by every case of the definition, as SpiffWorkflow allows).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import json
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
@@ -34,6 +37,34 @@ def _effect(name: str) -> None:
     if collected is None:
         raise WorkflowError("effect() called outside an engine run")
     collected.append(name)
+
+
+class _ParsedSpecWorkflowConverter(BpmnWorkflowConverter):
+    """Restores a saved workflow onto specs already parsed, when given them.
+
+    Rebuilding the spec objects from their JSON on every load cost about as much as restoring
+    the case's own tasks; the parsed specs are the same for every case of a definition.
+    Without `definition` (a state that still carries its spec) it restores as 3.2 does.
+    """
+
+    def from_dict(self, dct, definition=None, script_engine=None):
+        if definition is None:
+            return super().from_dict(dct)
+        workflow = self.target_class(
+            definition.spec,
+            definition.subprocess_specs,
+            script_engine=script_engine,
+            deserializing=True,
+        )
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_CONFIG = {**SPIFF_CONFIG, BpmnWorkflow: _ParsedSpecWorkflowConverter}
 
 
 class WorkflowError(Exception):
@@ -62,7 +93,7 @@ class Engine:
     def __init__(self, definitions: dict[str, ProcessDefinition]) -> None:
         self.definitions = definitions
         self.by_hash = {d.hash: d for d in definitions.values()}
-        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
         self.script_engine = PythonScriptEngine(
             environment=TaskDataEnvironment({"effect": _effect})
         )
@@ -158,8 +189,6 @@ class Engine:
         return sorted(set(completed)), sorted(set(current))
 
     def _task(self, run: Run, task_id: str):
-        from uuid import UUID
-
         try:
             return run.workflow.get_task_from_id(UUID(task_id))
         except (ValueError, KeyError, WorkflowException):
@@ -201,7 +230,13 @@ class Engine:
         definition = self.by_hash.get(spec_hash)
         if definition is None:
             raise WorkflowError(f"process definition {spec_hash[:12]} is not deployed")
-        full = state[:-1] + "," + self._spec_parts(definition) + "}"
-        wf = self.serializer.deserialize_json(full)
-        wf.script_engine = self.script_engine
+        s = self.serializer
+        dct = json.loads(state, cls=s.json_decoder_cls)
+        if dct.get(s.VERSION_KEY) == s.VERSION:
+            del dct[s.VERSION_KEY]
+            wf = s.from_dict(dct, definition=definition, script_engine=self.script_engine)
+        else:  # saved by an older serializer: its migrations may need the spec in place
+            full = state[:-1] + "," + self._spec_parts(definition) + "}"
+            wf = s.deserialize_json(full)
+            wf.script_engine = self.script_engine
         return Run(definition, wf)

@@ -26,12 +26,13 @@ def _to_schedule(row: HolidaySchedule) -> YearSchedule:
     )
 
 
+_SCHEDULES_VERSION = select(func.count(), func.max(HolidaySchedule.loaded_at))
+
+
 def work_calendar() -> WorkCalendar:
     """The calendar as the database has it now (schedules win over the package). Kept per app
     and rebuilt only when a schedule is loaded, so its per-year tables are built once."""
-    version = tuple(
-        db.session.execute(select(func.count(), func.max(HolidaySchedule.loaded_at))).one()
-    )
+    version = tuple(db.session.execute(_SCHEDULES_VERSION).one())
     cached = current_app.extensions.get("work_calendar")
     if cached is not None and cached[0] == version:
         return cached[1]

@@ -22,7 +22,7 @@ from app.scoring.repairs import (
     repair_points,
     repair_share,
 )
-from models import Case, CaseTask, Deadline, LedgerEntry, Notice, Notification, ScoringObject
+from models import Case, CaseTask, LedgerEntry, Notice, Notification, ScoringObject
 
 from .ledger import add_entry, object_entries
 
@@ -44,8 +44,12 @@ def apply_effect(name: str, case: Case, ctx) -> None:
     fn(case, ctx)
 
 
-def _form(case: Case, task_name: str) -> dict:
-    """The form data of the latest completed task `task_name` of the case."""
+def _form(case: Case, ctx, task_name: str) -> dict:
+    """The form data of the latest completed task `task_name` of the case: the one this request
+    completed if it is that task, else the latest stored."""
+    just_done = ctx.completed_forms.get((case.id, task_name))
+    if just_done is not None:
+        return just_done
     row = db.session.scalar(
         select(CaseTask)
         .where(CaseTask.case_id == case.id, CaseTask.name == task_name, CaseTask.state == "done")
@@ -157,7 +161,7 @@ def operator_repair_dates(operator_id: int) -> list:
 @effect("repair_rejected")
 def _repair_rejected(case: Case, ctx) -> None:
     case.outcome = "rejected"
-    reasons = _form(case, "verify_repair").get("reasons")
+    reasons = _form(case, ctx, "verify_repair").get("reasons")
     notify_operator(case, ctx, "repair", f"信用修复申请未通过：{reasons}")
 
 
@@ -202,13 +206,13 @@ def _replace_or_void(case: Case, ctx, *, void: bool, points: Decimal | None, why
 @effect("objection_not_accepted")
 def _objection_not_accepted(case: Case, ctx) -> None:
     case.outcome = "not_accepted"
-    reasons = _form(case, "accept_objection").get("reasons")
+    reasons = _form(case, ctx, "accept_objection").get("reasons")
     notify_operator(case, ctx, "objection", f"异议不予受理，理由：{reasons}")
 
 
 @effect("objection_resolved")
 def _objection_resolved(case: Case, ctx) -> None:
-    form = _form(case, "resolve_objection")
+    form = _form(case, ctx, "resolve_objection")
     outcome = form["outcome"]
     if outcome != "upheld":
         points = Decimal(form["points"]) if form.get("points") else None
@@ -221,7 +225,7 @@ def _objection_resolved(case: Case, ctx) -> None:
 
 @effect("correction_applied")
 def _correction_applied(case: Case, ctx) -> None:
-    form = _form(case, "verify_correction")
+    form = _form(case, ctx, "verify_correction")
     points = Decimal(form["points"]) if form.get("points") else None
     _replace_or_void(case, ctx, void=bool(form.get("void")), points=points, why="correction")
     case.outcome = "corrected"
@@ -275,7 +279,7 @@ def _reward_granted(case: Case, ctx) -> None:
 def _reward_rejected(case: Case, ctx) -> None:
     case.outcome = "rejected"
     notify_operator(
-        case, ctx, "reward", f"奖励申请未通过：{_form(case, 'verify_reward').get('reasons')}"
+        case, ctx, "reward", f"奖励申请未通过：{_form(case, ctx, 'verify_reward').get('reasons')}"
     )
 
 
@@ -292,9 +296,7 @@ def _overdue(case: Case, ctx) -> None:
     """Mark the case overdue and tell the supervisors of its bureau and every bureau above."""
     case.overdue = True
     names = ", ".join(
-        db.session.scalars(
-            select(Deadline.name).where(Deadline.case_id == case.id, Deadline.state == "passed")
-        )
+        sorted(d.name for d in ctx.deadlines[case.id].values() if d.state == "passed")
     )
     for code in bureau_ancestors(case.deciding_bureau):
         db.session.add(

@@ -14,7 +14,8 @@ from typing import Any
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.calendar import WorkCalendar
@@ -26,7 +27,7 @@ from forms.tasks import TASK_FORMS
 from models import Case, CaseEvent, CaseTask, User, WorkflowSpec
 
 from .calendar import work_calendar
-from .deadlines import close_deadlines, open_deadline, pause_deadline
+from .deadlines import case_deadlines, close_deadlines, open_deadline, pause_deadline
 
 
 def engine() -> Engine:
@@ -45,6 +46,10 @@ class Ctx:
     events: list[dict] = field(default_factory=list)
     # The tasks open on each case after this request's run: what the answer lists as next.
     open_tasks: dict[int, list[dict]] = field(default_factory=dict)
+    # The form data of the tasks this request completed, by (case id, task name), for effects.
+    completed_forms: dict[tuple[int, str], dict] = field(default_factory=dict)
+    # Each run case's deadlines by name (`case_deadlines`), for effects that report them.
+    deadlines: dict[int, dict] = field(default_factory=dict)
 
     @property
     def cal(self) -> WorkCalendar:
@@ -83,7 +88,8 @@ def log(case: Case, ctx: Ctx, action: str, task: str | None = None, **detail: An
 
 def write_log(ctx: Ctx) -> None:
     if ctx.events:
-        db.session.execute(insert(CaseEvent), ctx.events)
+        # Core, not the ORM's bulk insert: one statement for all rows, none of the ORM's work
+        db.session.execute(CaseEvent.__table__.insert(), ctx.events)
         ctx.events.clear()
 
 
@@ -128,7 +134,7 @@ def start_case(
     db.session.add(case)
     db.session.flush()
     log(case, ctx, "started", detail=subject)
-    _after_run(case, run, ctx)
+    _after_run(case, run, ctx, open_rows={}, deadlines={})  # a new case has neither yet
     return case, True
 
 
@@ -142,18 +148,35 @@ def _load(case: Case) -> Run:
     return eng.load(case.state, case.spec_hash)
 
 
-def _after_run(case: Case, run: Run, ctx: Ctx) -> None:
-    """Save the engine state, bring the task table and deadlines in step, apply effects."""
+def open_task_rows(case_id: int) -> dict[str, CaseTask]:
+    return {
+        t.engine_task_id: t
+        for t in db.session.scalars(
+            select(CaseTask).where(CaseTask.case_id == case_id, CaseTask.state == "open")
+        )
+    }
+
+
+def _after_run(
+    case: Case,
+    run: Run,
+    ctx: Ctx,
+    *,
+    open_rows: dict[str, CaseTask] | None = None,
+    deadlines: dict | None = None,
+) -> None:
+    """Save the engine state, bring the task table and deadlines in step, apply effects.
+
+    `open_rows` (the case's task rows open before the run, by engine task id) and `deadlines`
+    (`case_deadlines`) are read here unless the caller already has them."""
     from .case_effects import apply_effect
 
     eng = engine()
     ready = {t.id: t for t in eng.ready_tasks(run)}
-    open_rows = {
-        t.engine_task_id: t
-        for t in db.session.scalars(
-            select(CaseTask).where(CaseTask.case_id == case.id, CaseTask.state == "open")
-        )
-    }
+    if open_rows is None:
+        open_rows = open_task_rows(case.id)
+    if deadlines is None:
+        deadlines = case_deadlines(case)
     for engine_id, row in open_rows.items():
         if engine_id not in ready:
             row.state = "cancelled"  # ended by a message (withdrawal) rather than by its form
@@ -168,9 +191,9 @@ def _after_run(case: Case, run: Run, ctx: Ctx) -> None:
             still_needed.add(props["pauses"])
         if engine_id in open_rows:
             continue
-        deadline = open_deadline(case, props, cal=ctx.cal, today=ctx.today)
+        deadline = open_deadline(case, props, deadlines, cal=ctx.cal, today=ctx.today)
         if props.get("pauses"):
-            pause_deadline(case, props["pauses"], cal=ctx.cal, today=ctx.today)
+            pause_deadline(props["pauses"], deadlines, cal=ctx.cal, today=ctx.today)
         new_row = CaseTask(
             case_id=case.id,
             engine_task_id=engine_id,
@@ -197,11 +220,13 @@ def _after_run(case: Case, run: Run, ctx: Ctx) -> None:
             due_on=deadline.due_on.isoformat() if deadline else None,
             deadline=props.get("deadline"),
         )
-    case.next_due_on = close_deadlines(case, still_needed, now=ctx.now)
+    ctx.deadlines[case.id] = deadlines
     for effect in run.effects:
         apply_effect(effect, case, ctx)
         log(case, ctx, f"effect:{effect}")
     run.effects.clear()
+    # After the effects, so the case row is written once, by the flush below.
+    case.next_due_on = close_deadlines(deadlines, still_needed, now=ctx.now)
     if eng.is_completed(run) and case.status == "open":
         case.status = "completed"
         case.completed_at = ctx.now
@@ -222,6 +247,28 @@ def _after_run(case: Case, run: Run, ctx: Ctx) -> None:
     ]
 
 
+_SIBLING = aliased(CaseTask)
+# Built once (this runs on every completed task): the task, its case and the case's other
+# open tasks, in one query.
+_TASK_WITH_SIBLINGS = (
+    select(CaseTask, Case)
+    .join(Case, Case.id == CaseTask.case_id)
+    .where(
+        CaseTask.case_id
+        == select(_SIBLING.case_id).where(_SIBLING.id == bindparam("task_id")).scalar_subquery(),
+        or_(CaseTask.id == bindparam("task_id"), CaseTask.state == "open"),
+    )
+)
+
+
+def _task_with_siblings(task_id: int) -> tuple[CaseTask, Case, list[CaseTask]]:
+    rows = db.session.execute(_TASK_WITH_SIBLINGS, {"task_id": task_id}).all()
+    task = next((t for t, _ in rows if t.id == task_id), None)
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    return task, rows[0][1], [t for t, _ in rows if t.id != task_id]
+
+
 def get_task(task_id: int) -> tuple[CaseTask, Case]:
     row = db.session.execute(
         select(CaseTask, Case).join(Case, Case.id == CaseTask.case_id).where(CaseTask.id == task_id)
@@ -232,7 +279,7 @@ def get_task(task_id: int) -> tuple[CaseTask, Case]:
 
 
 def complete_task(task_id: int, data: dict[str, Any], *, ctx: Ctx) -> Case:
-    task, case = get_task(task_id)
+    task, case, siblings = _task_with_siblings(task_id)
     if ctx.user is None or not can_see_case(ctx.user, case):
         raise NotFound(f"no task {task_id}")
     if task.state != "open":
@@ -257,8 +304,9 @@ def complete_task(task_id: int, data: dict[str, Any], *, ctx: Ctx) -> Case:
     if task.lane != "enterprise":
         task.claimed_by = ctx.user.id
     task.form_data = _plain(form)
+    ctx.completed_forms[(case.id, task.name)] = task.form_data
     log(case, ctx, "task_completed", task.name, form=task.form_data)
-    _after_run(case, run, ctx)
+    _after_run(case, run, ctx, open_rows={t.engine_task_id: t for t in siblings})
     return case
 
 
@@ -312,11 +360,20 @@ def reassign_task(task_id: int, to_user: User, reason: str, *, ctx: Ctx) -> Case
     return task
 
 
-def send_message(case: Case, message: str, *, ctx: Ctx) -> bool:
+def send_message(
+    case: Case,
+    message: str,
+    *,
+    ctx: Ctx,
+    open_rows: dict[str, CaseTask] | None = None,
+    deadlines: dict | None = None,
+) -> bool:
+    """Deliver `message` to the case; `open_rows` and `deadlines` as for `_after_run`, when the
+    caller read them for many cases at once."""
     run = _load(case)
     caught = engine().send(run, message)
     if caught:
-        _after_run(case, run, ctx)
+        _after_run(case, run, ctx, open_rows=open_rows, deadlines=deadlines)
     return caught
 
 

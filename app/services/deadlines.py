@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app.calendar import WorkCalendar
 from app.extensions import db
@@ -23,17 +23,29 @@ def _due(cal: WorkCalendar, start: date, working_days: int | None, days: int | N
     return cal.add_days(start, days or 0)
 
 
+_CASE_DEADLINES = select(Deadline).where(Deadline.case_id == bindparam("case_id"))
+
+
+def case_deadlines(case: Case) -> dict[str, Deadline]:
+    """The case's deadlines by name (one per name), read once per run and handed to the
+    functions below, which add to it."""
+    return {row.name: row for row in db.session.scalars(_CASE_DEADLINES, {"case_id": case.id})}
+
+
 def open_deadline(
-    case: Case, props: dict[str, str], *, cal: WorkCalendar, today: date
+    case: Case,
+    props: dict[str, str],
+    known: dict[str, Deadline],
+    *,
+    cal: WorkCalendar,
+    today: date,
 ) -> Deadline | None:
     """The deadline a user task carries (its `deadline` property): started on first use,
     resumed if paused. Returns None for a task without one."""
     name = props.get("deadline")
     if not name:
         return None
-    existing = db.session.scalar(
-        select(Deadline).where(Deadline.case_id == case.id, Deadline.name == name)
-    )
+    existing = known.get(name)
     if existing is not None:
         if existing.state == "paused":
             # Resume with the working days that were left (or calendar days, for a day count).
@@ -69,14 +81,15 @@ def open_deadline(
     )
     db.session.add(row)
     db.session.flush()
+    known[name] = row
     return row
 
 
-def pause_deadline(case: Case, name: str, *, cal: WorkCalendar, today: date) -> Deadline | None:
+def pause_deadline(
+    name: str, known: dict[str, Deadline], *, cal: WorkCalendar, today: date
+) -> Deadline | None:
     """Stop the clock of `name` while an enterprise task is open (e.g. 补充材料)."""
-    row = db.session.scalar(
-        select(Deadline).where(Deadline.case_id == case.id, Deadline.name == name)
-    )
+    row = known.get(name)
     if row is None or row.state != "running":
         return row
     if row.working_days is not None:
@@ -87,17 +100,15 @@ def pause_deadline(case: Case, name: str, *, cal: WorkCalendar, today: date) -> 
     return row
 
 
-def close_deadlines(case: Case, still_needed: set[str], *, now: datetime) -> date | None:
+def close_deadlines(
+    known: dict[str, Deadline], still_needed: set[str], *, now: datetime
+) -> date | None:
     """Deadlines that no open task carries or pauses any more have been met (or, if they had
     passed, are now acted on). Returns the earliest deadline still running."""
     next_due: date | None = None
-    for row in db.session.scalars(
-        select(Deadline).where(
-            Deadline.case_id == case.id,
-            Deadline.state.in_(("running", "paused", "passed")),
-            Deadline.met_at.is_(None),
-        )
-    ):
+    for row in known.values():
+        if row.state not in ("running", "paused", "passed") or row.met_at is not None:
+            continue
         if row.name not in still_needed:
             if row.state != "passed":
                 row.state = "met"

@@ -380,17 +380,17 @@ def _case_measure(case_: Case) -> Measure:
     return measure
 
 
-def _latest_form(case_: Case, task_name: str) -> dict:
+def _latest_form(case_: Case, ctx, task_name: str) -> dict:
     from .case_effects import _form
 
-    return _form(case_, task_name)
+    return _form(case_, ctx, task_name)
 
 
 @effect("rectification_accepted")
 def _rectification_accepted(case_: Case, ctx) -> None:
     """The bureau found the rectification done: the measure is done."""
     measure = _case_measure(case_)
-    reasons = _latest_form(case_, "verify_rectification").get("reasons")
+    reasons = _latest_form(case_, ctx, "verify_rectification").get("reasons")
     measure.state, measure.completed_at, measure.completed_by = "done", ctx.now, ctx.actor
     measure.note = reasons or "整改到位"
     case_.outcome = "accepted"
@@ -405,7 +405,7 @@ def _rectification_accepted(case_: Case, ctx) -> None:
 @effect("rectification_returned")
 def _rectification_returned(case_: Case, ctx) -> None:
     """Not yet rectified: the enterprise is told why and reports again."""
-    reasons = _latest_form(case_, "verify_rectification").get("reasons")
+    reasons = _latest_form(case_, ctx, "verify_rectification").get("reasons")
     notify_operator(
         case_, ctx, "rectification", f"整改情况经核查未到位，请继续整改后重新报告：{reasons}"
     )

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app.extensions import db
-from models import AuditEvent, Case, Deadline
+from models import AuditEvent, Case, CaseTask, Deadline
 
 from .audit import record_event
 from .cases import Ctx, send_message
@@ -54,10 +54,26 @@ def fire_due_deadlines(*, ctx: Ctx, batch: int = 200) -> int:
         .scalars()
         .all()
     )
-    cases = db.session.scalars(select(Case).where(Case.id.in_(set(claimed)))).all()
+    case_ids = set(claimed)
+    cases = db.session.scalars(select(Case).where(Case.id.in_(case_ids))).all()
+    # The batch's open tasks and deadlines in two queries, not two per case.
+    open_rows: dict[int, dict[str, CaseTask]] = {case_id: {} for case_id in case_ids}
+    for row in db.session.scalars(
+        select(CaseTask).where(CaseTask.case_id.in_(case_ids), CaseTask.state == "open")
+    ):
+        open_rows[row.case_id][row.engine_task_id] = row
+    deadlines: dict[int, dict[str, Deadline]] = {case_id: {} for case_id in case_ids}
+    for row in db.session.scalars(select(Deadline).where(Deadline.case_id.in_(case_ids))):
+        deadlines[row.case_id][row.name] = row
     for case in sorted(cases, key=lambda c: c.id):
         if case.status == "open":
-            send_message(case, "deadline", ctx=ctx)
+            send_message(
+                case,
+                "deadline",
+                ctx=ctx,
+                open_rows=open_rows[case.id],
+                deadlines=deadlines[case.id],
+            )
     fired = len(claimed)
     db.session.flush()
     return fired

@@ -53,7 +53,7 @@ def issue_token(
     scopes = scopes or DEFAULT_SCOPES[user.role]
     unknown = set(scopes) - SCOPES.keys()
     if unknown:
-        raise DomainError(f"unknown scope {', '.join(sorted(unknown))}", status=400)
+        raise DomainError("unknown scope %(scopes)s", status=400, scopes=", ".join(sorted(unknown)))
     token = secrets.token_urlsafe(32)
     db.session.add(
         ApiToken(
@@ -92,7 +92,9 @@ def current_user(required: bool = True, scope: str = "cases") -> User | None:
             "sign in first: send your API token as Authorization: Bearer …", status=401
         )
     if user is not None and scope not in token.scope_set:
-        raise DomainError(f"this API token does not carry the '{scope}' scope", status=403)
+        raise DomainError(
+            "this API token does not carry the '%(scope)s' scope", status=403, scope=scope
+        )
     g.user = user
     return user
 
@@ -105,7 +107,10 @@ def web_user() -> User | None:
 def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise DomainError(
-            f"a password needs at least {MIN_PASSWORD} characters", field="password", status=400
+            "a password needs at least %(n)s characters",
+            field="password",
+            status=400,
+            n=MIN_PASSWORD,
         )
     user.password_hash = generate_password_hash(password)
 

@@ -29,8 +29,10 @@ def _score(uscc: str, args: dict, brand: str | None = None, nice_class: int | No
     as_of = args["as_of"] or today()
     if as_of > today():
         raise DomainError(
-            f"as_of {as_of.isoformat()} is in the future (today is {today().isoformat()})",
+            "as_of %(as_of)s is in the future (today is %(today)s)",
             field="as_of",
+            as_of=as_of.isoformat(),
+            today=today().isoformat(),
         )
     return explained_score(find_object(uscc, brand, nice_class), as_of)
 
@@ -125,7 +127,7 @@ def _path_date(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise DomainError(f"{value!r} is not a date (YYYY-MM-DD)", status=400) from None
+        raise DomainError("%(value)r is not a date (YYYY-MM-DD)", status=400, value=value) from None
 
 
 def _token_actor() -> str:

@@ -151,7 +151,7 @@ class CaseDiagram(MethodView):
         user = current_user()
         case = db.session.get(Case, case_id)
         if case is None or not can_see_case(user, case):
-            raise NotFound(f"no case {case_id}")
+            raise NotFound("no case %(case)s", case=case_id)
         run = cases._load(case)
         completed, current = cases.engine().activities(run)
         return {
@@ -207,7 +207,7 @@ class Reassign(MethodView):
         """Reassign a task to another officer of its bureau, with a reason (supervisors)."""
         to = db.session.scalar(select(User).where(User.username == data["username"]))
         if to is None:
-            raise NotFound(f"no user {data['username']}")
+            raise NotFound("no user %(user)s", user=data["username"])
         task = cases.reassign_task(task_id, to, data["reason"], ctx=_ctx())
         db.session.commit()
         return q.queue_task(task, today=today(), cal=work_calendar())

@@ -222,19 +222,19 @@ def find_notice(notice_id: int, user: User) -> Notice:
         .where(Notice.id == notice_id)
     ).first()
     if row is None:
-        raise NotFound(f"no notice {notice_id}")
+        raise NotFound("no notice %(notice)s", notice=notice_id)
     notice, matter_bureau, operator_bureau = row
     if not can_see_operator_records(user, notice.operator_id, (matter_bureau, operator_bureau)):
-        raise NotFound(f"no notice {notice_id}")
+        raise NotFound("no notice %(notice)s", notice=notice_id)
     if user.role == "enterprise" and notice.received_on is None:
-        raise NotFound(f"no notice {notice_id}")
+        raise NotFound("no notice %(notice)s", notice=notice_id)
     return notice
 
 
 def find_case(case_id: int, user: User) -> Case:
     case = db.session.get(Case, case_id)
     if case is None or not can_see_case(user, case):
-        raise NotFound(f"no case {case_id}")
+        raise NotFound("no case %(case)s", case=case_id)
     return case
 
 
@@ -243,7 +243,7 @@ def find_object(object_id: int, user: User) -> ScoringObject:
     if obj is None or not can_see_operator_records(
         user, obj.operator_id, (obj.operator.bureau_code,)
     ):
-        raise NotFound(f"no scoring object {object_id}")
+        raise NotFound("no scoring object %(object)s", object=object_id)
     return obj
 
 
@@ -578,7 +578,7 @@ def class_letter(
     """分类及监管措施告知书: the class a run set and the measures that follow from it."""
     klass = classified.klass
     if klass not in CLASS_REGIMES:
-        raise DomainError(f"unknown class {klass}")
+        raise DomainError("unknown class %(klass)s", klass=klass)
     operator = obj.operator
     bureau = _bureau(operator.bureau_code)
     facts = [

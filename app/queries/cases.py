@@ -126,7 +126,7 @@ def overdue_overview(user: User, *, today: date, cal: WorkCalendar) -> list[dict
 def case_file(user: User, case_id: int, *, today: date) -> dict:
     case = db.session.get(Case, case_id)
     if case is None or not can_see_case(user, case):
-        raise NotFound(f"no case {case_id}")
+        raise NotFound("no case %(case)s", case=case_id)
     op = db.session.get(Operator, case.operator_id)
     tasks = db.session.scalars(
         select(CaseTask).where(CaseTask.case_id == case.id).order_by(CaseTask.id)
@@ -179,7 +179,7 @@ def case_file(user: User, case_id: int, *, today: date) -> dict:
 def case_history(user: User, case_id: int) -> list[dict]:
     case = db.session.get(Case, case_id)
     if case is None or not can_see_case(user, case):
-        raise NotFound(f"no case {case_id}")
+        raise NotFound("no case %(case)s", case=case_id)
     return [
         {"at": e.at, "actor": e.actor, "action": e.action, "task": e.task, "detail": e.detail}
         for e in db.session.scalars(

@@ -21,7 +21,7 @@ def list_runs() -> list[ClassificationRun]:
 def get_run(run_on: date) -> ClassificationRun:
     run = db.session.scalar(select(ClassificationRun).where(ClassificationRun.run_on == run_on))
     if run is None:
-        raise NotFound(f"no classification run of {run_on.isoformat()}")
+        raise NotFound("no classification run of %(date)s", date=run_on.isoformat())
     return run
 
 

@@ -25,7 +25,7 @@ def find_object(
 ) -> ScoringObject:
     operator = db.session.scalar(select(Operator).where(Operator.uscc == uscc))
     if operator is None:
-        raise NotFound(f"no operator with credit code {uscc}", field="uscc")
+        raise NotFound("no operator with credit code %(uscc)s", field="uscc", uscc=uscc)
     if brand is None and nice_class is None:
         obj = db.session.scalar(
             select(ScoringObject).where(
@@ -44,8 +44,14 @@ def find_object(
             )
         )
     if obj is None:
-        what = f"product {brand}/{nice_class} of {uscc}" if brand else f"operator {uscc}"
-        raise NotFound(f"no scoring object for {what}")
+        if brand:
+            raise NotFound(
+                "no scoring object for product %(brand)s/%(nice_class)s of %(uscc)s",
+                brand=brand,
+                nice_class=nice_class,
+                uscc=uscc,
+            )
+        raise NotFound("no scoring object for operator %(uscc)s", uscc=uscc)
     return obj
 
 

@@ -43,10 +43,12 @@ def _deduction(entry_id: int, user: User | None) -> tuple[LedgerEntry, ScoringOb
         .where(LedgerEntry.id == entry_id, LedgerEntry.kind == "DEDUCTION")
     ).first()
     if row is None:
-        raise NotFound(f"no deduction {entry_id}")
+        raise NotFound("no deduction %(entry)s", entry=entry_id)
     entry, obj, matter = row
     if user is not None and user.role == "enterprise" and user.operator_id != obj.operator_id:
-        raise NotFound(f"no deduction {entry_id}")  # never confirm what belongs to others
+        raise NotFound(
+            "no deduction %(entry)s", entry=entry_id
+        )  # never confirm what belongs to others
     return entry, obj, matter
 
 
@@ -191,7 +193,8 @@ def file_repair(
     if _open_case_for("repair", matter.id, object_id=obj.id):
         reasons.append("该扣分已有正在办理的修复申请 (a repair of it is already open)")
     if reasons:
-        raise DomainError("修复申请不符合条件 (repair refused): " + "；".join(reasons))
+        # Each condition is stated in Chinese and English (scoring.repairs), for both audiences.
+        raise DomainError("repair refused: %(reasons)s", reasons="；".join(reasons))
     case, _ = start_case(
         "repair",
         ctx=ctx,
@@ -240,14 +243,13 @@ def file_objection(
         return existing
     closes = objection_window_closes(matter.id, obj.operator_id, ctx)
     if ctx.today > closes:
-        raise DomainError(
-            f"异议期已于 {closes.isoformat()} 届满 (the 15-day objection window "
-            f"closed on {closes.isoformat()})"
-        )
+        raise DomainError("the 15-day objection window closed on %(date)s", date=closes.isoformat())
     if not evidence.strip():
         raise DomainError("an objection carries its evidence", field="evidence")
     if _open_case_for("objection", matter.id, operator_id=obj.operator_id):
-        raise Conflict(f"matter {matter.ref} is already disputed in an open objection")
+        raise Conflict(
+            "matter %(matter)s is already disputed in an open objection", matter=matter.ref
+        )
     case, _ = start_case(
         "objection",
         ctx=ctx,
@@ -306,18 +308,23 @@ def apply_reward(
         or user is None
         or (user.role == "enterprise" and user.operator_id != obj.operator_id)
     ):
-        raise NotFound(f"no scoring object {object_id}")
+        raise NotFound("no scoring object %(object)s", object=object_id)
     if not can_start_for_operator(user, obj.operator_id):
         raise DomainError("only the operator concerned can apply for a reward", status=403)
     table = table_for(load_tables(), ctx.today)
     reward = table.rewards.get(code)
     if reward is None:
         raise DomainError(
-            f"unknown reward {code}; the table has {', '.join(table.rewards)}", field="code"
+            "unknown reward %(code)s; the table has %(rewards)s",
+            field="code",
+            code=code,
+            rewards=", ".join(table.rewards),
         )
     kinds = {"product"} if obj.kind == "product" else {"producer", "seller"}
     if not kinds & set(reward.objects):
-        raise DomainError(f"reward {code} does not apply to this kind of object", field="code")
+        raise DomainError(
+            "reward %(code)s does not apply to this kind of object", field="code", code=code
+        )
     operator = db.session.get(Operator, obj.operator_id)
     if code.startswith("R17") and not operator.filing_complete:
         raise DomainError("operator rewards need a complete information filing (Art. 17, 14(3))")

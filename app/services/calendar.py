@@ -47,7 +47,7 @@ def load_schedule(text: str, *, actor: str, at: datetime) -> tuple[YearSchedule,
     try:
         schedule = parse_schedule(text)
     except ScheduleError as exc:
-        raise DomainError(f"holiday schedule refused: {exc}") from None
+        raise DomainError("holiday schedule refused: %(error)s", error=str(exc)) from None
     values = dict(
         source=schedule.source,
         holidays=sorted(d.isoformat() for d in schedule.holidays),

@@ -40,7 +40,9 @@ def effect(name: str):
 def apply_effect(name: str, case: Case, ctx) -> None:
     fn = EFFECTS.get(name)
     if fn is None:
-        raise DomainError(f"the process asked for an unknown effect {name!r}", status=500)
+        raise DomainError(
+            "the process asked for an unknown effect %(effect)r", status=500, effect=name
+        )
     fn(case, ctx)
 
 
@@ -74,7 +76,7 @@ def notify_operator(case: Case, ctx, kind: str, message: str) -> None:
 def _entry(entry_id: int) -> tuple[LedgerEntry, ScoringObject]:
     entry = db.session.get(LedgerEntry, entry_id)
     if entry is None:
-        raise DomainError(f"ledger entry {entry_id} does not exist")
+        raise DomainError("ledger entry %(entry)s does not exist", entry=entry_id)
     return entry, db.session.get(ScoringObject, entry.object_id)
 
 
@@ -175,7 +177,7 @@ def _replace_or_void(case: Case, ctx, *, void: bool, points: Decimal | None, why
         entry, obj = _entry(entry_id)
         live = {e.id for e in live_entries(object_entries(obj.id), ctx.today)}
         if entry.id not in live:
-            raise DomainError(f"entry {entry.id} is already voided")
+            raise DomainError("entry %(entry)s is already voided", entry=entry.id)
         add_entry(
             obj,
             "VOID",
@@ -249,7 +251,11 @@ def _reward_granted(case: Case, ctx) -> None:
     table = table_for(load_tables(), ctx.today)
     reward = table.rewards.get(case.subject["code"])
     if reward is None:
-        raise DomainError(f"reward {case.subject['code']} is not in table {table.version}")
+        raise DomainError(
+            "reward %(code)s is not in table %(table)s",
+            code=case.subject["code"],
+            table=table.version,
+        )
     granted = sum(
         (
             e.points

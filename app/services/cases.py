@@ -143,7 +143,9 @@ def _load(case: Case) -> Run:
     if case.spec_hash not in eng.by_hash:
         spec = db.session.get(WorkflowSpec, case.spec_hash)
         if spec is None:
-            raise DomainError(f"case {case.id}: its process definition is missing", status=500)
+            raise DomainError(
+                "case %(case)s: its process definition is missing", status=500, case=case.id
+            )
         eng.deploy_xml(spec.process_id, spec.bpmn)
     return eng.load(case.state, case.spec_hash)
 
@@ -265,7 +267,7 @@ def _task_with_siblings(task_id: int) -> tuple[CaseTask, Case, list[CaseTask]]:
     rows = db.session.execute(_TASK_WITH_SIBLINGS, {"task_id": task_id}).all()
     task = next((t for t, _ in rows if t.id == task_id), None)
     if task is None:
-        raise NotFound(f"no task {task_id}")
+        raise NotFound("no task %(task)s", task=task_id)
     return task, rows[0][1], [t for t, _ in rows if t.id != task_id]
 
 
@@ -274,27 +276,31 @@ def get_task(task_id: int) -> tuple[CaseTask, Case]:
         select(CaseTask, Case).join(Case, Case.id == CaseTask.case_id).where(CaseTask.id == task_id)
     ).first()
     if row is None:
-        raise NotFound(f"no task {task_id}")
+        raise NotFound("no task %(task)s", task=task_id)
     return row[0], row[1]
 
 
 def complete_task(task_id: int, data: dict[str, Any], *, ctx: Ctx) -> Case:
     task, case, siblings = _task_with_siblings(task_id)
     if ctx.user is None or not can_see_case(ctx.user, case):
-        raise NotFound(f"no task {task_id}")
+        raise NotFound("no task %(task)s", task=task_id)
     if task.state != "open":
-        raise Conflict(f"task {task_id} is already {'done' if task.state == 'done' else 'closed'}")
+        if task.state == "done":
+            raise Conflict("task %(task)s is already done", task=task_id)
+        raise Conflict("task %(task)s is already closed", task=task_id)
     if not can_act_on_task(ctx.user, task):
         if task.claimed_by not in (None, ctx.user.id):
             raise DomainError("this task is claimed by another officer", status=403)
         raise DomainError("you may not act on this task", status=403)
     schema = TASK_FORMS.get(task.form_key or "")
     if schema is None:
-        raise DomainError(f"task {task.name} has no known form", status=500)
+        raise DomainError("task %(task)s has no known form", status=500, task=task.name)
     try:
         form = schema().load(data)
     except ValidationError as exc:
-        raise DomainError(f"the form has errors: {exc.messages}", status=422) from None
+        raise DomainError(
+            "the form has errors: %(errors)s", status=422, errors=exc.messages
+        ) from None
     run = _load(case)
     try:
         engine().complete(run, task.engine_task_id, form)
@@ -319,9 +325,9 @@ def _plain(form: dict[str, Any]) -> dict[str, Any]:
 def claim_task(task_id: int, *, ctx: Ctx) -> CaseTask:
     task, case = get_task(task_id)
     if ctx.user is None or not can_see_case(ctx.user, case):
-        raise NotFound(f"no task {task_id}")
+        raise NotFound("no task %(task)s", task=task_id)
     if task.state != "open":
-        raise Conflict(f"task {task_id} is no longer open")
+        raise Conflict("task %(task)s is no longer open", task=task_id)
     if not can_claim_task(ctx.user, task):
         raise DomainError("only officers of the task's bureau can claim it", status=403)
     if task.claimed_by not in (None, ctx.user.id):
@@ -347,13 +353,17 @@ def reassign_task(task_id: int, to_user: User, reason: str, *, ctx: Ctx) -> Case
 
     task, case = get_task(task_id)
     if ctx.user is None or not can_see_case(ctx.user, case):
-        raise NotFound(f"no task {task_id}")
+        raise NotFound("no task %(task)s", task=task_id)
     if not can_reassign(ctx.user, task):
         raise DomainError("only a supervisor over this bureau can reassign its tasks", status=403)
     if not reason.strip():
         raise DomainError("a reassignment needs a reason", field="reason")
     if not can_claim_task(to_user, task):
-        raise DomainError(f"{to_user.username} is not an officer of bureau {task.bureau_code}")
+        raise DomainError(
+            "%(user)s is not an officer of bureau %(bureau)s",
+            user=to_user.username,
+            bureau=task.bureau_code,
+        )
     task.claimed_by = to_user.id
     log(case, ctx, "reassigned", task.name, to=to_user.username, reason=reason)
     write_log(ctx)
@@ -380,7 +390,7 @@ def send_message(
 def withdraw_case(case_id: int, *, ctx: Ctx) -> Case:
     case = db.session.get(Case, case_id)
     if case is None or ctx.user is None or not can_see_case(ctx.user, case):
-        raise NotFound(f"no case {case_id}")
+        raise NotFound("no case %(case)s", case=case_id)
     if ctx.user.role != "enterprise" or ctx.user.operator_id != case.operator_id:
         raise DomainError("only the enterprise that filed a case can withdraw it", status=403)
     if case.status != "open" or not send_message(case, "withdraw", ctx=ctx):

@@ -123,8 +123,9 @@ def run_classification(
     latest = db.session.scalar(select(func.max(ClassificationRun.run_on)))
     if latest is not None and run_on < latest:
         raise Conflict(
-            f"a classification run of {latest.isoformat()} exists; runs before it cannot be "
-            "added (later runs depend on earlier ones for D locks)"
+            "a classification run of %(date)s exists; runs before it cannot be "
+            "added (later runs depend on earlier ones for D locks)",
+            date=latest.isoformat(),
         )
     run = db.session.scalar(select(ClassificationRun).where(ClassificationRun.run_on == run_on))
     repeated = run is not None

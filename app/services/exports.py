@@ -71,9 +71,11 @@ class Export:
 def check_format(fmt: str) -> str:
     if fmt not in schemas.FORMATS:
         raise DomainError(
-            f"unknown format {fmt!r}: use one of {', '.join(schemas.FORMATS)}",
+            "unknown format %(format)s: use one of %(formats)s",
             field="format",
             status=400,
+            format=fmt,
+            formats=", ".join(schemas.FORMATS),
         )
     return fmt
 
@@ -81,9 +83,11 @@ def check_format(fmt: str) -> str:
 def check_class(klass: str | None) -> str | None:
     if klass is not None and klass not in schemas.CLASSES:
         raise DomainError(
-            f"there is no class {klass!r}: the classes are {', '.join(schemas.CLASSES)}",
+            "there is no class %(klass)s: the classes are %(classes)s",
             field="class",
             status=422,
+            klass=klass,
+            classes=", ".join(schemas.CLASSES),
         )
     return klass
 
@@ -97,13 +101,15 @@ def export_scope(user: User, bureau: str | None) -> frozenset[str] | None:
     if bureau is None:
         return allowed
     if db.session.get(Bureau, bureau) is None:
-        raise NotFound(f"no bureau with code {bureau!r}", field="bureau")
+        raise NotFound("no bureau with code %(code)s", field="bureau", code=bureau)
     if allowed is not None and bureau not in allowed:
         raise DomainError(
-            f"bureau {bureau} is outside your area ({user.bureau_code} and the bureaus below "
-            "it); you may only export your own area",
+            "bureau %(bureau)s is outside your area (%(own)s and the bureaus below it); "
+            "you may only export your own area",
             field="bureau",
             status=403,
+            bureau=bureau,
+            own=user.bureau_code,
         )
     return bureau_tree_codes(bureau)
 
@@ -129,7 +135,9 @@ def _run(run_on: date | None) -> ClassificationRun:
     )
     if run is None:
         if run_on is not None:
-            raise NotFound(f"no classification run of {run_on.isoformat()}", field="run_on")
+            raise NotFound(
+                "no classification run of %(date)s", field="run_on", date=run_on.isoformat()
+            )
         raise NotFound("there is no classification run yet")
     return run
 
@@ -137,9 +145,11 @@ def _run(run_on: date | None) -> ClassificationRun:
 def _check_period(since: date | None, until: date | None) -> None:
     if since and until and since > until:
         raise DomainError(
-            f"since ({since.isoformat()}) is after until ({until.isoformat()})",
+            "since (%(since)s) is after until (%(until)s)",
             field="since",
             status=422,
+            since=since.isoformat(),
+            until=until.isoformat(),
         )
 
 

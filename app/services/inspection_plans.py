@@ -113,7 +113,7 @@ def _decimal(value, name: str) -> Decimal:
     try:
         d = Decimal(str(value))
     except InvalidOperation:
-        raise DomainError(f"{name} must be a number", status=500) from None
+        raise DomainError("%(name)s must be a number", status=500, name=name) from None
     return d
 
 

@@ -43,11 +43,13 @@ def parse_table_text(text: str) -> ScoringTable:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise DomainError(f"the scoring table is not valid YAML: {exc}") from None
+        raise DomainError(
+            "the scoring table is not valid YAML: %(error)s", error=str(exc)
+        ) from None
     try:
         return parse_table(raw)
     except TableError as exc:
-        raise DomainError(f"scoring table refused: {exc}") from None
+        raise DomainError("scoring table refused: %(error)s", error=str(exc)) from None
 
 
 def publish_table(text: str, *, actor: str, at: datetime) -> tuple[ScoringTableVersion, bool]:
@@ -61,15 +63,18 @@ def publish_table(text: str, *, actor: str, at: datetime) -> tuple[ScoringTableV
         if existing.content == content:
             return existing, False
         raise Conflict(
-            f"scoring table version {table.version} is already published with other content"
+            "scoring table version %(version)s is already published with other content",
+            version=table.version,
         )
     clash = db.session.scalar(
         select(ScoringTableVersion).where(ScoringTableVersion.applies_from == table.applies_from)
     )
     if clash is not None:
         raise Conflict(
-            f"version {clash.version} already applies from {table.applies_from}; "
-            "a new version needs its own applies_from date"
+            "version %(version)s already applies from %(date)s; "
+            "a new version needs its own applies_from date",
+            version=clash.version,
+            date=table.applies_from,
         )
     # A new version never rewrites scores already recorded under another one.
     later = db.session.scalar(
@@ -77,8 +82,10 @@ def publish_table(text: str, *, actor: str, at: datetime) -> tuple[ScoringTableV
     )
     if later is not None:
         raise Conflict(
-            f"matters effective on or after {table.applies_from} are already scored under an "
-            f"earlier version (e.g. {later}); publish with a later applies_from"
+            "matters effective on or after %(date)s are already scored under an "
+            "earlier version (e.g. %(matter)s); publish with a later applies_from",
+            date=table.applies_from,
+            matter=later,
         )
     row = ScoringTableVersion(
         version=table.version,
@@ -110,5 +117,7 @@ def load_tables() -> list[ScoringTable]:
 def table_for(tables: list[ScoringTable], on: date) -> ScoringTable:
     eligible = [t for t in tables if t.applies_from <= on]
     if not eligible:
-        raise DomainError(f"no scoring table is in force on {on.isoformat()}", field="effective_on")
+        raise DomainError(
+            "no scoring table is in force on %(date)s", field="effective_on", date=on.isoformat()
+        )
     return max(eligible, key=lambda t: t.applies_from)

@@ -169,9 +169,12 @@ def _reasons(refusal: str | None) -> tuple[str | None, list[str]]:
     """A refusal that lists several failed conditions ("…: a；b") as a heading and a list."""
     if not refusal or "；" not in refusal:
         return refusal, []
-    head, sep, rest = refusal.partition(": ")
-    if not sep:
+    # The heading ends at the first colon, full-width (Chinese) or not (English).
+    cut = min((i for i in (refusal.find("："), refusal.find(": ")) if i >= 0), default=-1)
+    if cut < 0:
         head, rest = "", refusal
+    else:
+        head, rest = refusal[:cut], refusal[cut + 1 :].lstrip()
     return head, [r.strip() for r in rest.split("；") if r.strip()]
 
 

@@ -97,7 +97,7 @@ def _filters() -> tuple[dict, frozenset[str] | None]:
         args = StatisticsQuery().load(raw)
     except ValidationError as exc:
         fields = ", ".join(sorted(exc.messages))
-        raise DomainError(f"check the filters: {fields}", status=400) from None
+        raise DomainError("check the filters: %(fields)s", status=400, fields=fields) from None
     if args["since"] and args["until"] and args["since"] > args["until"]:
         raise DomainError("the start date is after the end date", status=400)
     allowed = export_bureaus(current_user)
@@ -105,7 +105,7 @@ def _filters() -> tuple[dict, frozenset[str] | None]:
     if not bureau:
         return args, allowed
     if db.session.get(Bureau, bureau) is None:
-        raise NotFound(f"no bureau with code {bureau!r}")
+        raise NotFound("no bureau with code %(code)s", code=bureau)
     if allowed is not None and bureau not in allowed:
         raise DomainError("this bureau is outside your area", status=403)
     return args, bureau_tree_codes(bureau)

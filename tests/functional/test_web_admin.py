@@ -277,7 +277,7 @@ def test_a_table_version_that_would_reprice_recorded_matters_is_refused(live_ser
     assert 'data-version="GD-2026"' not in b.get("/admin/tables").text
 
     broken = b.post("/admin/tables", {"text": "version: x\napplies_from: 2027-01-01\nitems: 3\n"})
-    assert broken.status == 422 and "scoring table refused" in refusal(broken)
+    assert broken.status == 422 and "记分标准被拒绝" in refusal(broken)
 
 
 # -- users -----------------------------------------------------------------------------------

@@ -25,14 +25,11 @@ def _ctx():
 
 @cases_cli.command("tick")
 def tick_command() -> None:
-    """One scheduler pass: fire passed deadlines, issue notices, propose rewards."""
+    """One scheduler pass: fire passed deadlines, issue notices, start rectifications, propose
+    rewards, do the classification runs asked for on the admin page."""
     from app.services.scheduler import tick
 
-    report = tick(ctx=_ctx(), commit=db.session.commit)
-    click.echo(
-        f"deadlines passed {report.deadlines_passed}, notices started "
-        f"{report.notices_started}, rewards proposed {report.rewards_proposed}"
-    )
+    click.echo(tick(ctx=_ctx(), commit=db.session.commit).summary())
 
 
 @cases_cli.command("worker")
@@ -50,11 +47,8 @@ def worker_command(interval: float, passes: int) -> None:
             db.session.rollback()
             click.echo(f"{clock().now().isoformat()} pass failed: {exc}", err=True)
         else:
-            if report.deadlines_passed or report.notices_started or report.rewards_proposed:
-                click.echo(
-                    f"{clock().now().isoformat()} deadlines {report.deadlines_passed}, "
-                    f"notices {report.notices_started}, rewards {report.rewards_proposed}"
-                )
+            if report:
+                click.echo(f"{clock().now().isoformat()} {report.summary()}")
         done += 1
         if passes and done >= passes:
             return

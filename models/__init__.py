@@ -3,7 +3,7 @@
 from .audit import AuditEvent
 from .bureau import Bureau
 from .case import Case, CaseEvent, CaseTask, Deadline, Notice, Notification, WorkflowSpec
-from .classification import ClassificationResult, ClassificationRun
+from .classification import ClassificationRequest, ClassificationResult, ClassificationRun
 from .filing import FilingItem
 from .holiday import HolidaySchedule
 from .ledger import LedgerEntry
@@ -21,6 +21,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseTask",
+    "ClassificationRequest",
     "ClassificationResult",
     "ClassificationRun",
     "Deadline",

@@ -45,3 +45,28 @@ class ClassificationResult(db.Model):
     klass: Mapped[str] = mapped_column(String(1))
     locked_until: Mapped[date | None]
     previous_klass: Mapped[str | None] = mapped_column(String(1))
+
+
+class ClassificationRequest(db.Model):
+    """A run asked for from the admin page, done by the scheduler worker: a province run takes
+    longer than a web request may (about 80 s for a million objects).
+
+    A worker holds the row locked while it runs, so a crash puts the request back in the queue
+    and two workers never run the same one. `refusal` is the English template of a refusal, its
+    values in `refusal_params`, so the page shows it in its own language."""
+
+    __tablename__ = "classification_request"
+    __table_args__ = (
+        CheckConstraint("state IN ('queued', 'done', 'failed')", name="state"),
+        Index("ix_classification_request_state", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_on: Mapped[date]
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(10), default="queued")
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    objects: Mapped[int | None]
+    refusal: Mapped[str | None] = mapped_column(String(500))
+    refusal_params: Mapped[dict | None] = mapped_column(JSON)

@@ -108,6 +108,17 @@ def latest_scheduled_date(today: date, schedule: str) -> date:
     return max(c for c in candidates if c <= today)
 
 
+def refuse_earlier_run(run_on: date) -> None:
+    """A run before the latest one cannot be added: the later run's D locks came from it."""
+    latest = db.session.scalar(select(func.max(ClassificationRun.run_on)))
+    if latest is not None and run_on < latest:
+        raise Conflict(
+            "a classification run of %(date)s exists; runs before it cannot be "
+            "added (later runs depend on earlier ones for D locks)",
+            date=latest.isoformat(),
+        )
+
+
 def run_classification(
     run_on: date,
     *,
@@ -120,13 +131,7 @@ def run_classification(
     results that differ (none, when nothing changed); a run before the latest one is refused,
     since the later run's D locks were decided from it. The measures by class are written in
     the same transaction (`measures=False` only to time the classification alone)."""
-    latest = db.session.scalar(select(func.max(ClassificationRun.run_on)))
-    if latest is not None and run_on < latest:
-        raise Conflict(
-            "a classification run of %(date)s exists; runs before it cannot be "
-            "added (later runs depend on earlier ones for D locks)",
-            date=latest.isoformat(),
-        )
+    refuse_earlier_run(run_on)
     run = db.session.scalar(select(ClassificationRun).where(ClassificationRun.run_on == run_on))
     repeated = run is not None
     if run is None:

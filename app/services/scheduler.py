@@ -1,6 +1,7 @@
 """The scheduler pass (`flask cases tick`): deadlines that passed, notices to issue, rewards to
-propose. Several workers may run at once on PostgreSQL: each takes due deadlines with
-FOR UPDATE SKIP LOCKED, so each deadline fires exactly once."""
+propose, classification runs asked for on the admin page. Several workers may run at once on
+PostgreSQL: each takes due deadlines with FOR UPDATE SKIP LOCKED, so each deadline fires
+exactly once."""
 
 from __future__ import annotations
 
@@ -22,6 +23,17 @@ class TickReport:
     notices_started: int = 0
     rewards_proposed: int = 0
     rectifications_started: int = 0
+    classification_runs: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"deadlines passed {self.deadlines_passed}, notices started {self.notices_started}, "
+            f"rectifications started {self.rectifications_started}, rewards proposed "
+            f"{self.rewards_proposed}, classification runs {self.classification_runs}"
+        )
+
+    def __bool__(self) -> bool:
+        return any(vars(self).values())
 
 
 def fire_due_deadlines(*, ctx: Ctx, batch: int = 200) -> int:
@@ -126,4 +138,8 @@ def tick(*, ctx: Ctx, commit) -> TickReport:
             {"proposed": report.rewards_proposed},
         )
         commit()
+    # Last: a province run takes a minute or more, and the deadlines above should not wait.
+    from .classification_requests import run_requested
+
+    report.classification_runs = run_requested(today=ctx.today, now=ctx.now, commit=commit)
     return report

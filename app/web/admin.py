@@ -22,7 +22,8 @@ from app.queries.classification import get_run, list_runs, run_results
 from app.scoring import CLASSES
 from app.services import accounts, bureaus
 from app.services.calendar import load_schedule, work_calendar
-from app.services.classification import latest_scheduled_date, run_classification
+from app.services.classification import latest_scheduled_date
+from app.services.classification_requests import pending_and_recent, refusal_text, request_run
 from app.services.scoring_tables import publish_table
 from forms.base import N_
 from models import (
@@ -506,9 +507,13 @@ def _scheduled_default() -> date | None:
 
 def _runs_page(run_on: str | None = None, refusal: str | None = None, status: int = 200):
     default = _scheduled_default()
+    requests = pending_and_recent()
     return render_template(
         "admin/runs.html",
         runs=list_runs(),
+        requests=requests,
+        refusal_text=refusal_text,
+        waiting=any(r.state == "queued" for r in requests),
         run_on=run_on if run_on is not None else (default.isoformat() if default else ""),
         default=default,
         refusal=refusal,
@@ -529,32 +534,21 @@ def run_start():
         run_on = _date_arg(raw, _("评定日期"))
         if run_on is None:
             raise DomainError(N_("give the date of the run"), status=400)
-        if run_on > today():
-            raise DomainError(
-                N_("%(day)s is in the future (today is %(today)s)"),
-                status=400,
-                day=run_on.isoformat(),
-                today=today().isoformat(),
-            )
-        report = run_classification(run_on, actor=_actor(), at=now())
+        _request, created = request_run(run_on, actor=_actor(), at=now(), today=today())
     except DomainError as err:
         db.session.rollback()
         return _runs_page(raw, err.translated(), err.status)
     db.session.commit()
     flash(
         _(
-            "%(day)s 的分类评定已完成：%(objects)s 个记分对象。",
+            "已提交 %(day)s 的分类评定，由后台任务在下一轮执行；完成后列在“历次评定”中。",
             day=run_on.isoformat(),
-            objects=report.objects,
         )
-        + (
-            _("（重复评定：与已存结果相比有 %(n)s 项不同。）", n=report.rewritten)
-            if report.repeated
-            else ""
-        ),
+        if created
+        else _("%(day)s 的分类评定已在排队，无需重复提交。", day=run_on.isoformat()),
         "success",
     )
-    return redirect(url_for("admin.run", run_on=run_on.isoformat()))
+    return redirect(url_for("admin.runs"))
 
 
 @bp.get("/runs/<run_on>")

@@ -437,13 +437,37 @@ def test_adding_and_renaming_a_bureau(live_server, province):
 # -- classification runs (R-HALFYEAR) --------------------------------------------------------
 
 
+def worker_pass(app, clock):
+    """What `flask cases worker` does at its next pass."""
+    from app.extensions import db
+    from app.services.cases import Ctx
+    from app.services.scheduler import tick
+
+    with app.app_context():
+        report = tick(ctx=Ctx("scheduler", clock.today(), clock.now()), commit=db.session.commit)
+        db.session.remove()
+    return report
+
+
 def test_r_halfyear_a_run_started_from_the_page_and_reviewed(live_server, province, clock):
     b = admin(live_server)
     runs = b.get("/admin/runs")
     # The form proposes the latest scheduled date (1 January / 1 July) on or before today.
     assert 'name="run_on" type="date" value="2026-07-01"' in runs.text
 
-    page = b.post("/admin/runs", {"run_on": "2026-07-01"})
+    # The page queues the run: a province run outlasts a web request; the worker does it.
+    queued = b.post("/admin/runs", {"run_on": "2026-07-01"})
+    assert queued.status == 200 and 'data-request="2026-07-01" data-state="queued"' in queued.text
+    assert 'data-run="2026-07-01"' not in queued.text
+    assert '<meta http-equiv="refresh"' in queued.text  # the page comes back by itself
+    again = b.post("/admin/runs", {"run_on": "2026-07-01"})  # asked twice: queued once
+    assert again.text.count('data-request="2026-07-01"') == 1
+    assert worker_pass(province, clock).classification_runs == 1
+    listing = b.get("/admin/runs")
+    assert 'data-request="2026-07-01" data-state="done"' in listing.text
+    assert 'data-run="2026-07-01"' in listing.text and '<meta http-equiv="refresh"' not in listing
+
+    page = b.get("/admin/runs/2026-07-01")
     assert page.status == 200 and "2026-07-01" in page.text
     counts = {k: int(by_testid(page, f"count-{k}")) for k in "ABCDO"}
     # P1's product failed a spot check (12 - 3 = 9: B, and so is its producer, R-SCORE-PRODUCER);
@@ -456,25 +480,55 @@ def test_r_halfyear_a_run_started_from_the_page_and_reviewed(live_server, provin
         assert filtered.text.count(f'<tr data-result="{k}">') == n, k
     sz = b.get("/admin/runs/2026-07-01?bureau=440300")
     assert int(by_testid(sz, "results-total")) == 4  # P1, P3 and their products
-    assert "classification.run" in audit_actions(province)
+    actions = audit_actions(province)
+    assert "classification.requested" in actions and "classification.run" in actions
 
     # A later run shows what changed: S1 started at 12 and lost 4 points in November (O→B).
     clock.set_today(date(2027, 1, 2))
-    page = b.post("/admin/runs", {"run_on": "2027-01-01"})
+    b.post("/admin/runs", {"run_on": "2027-01-01"})
+    worker_pass(province, clock)
+    page = b.get("/admin/runs/2027-01-01")
     changes = page.text.split('data-testid="changes"')[1].split("</table>")[0]
     assert "O→B" in changes
     listing = b.get("/admin/runs")
     assert 'data-run="2027-01-01"' in listing.text and 'data-run="2026-07-01"' in listing.text
 
+    # Dates the rules refuse are refused on the page, not queued.
     before = b.post("/admin/runs", {"run_on": "2026-12-31"})
     assert before.status == 409 and "2027-01-01" in refusal(before)
     future = b.post("/admin/runs", {"run_on": "2027-03-01"})
     assert future.status == 400 and "2027-03-01" in refusal(future)
     with province.app_context():
         from app.extensions import db
-        from models import ClassificationRun
+        from models import ClassificationRequest, ClassificationRun
 
         assert db.session.query(ClassificationRun).count() == 2
+        assert db.session.query(ClassificationRequest).count() == 2
+
+
+def test_a_queued_run_that_the_rules_no_longer_allow_fails_with_its_reason(
+    live_server, province, clock
+):
+    """Queued for 1 July, but by the worker's pass a run of 1 January 2027 exists (R-DLOCK:
+    no run before the latest): the request fails, saying why, and writes no run."""
+    from app.extensions import db
+    from app.services.classification import run_classification
+    from models import ClassificationRun
+
+    clock.set_today(date(2027, 1, 2))
+    b = admin(live_server)
+    b.post("/admin/runs", {"run_on": "2026-07-01"})
+    with province.app_context():
+        run_classification(date(2027, 1, 1), actor="cli", at=clock.now())
+        db.session.commit()
+    assert worker_pass(province, clock).classification_runs == 1
+    listing = b.get("/admin/runs")
+    assert 'data-request="2026-07-01" data-state="failed"' in listing.text
+    shown = listing.text.split('data-testid="request-refusal">')[1].split("</span>")[0]
+    assert "2027-01-01" in shown and "已有" in shown  # in the page's language
+    with province.app_context():
+        assert [r.run_on for r in db.session.query(ClassificationRun)] == [date(2027, 1, 1)]
+    assert worker_pass(province, clock).classification_runs == 0  # not retried
 
 
 def test_run_results_are_paged_and_keep_their_filters(live_server, province, clock):
@@ -493,7 +547,9 @@ def test_run_results_are_paged_and_keep_their_filters(live_server, province, clo
         )
         db.session.commit()
     b = admin(live_server)
-    first = b.post("/admin/runs", {"run_on": "2026-07-01"})
+    b.post("/admin/runs", {"run_on": "2026-07-01"})
+    worker_pass(province, clock)
+    first = b.get("/admin/runs/2026-07-01")
     assert first.text.count("<tr data-result=") == 50
     second = b.get(
         re.search(r'href="([^"]+page=2[^"]*)"', first.text).group(1).replace("&amp;", "&")

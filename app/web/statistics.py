@@ -18,12 +18,13 @@ from marshmallow import ValidationError
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from app.context import today
+from app.context import now, today
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.permissions import bureau_tree_codes, export_bureaus
 from app.queries import statistics as q
 from app.scoring import CLASSES
+from app.services.audit import record_event
 from forms.base import N_
 from forms.exports import StatisticsQuery
 from models import Bureau
@@ -247,6 +248,21 @@ def download(name: str, fmt: str):
         wb.save(out)
         body = out.getvalue()
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    # Statistics leave the system like exports do: who took which figures (Art. 31, 32).
+    record_event(
+        now(),
+        current_user.username,
+        f"statistics.{name}",
+        "statistics",
+        name,
+        {
+            "filters": {k: _shown(v) for k, v in args.items() if v},
+            "format": fmt,
+            "rows": len(rows),
+            "role": current_user.role,
+        },
+    )
+    db.session.commit()
     return Response(
         body,
         mimetype=mimetype,

@@ -118,7 +118,7 @@ def world(live_server, seeded, clock):
         correction = applications.report_correction(deduction(S4), "核对", ctx=ctx("sz_officer"))
         work(correction.id, "sz_officer", {"decision": "no_error", "reasons": "无误"})
         db.session.commit()
-    return SimpleNamespace(base=live_server)
+    return SimpleNamespace(base=live_server, app=seeded)
 
 
 class Tables(HTMLParser):
@@ -280,3 +280,26 @@ def test_statistics_are_for_supervisors_and_administrators(world):
     home = b.get("/statistics/")
     assert "统计分析" in home and 'href="/statistics/"' in home  # in the menu
     assert b.get("/statistics/?since=not-a-date").status == 400
+
+
+def test_every_download_is_audited_with_who_what_filters_and_rows(world):
+    """Figures leaving the system are recorded like exports (Art. 31, 32); a refused download
+    records nothing."""
+    from app.extensions import db
+    from models import AuditEvent
+
+    gz = signed_in(world, "gz_supervisor")
+    rows = download(gz, "classes", "csv")
+    prov = signed_in(world, "prov_supervisor")
+    items = download(prov, "items", "xlsx", "?bureau=440300")
+    assert gz.get("/statistics/classes.csv?bureau=440300").status == 403
+    with world.app.app_context():
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.object_type == "statistics").order_by(AuditEvent.id)
+        ).all()
+        got = [(e.actor, e.action, e.detail["format"], e.detail["rows"]) for e in events]
+        assert got == [
+            ("gz_supervisor", "statistics.classes", "csv", len(rows)),
+            ("prov_supervisor", "statistics.items", "xlsx", len(items)),
+        ]
+        assert events[1].detail["filters"] == {"bureau": "440300"}

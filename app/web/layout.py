@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -72,6 +72,21 @@ def points(value) -> str:
     return text
 
 
+def bureau_name(code: str | None) -> str:
+    """A bureau's name for a page; the names are read once per request (144 rows)."""
+    if not code:
+        return ""
+    names = g.get("bureau_names")
+    if names is None:
+        from sqlalchemy import select
+
+        from app.extensions import db
+        from models import Bureau
+
+        names = g.bureau_names = dict(db.session.execute(select(Bureau.code, Bureau.name)).all())
+    return names.get(code, code)
+
+
 def register_layout(app: Flask) -> None:
     @app.context_processor
     def _shared():
@@ -84,6 +99,7 @@ def register_layout(app: Flask) -> None:
         }
 
     app.jinja_env.filters["points"] = points
+    app.jinja_env.filters["bureau_name"] = bureau_name
     app.jinja_env.filters["isodate"] = lambda d: d.isoformat() if isinstance(d, date) else ""
 
 

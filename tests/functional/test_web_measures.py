@@ -90,6 +90,8 @@ def test_officer_sees_own_bureau_and_records_an_interview(live_server, world):
     assert "广州丙商行" in page and "约谈和培训质量负责人" in page
     assert "深圳丁商行" not in page  # another bureau's
     interview = world[(S3, "interview_training")]
+    detail = b.get(f"/measures/{interview}")
+    assert "广州市市场监督管理局" in detail  # the bureau in charge, by name
     refused = b.post(f"/measures/{interview}/done", {"note": ""})
     assert refused.status == 422 and "办理情况" in refused
     page = b.post(f"/measures/{interview}/done", {"note": "7月3日约谈质量负责人并培训"})

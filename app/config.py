@@ -43,7 +43,9 @@ class Config:
         os.environ.get("RECTIFICATION_REPORT_WORKING_DAYS", "20")
     )
     RECTIFICATION_WORKING_DAYS = int(os.environ.get("RECTIFICATION_WORKING_DAYS", "20"))
-    # Rectification cases a scheduler pass starts at most (the rest wait for the next passes).
+    # Notice and rectification cases a scheduler pass starts at most (the rest wait for the next
+    # passes, so deadlines keep firing after a bulk import or a province run).
+    NOTICES_PER_PASS = int(os.environ.get("NOTICES_PER_PASS", "2000"))
     RECTIFICATIONS_PER_PASS = int(os.environ.get("RECTIFICATIONS_PER_PASS", "1000"))
     # Inspection plans: the share of A-class objects drawn at random (双随机), and the weight of
     # an object whose last two or more inspections were clean (Art. 27(1): lowered coefficient).

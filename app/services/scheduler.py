@@ -91,6 +91,19 @@ def fire_due_deadlines(*, ctx: Ctx, batch: int = 200) -> int:
     return fired
 
 
+def _in_batches(start, budget: int, *, ctx: Ctx, commit, batch: int = 200) -> int:
+    """Call `start(ctx=, limit=)` in committed batches until it has nothing left or `budget`
+    cases were started."""
+    started = 0
+    while started < budget:
+        n = start(ctx=ctx, limit=min(batch, budget - started))
+        commit()
+        started += n
+        if n == 0:
+            break
+    return started
+
+
 def tick(*, ctx: Ctx, commit) -> TickReport:
     """One pass; `commit` is called after each batch so a long pass holds no lock for long."""
     from .applications import issue_notices, propose_rewards
@@ -102,25 +115,22 @@ def tick(*, ctx: Ctx, commit) -> TickReport:
         report.deadlines_passed += fired
         if fired == 0:
             break
-    while True:
-        started = issue_notices(ctx=ctx)
-        commit()
-        report.notices_started += started
-        if started == 0:
-            break
-    # Rectification orders of classification runs (rules §10) become cases, in batches, at most
-    # RECTIFICATIONS_PER_PASS per pass: after a province run there are hundreds of thousands,
-    # and a pass must come back soon to fire the next deadlines.
+    # Notices of new scorings and the rectification orders of classification runs (rules §7,
+    # §10) become cases in batches, each at most its *_PER_PASS per pass: after a bulk import or
+    # a province run there are hundreds of thousands, and a pass must come back soon to fire
+    # the next deadlines. What is left waits for the next passes.
     from .measures import start_rectifications
 
-    budget = int(current_app.config.get("RECTIFICATIONS_PER_PASS", 1000))
-    while budget > 0:
-        started = start_rectifications(ctx=ctx, limit=min(200, budget))
-        commit()
-        report.rectifications_started += started
-        budget -= started
-        if started == 0:
-            break
+    config = current_app.config
+    report.notices_started = _in_batches(
+        issue_notices, int(config.get("NOTICES_PER_PASS", 2000)), ctx=ctx, commit=commit
+    )
+    report.rectifications_started = _in_batches(
+        start_rectifications,
+        int(config.get("RECTIFICATIONS_PER_PASS", 1000)),
+        ctx=ctx,
+        commit=commit,
+    )
     # Reward candidates change only with spot-check results: looking once a day is enough.
     done_today = db.session.scalar(
         select(AuditEvent.id).where(

@@ -271,6 +271,23 @@ def test_the_tick_starts_each_rectification_case_once(users):
     assert (task.name, task.lane, task.state) == ("report_rectification", "enterprise", "open")
 
 
+def test_a_pass_starts_at_most_its_share_of_notices_and_rectifications(users, app):
+    """After a bulk import or a province run there are hundreds of thousands of both: a pass
+    starts its share and ends, so the next pass fires deadlines on time; the rest follow."""
+    from models import Notice
+
+    app.config.update(NOTICES_PER_PASS=2, RECTIFICATIONS_PER_PASS=2)
+    classify()
+    reports = []
+    while not reports or reports[-1]:
+        reports.append(tick(ctx=ctx(), commit=db.session.commit))
+    assert all(r.notices_started <= 2 and r.rectifications_started <= 2 for r in reports)
+    notices = db.session.scalar(select(func.count()).select_from(Notice))
+    assert notices > 2 and sum(r.notices_started for r in reports) == notices
+    assert sum(r.rectifications_started for r in reports) == 5  # as in one uncapped pass
+    assert len(reports) >= 4  # three passes at least for five rectifications, then a quiet one
+
+
 def _task(case_id: int) -> CaseTask:
     return db.session.scalar(
         select(CaseTask).where(CaseTask.case_id == case_id, CaseTask.state == "open")

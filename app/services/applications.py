@@ -341,7 +341,8 @@ def apply_reward(
 
 def propose_rewards(*, ctx: Ctx, limit: int = 500) -> int:
     """R-REWARD-PRODUCT: products spot-checked clean in two or more consecutive years get a
-    reward case proposed by the system (once per run of clean years)."""
+    reward case proposed by the system (once per run of clean years). At most `limit` a call:
+    a call that reaches it may have left candidates for the next."""
     rows = db.session.execute(
         select(SpotCheck.object_id, SpotCheck.sampled_on, SpotCheck.result).order_by(
             SpotCheck.object_id
@@ -350,14 +351,20 @@ def propose_rewards(*, ctx: Ctx, limit: int = 500) -> int:
     by_object: dict[int, list] = {}
     for oid, sampled_on, result in rows:
         by_object.setdefault(oid, []).append((sampled_on, result == "pass"))
+    # Proposed before: one query for all, not one per candidate.
+    proposed = set(
+        db.session.scalars(select(Case.idempotency_key).where(Case.idempotency_key.like("R16:%")))
+    )
     started = 0
     for oid, results in by_object.items():
+        if started >= limit:
+            break
         runs = [r for r in clean_year_runs(results) if r[1] < ctx.today.year]
-        if not runs or started >= limit:
+        if not runs:
             continue
         first, last = runs[-1]
         key = f"R16:{oid}:{first}-{last}"
-        if db.session.scalar(select(Case.id).where(Case.idempotency_key == key)):
+        if key in proposed:
             continue
         obj = db.session.get(ScoringObject, oid)
         operator = db.session.get(Operator, obj.operator_id)

@@ -16,6 +16,9 @@ from models import AuditEvent, Case, CaseTask, Deadline
 from .audit import record_event
 from .cases import Ctx, send_message
 
+# Reward cases a pass proposes at most; a pass that reaches it looks again at the next pass.
+REWARD_PROPOSALS_PER_PASS = 500
+
 
 @dataclass
 class TickReport:
@@ -138,15 +141,16 @@ def tick(*, ctx: Ctx, commit) -> TickReport:
         )
     )
     if done_today is None:
-        report.rewards_proposed = propose_rewards(ctx=ctx)
-        record_event(
-            ctx.now,
-            ctx.actor,
-            "scheduler.rewards",
-            "scheduler",
-            ctx.today.isoformat(),
-            {"proposed": report.rewards_proposed},
-        )
+        report.rewards_proposed = propose_rewards(ctx=ctx, limit=REWARD_PROPOSALS_PER_PASS)
+        if report.rewards_proposed < REWARD_PROPOSALS_PER_PASS:  # none left for today
+            record_event(
+                ctx.now,
+                ctx.actor,
+                "scheduler.rewards",
+                "scheduler",
+                ctx.today.isoformat(),
+                {"proposed": report.rewards_proposed},
+            )
         commit()
     # Last: a province run takes a minute or more, and the deadlines above should not wait.
     from .classification_requests import run_requested

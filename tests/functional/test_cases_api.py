@@ -526,6 +526,32 @@ def test_r_reward_product_system_proposes_clean_products(world, seeded, clock):
     assert [t["task"] for t in tasks] == ["verify_reward"]
 
 
+def test_r_reward_product_proposals_beyond_a_pass_share_follow_in_the_next_passes(
+    world, seeded, clock, monkeypatch
+):
+    """Two clean products and room for one proposal a pass: the second follows at the next
+    pass of the same day, and neither is proposed twice."""
+    from app.services import scheduler
+
+    records = [product(P1, brand="另一牌")]
+    for brand in ("某牌", "另一牌"):
+        records += [
+            spot_check(
+                f"GD-CC-{brand}-{y}", P1, result="pass", sampled_on=f"{y}-05-01", brand=brand
+            )
+            for y in (2024, 2025)
+        ]
+    status, report = call("POST", world["base"] + "/imports", jsonl(records), IMPORT)
+    assert status == 200 and report["refused"] == 0
+    monkeypatch.setattr(scheduler, "REWARD_PROPOSALS_PER_PASS", 1)
+    clock.set_today(date(2026, 11, 27))
+    assert [tick(seeded, clock).rewards_proposed for _ in range(3)] == [1, 1, 0]
+    clock.set_today(date(2026, 11, 30))
+    assert tick(seeded, clock).rewards_proposed == 0
+    tasks = world["prov_supervisor"].get("/queue?process=reward")[1]
+    assert len(tasks) == 2 and len({t["case_id"] for t in tasks}) == 2
+
+
 def test_two_scheduler_workers_fire_each_deadline_exactly_once(world, seeded, clock):
     from sqlalchemy import func, select
 

@@ -14,22 +14,27 @@ STAFF = ("officer", "supervisor")
 
 def bureau_tree_codes(code: str) -> frozenset[str]:
     """A bureau and all below it."""
-    return _subtree(code, _tree_version())
+    return _subtree(code, _tree())
 
 
-def _tree_version() -> int:
-    return db.session.scalar(select(db.func.count()).select_from(Bureau)) or 0
+def _tree() -> tuple[tuple[str, str | None], ...]:
+    """(code, parent) of every bureau: ~140 rows, read on each call so that a bureau added or
+    moved (by an import) counts at once in every worker; the tree computed from them is cached
+    by their content."""
+    return tuple(
+        db.session.execute(select(Bureau.code, Bureau.parent_code).order_by(Bureau.code)).tuples()
+    )
 
 
 @lru_cache(maxsize=4)
-def _parents(_version: int) -> dict[str, str | None]:
-    return dict(db.session.execute(select(Bureau.code, Bureau.parent_code)).tuples().all())
+def _parents(tree: tuple[tuple[str, str | None], ...]) -> dict[str, str | None]:
+    return dict(tree)
 
 
 @lru_cache(maxsize=512)
-def _subtree(code: str, _version: int) -> frozenset[str]:
+def _subtree(code: str, tree: tuple[tuple[str, str | None], ...]) -> frozenset[str]:
     children: dict[str | None, list[str]] = {}
-    for c, p in db.session.execute(select(Bureau.code, Bureau.parent_code)):
+    for c, p in tree:
         children.setdefault(p, []).append(c)
     out, stack = set(), [code]
     while stack:
@@ -41,7 +46,7 @@ def _subtree(code: str, _version: int) -> frozenset[str]:
 
 def bureau_ancestors(code: str) -> list[str]:
     """The bureau and every bureau above it (whose supervisors watch it)."""
-    parents = _parents(_tree_version())
+    parents = _parents(_tree())
     out = []
     current: str | None = code
     while current:

@@ -349,3 +349,18 @@ def test_r_obj_operator_invalid_credit_codes_are_refused(seeded, db_session, cod
     report = run(jsonl([{**operator(1), "uscc": code}]))
     assert report.refused == 1
     assert "invalid Unified Social Credit Code" in report.refusals[0].reason
+
+
+def test_a_bureau_moved_by_an_import_moves_its_supervisors_scope_at_once(seeded, db_session):
+    """A county bureau re-parented by an import leaves its old city's tree and joins the new
+    one in the same process, whose bureau tree was already read (no restart)."""
+    from app.permissions import bureau_ancestors, bureau_tree_codes
+
+    assert "440103" in bureau_tree_codes("440100")
+    assert bureau_ancestors("440103") == ["440103", "440100", "440000"]
+    line = {"type": "bureau", "code": "440103", "name": "荔湾区（划转）", "parent": "440300"}
+    report = run(jsonl([line]))
+    assert report.updated == 1
+    assert "440103" not in bureau_tree_codes("440100")
+    assert "440103" in bureau_tree_codes("440300")
+    assert bureau_ancestors("440103") == ["440103", "440300", "440000"]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from models import Bureau, Case, CaseTask, User
 
 STAFF = ("officer", "supervisor")
+_TREE_KEY = "bureau_tree"
 
 
 def bureau_tree_codes(code: str) -> frozenset[str]:
@@ -18,12 +20,28 @@ def bureau_tree_codes(code: str) -> frozenset[str]:
 
 
 def _tree() -> tuple[tuple[str, str | None], ...]:
-    """(code, parent) of every bureau: ~140 rows, read on each call so that a bureau added or
-    moved (by an import) counts at once in every worker; the tree computed from them is cached
-    by their content."""
-    return tuple(
-        db.session.execute(select(Bureau.code, Bureau.parent_code).order_by(Bureau.code)).tuples()
-    )
+    """(code, parent) of every bureau, read once per transaction (~140 rows), so that a bureau
+    added or moved by an import counts from the next transaction in every worker; the trees
+    computed from the rows are cached by their content."""
+    tree = db.session.info.get(_TREE_KEY)
+    if tree is None:
+        tree = db.session.info[_TREE_KEY] = tuple(
+            db.session.execute(
+                select(Bureau.code, Bureau.parent_code).order_by(Bureau.code)
+            ).tuples()
+        )
+    return tree
+
+
+def forget_bureau_tree() -> None:
+    """Called where the tree changes, so the rest of that transaction sees the change too."""
+    db.session.info.pop(_TREE_KEY, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_transaction_end(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost one: flushes end inner ones all the time
+        session.info.pop(_TREE_KEY, None)
 
 
 @lru_cache(maxsize=4)

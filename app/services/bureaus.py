@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
+from app.permissions import forget_bureau_tree
 from forms.base import N_
 from models import Bureau, Operator, User
 
@@ -141,6 +142,7 @@ def add_bureau(*, code: str, name: str, parent_code: str, actor: str, at: dateti
     bureau = Bureau(code=code, name=name, parent_code=parent.code, level=bureau_level(parent.level))
     db.session.add(bureau)
     db.session.flush()
+    forget_bureau_tree()
     record_event(
         at,
         actor,

@@ -21,6 +21,7 @@ from marshmallow import ValidationError
 from sqlalchemy import func, insert, select, update
 
 from app.extensions import db
+from app.permissions import forget_bureau_tree
 from app.scoring import ScoringTable, TableError
 from forms.records import RECORD_SCHEMAS
 from models import Bureau, LedgerEntry, Matter, Operator, ScoringObject, SpotCheck
@@ -301,6 +302,7 @@ class _Importer:
                 .where(Bureau.code == d["code"])
                 .values(name=d["name"], parent_code=parent, level=level)
             )
+            forget_bureau_tree()
             self.events.append(("bureau.update", "bureau", d["code"], {"name": d["name"]}))
             return "updated"
         self.bureau_levels[d["code"]] = level
@@ -580,6 +582,7 @@ class _Importer:
         s = db.session
         if self.new_bureaus:
             s.execute(insert(Bureau), self.new_bureaus)
+            forget_bureau_tree()
         if self.new_operators:
             rows = s.execute(
                 insert(Operator).returning(Operator.id, Operator.uscc), self.new_operators

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.config import ROOT
 from app.extensions import db
+from app.permissions import forget_bureau_tree
 from models import Bureau
 
 from .audit import record_events
@@ -45,6 +46,8 @@ def load_bureau_tree(*, actor: str, at: datetime, path: Path = BUREAU_FILE) -> t
                 updated += 1
                 events.append(("bureau.update", "bureau", current.code, {"name": current.name}))
             db.session.flush()
+    if created or updated:
+        forget_bureau_tree()
     record_events(at, actor, events)
     return created, updated
 

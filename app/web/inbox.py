@@ -48,7 +48,14 @@ from models import Case, CaseTask, LedgerEntry, Matter, Operator, ScoringObject,
 
 from .forms import field_specs, load
 from .guards import case_ctx, roles
-from .labels import ENTRY_KINDS, OUTCOME_LABELS, PROCESS_LABELS, STATUS_LABELS
+from .labels import (
+    DEADLINE_LABELS,
+    ENTRY_KINDS,
+    OUTCOME_LABELS,
+    PROCESS_LABELS,
+    STATUS_LABELS,
+    history_actions,
+)
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
@@ -72,6 +79,7 @@ ACTIONS = {
     "completed": N_("办结"),
     "overdue": N_("超期"),
 }
+ACTIONS = history_actions(ACTIONS)
 OBJECT_KINDS = {"product": N_("产品"), "producer": N_("生产者"), "seller": N_("销售者")}
 # Application texts kept in a case's subject, shown in the case file.
 SUBJECT_TEXTS = (
@@ -95,6 +103,7 @@ def _shared() -> dict:
         "outcome_labels": OUTCOME_LABELS,
         "task_states": TASK_STATES,
         "deadline_states": DEADLINE_STATES,
+        "deadline_labels": DEADLINE_LABELS,
         "actions": ACTIONS,
         "entry_kinds": ENTRY_KINDS,
         "object_kinds": OBJECT_KINDS,

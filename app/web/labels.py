@@ -34,3 +34,35 @@ ENTRY_KINDS = {
     "REWARD": N_("奖励"),
     "VOID": N_("撤销"),
 }
+# What each process step (`effect:NAME` in a case's history) did.
+EFFECT_LABELS = {
+    "announce": N_("公告送达"),
+    "deliver_notice": N_("告知书送达"),
+    "repair_approved": N_("修复生效"),
+    "repair_rejected": N_("修复不予通过"),
+    "objection_not_accepted": N_("异议不予受理"),
+    "objection_resolved": N_("异议处理结果生效"),
+    "correction_applied": N_("更正记分"),
+    "correction_rejected": N_("经核实无误"),
+    "reward_granted": N_("奖励记分生效"),
+    "reward_rejected": N_("奖励不予通过"),
+    "rectification_accepted": N_("整改验收通过"),
+    "rectification_returned": N_("整改退回"),
+    "overdue": N_("超过法定期限，已告知监督人员"),
+    "withdrawn": N_("撤回"),
+}
+# The legal deadlines, by the name the processes give them (rules §6).
+DEADLINE_LABELS = {
+    "notify": N_("记分告知"),
+    "accept_objection": N_("异议受理"),
+    "resolve_objection": N_("异议核查决定"),
+    "verify_correction": N_("纠错核实"),
+    "verify_repair": N_("修复核查"),
+    "verify_reward": N_("奖励核查"),
+    "verify_rectification": N_("整改核查"),
+}
+
+
+def history_actions(actions: dict[str, str]) -> dict[str, str]:
+    """A page's labels of case-history actions, with every process step's."""
+    return {**actions, **{f"effect:{k}": v for k, v in EFFECT_LABELS.items()}}

@@ -39,7 +39,14 @@ from models import Case, CaseTask, Notification, Operator
 from .charts import step_chart
 from .forms import field_specs, load
 from .guards import case_ctx, roles
-from .labels import ENTRY_KINDS, OUTCOME_LABELS, PROCESS_LABELS, STATUS_LABELS
+from .labels import (
+    DEADLINE_LABELS,
+    ENTRY_KINDS,
+    OUTCOME_LABELS,
+    PROCESS_LABELS,
+    STATUS_LABELS,
+    history_actions,
+)
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -53,6 +60,7 @@ ACTIONS = {
     "completed": N_("办结"),
     "overdue": N_("超期"),
 }
+ACTIONS = history_actions(ACTIONS)
 ROLES = {"producer": N_("生产者"), "seller": N_("销售者"), "product": N_("产品")}
 FILING_KINDS = {"product": N_("产品"), "supplier": N_("供货商"), "distributor": N_("经销商")}
 # The enterprise starts these cases, so it may withdraw them before the decision.
@@ -72,6 +80,7 @@ def _shared() -> dict:
         "entry_kinds": ENTRY_KINDS,
         "object_roles": ROLES,
         "filing_kinds": FILING_KINDS,
+        "deadline_labels": DEADLINE_LABELS,
     }
 
 

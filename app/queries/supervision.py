@@ -47,8 +47,8 @@ def breadcrumb(user: User, code: str) -> list[tuple[str, str]]:
 
 def drilldown(user: User, code: str, *, today: date, cal: WorkCalendar) -> dict:
     """At bureau `code`: its own open tasks, then one row per child bureau with the totals of
-    the child's whole subtree, and the sum. Built from the per-bureau counts of
-    `overdue_overview` (one grouped query over the supervisor's tree)."""
+    the child's whole subtree (the most overdue first), and the sum. Built from the per-bureau
+    counts of `overdue_overview` (one grouped query over the supervisor's tree)."""
     per_bureau = {r["bureau"]: r for r in overdue_overview(user, today=today, cal=cal)}
     children = db.session.execute(
         select(Bureau.code, Bureau.name, Bureau.level)
@@ -73,6 +73,8 @@ def drilldown(user: User, code: str, *, today: date, cal: WorkCalendar) -> dict:
         subtree = bureau_tree_codes(child)
         row = {"bureau": child, "name": name, "level": level, "has_children": len(subtree) > 1}
         rows.append(row | totals(subtree))
+    # Where the work is late comes first: overdue, then due soon, then open, then by code.
+    rows.sort(key=lambda r: (-r["overdue"], -r["due_soon"], -r["open"], r["bureau"]))
     total = totals(bureau_tree_codes(code))
     return {"own": own, "children": rows, "total": total}
 

@@ -145,6 +145,10 @@ def test_city_supervisor_sees_city_and_counties_with_subtree_totals(world):
     assert _row(page.text, GZ) == {"open": 1, "due_soon": 0, "overdue": 1}  # the city's own
     assert _row(page.text, "440103") == {"open": 0, "due_soon": 0, "overdue": 0}
     assert 'data-bureau="440300"' not in page.text  # no sibling city
+    # The city's own row first, then the counties with late work before the quiet ones.
+    section = page.text.split('data-testid="tasks-by-bureau"')[1].split("</section>")[0]
+    order = re.findall(r'<tr data-bureau="(\d+)"', section)
+    assert order[:3] == [GZ, TIANHE, "440103"] and len(order) == 12
     cases = world["cases"]
     assert _overdue_cases(page.text) == {cases["GZ-1"], cases["TH-1"]}
     assert cases["SZ-1"] not in _overdue_cases(page.text)

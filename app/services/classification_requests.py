@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.errors import DomainError
 from app.extensions import db
@@ -91,6 +91,17 @@ def run_requested(*, today: date, now: datetime, commit) -> int:
         req = db.session.scalar(query)
         if req is None:
             return done
+        # Claim it: a no-op update that still takes the row lock. A worker that read the same
+        # request (SQLite has no SKIP LOCKED) waits here and then finds it no longer queued.
+        claimed = db.session.execute(
+            update(ClassificationRequest)
+            .where(ClassificationRequest.id == req.id, ClassificationRequest.state == "queued")
+            .values(state="queued")
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not claimed:
+            commit()
+            continue
         savepoint = db.session.begin_nested()
         try:
             _check_date(req.run_on, today)

@@ -531,6 +531,45 @@ def test_a_queued_run_that_the_rules_no_longer_allow_fails_with_its_reason(
     assert worker_pass(province, clock).classification_runs == 0  # not retried
 
 
+def test_two_workers_do_a_queued_run_once(live_server, province, clock):
+    """Two scheduler workers reach the same queued request at once: one runs it, the other
+    passes it by (PostgreSQL: SKIP LOCKED; SQLite: the claim waits, or the pass fails and
+    leaves it to the next): one run, audited once, the request done."""
+    import threading
+
+    from app.extensions import db
+    from app.services.classification_requests import run_requested
+    from models import AuditEvent, ClassificationRequest, ClassificationRun
+
+    admin(live_server).post("/admin/runs", {"run_on": "2026-07-01"})
+    barrier = threading.Barrier(2)
+    done, errors = [], []
+
+    def worker():
+        with province.app_context():
+            try:
+                barrier.wait()
+                done.append(
+                    run_requested(today=clock.today(), now=clock.now(), commit=db.session.commit)
+                )
+            except Exception as exc:
+                db.session.rollback()
+                errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sum(done) == 1, (done, errors)
+    with province.app_context():
+        assert db.session.query(ClassificationRun).count() == 1
+        [request] = db.session.query(ClassificationRequest).all()
+        assert request.state == "done"
+        runs = db.session.query(AuditEvent).filter_by(action="classification.run").count()
+        assert runs == 1
+
+
 def test_run_results_are_paged_and_keep_their_filters(live_server, province, clock):
     from app.extensions import db
     from app.services.imports import import_records

@@ -27,9 +27,13 @@ def _ctx():
 def tick_command() -> None:
     """One scheduler pass: fire passed deadlines, issue notices, start rectifications, propose
     rewards, do the classification runs asked for on the admin page."""
+    from app.services.heartbeat import record_pass, worker_name
     from app.services.scheduler import tick
 
-    click.echo(tick(ctx=_ctx(), commit=db.session.commit).summary())
+    report = tick(ctx=_ctx(), commit=db.session.commit)
+    record_pass(worker_name(), now(), report=report.summary())
+    db.session.commit()
+    click.echo(report.summary())
 
 
 @cases_cli.command("worker")
@@ -37,8 +41,10 @@ def tick_command() -> None:
 @click.option("--passes", default=0, help="Stop after this many passes (0: run until stopped).")
 def worker_command(interval: float, passes: int) -> None:
     """Run scheduler passes forever (several workers may run at once on PostgreSQL)."""
+    from app.services.heartbeat import record_pass, worker_name
     from app.services.scheduler import tick
 
+    name = worker_name()
     done = 0
     while True:
         try:
@@ -46,9 +52,16 @@ def worker_command(interval: float, passes: int) -> None:
         except Exception as exc:
             db.session.rollback()
             click.echo(f"{clock().now().isoformat()} pass failed: {exc}", err=True)
+            record_pass(name, now(), error=str(exc))
         else:
             if report:
                 click.echo(f"{clock().now().isoformat()} {report.summary()}")
+            record_pass(name, now(), report=report.summary())
+        try:
+            db.session.commit()
+        except Exception as exc:  # the database itself is away: try again next pass
+            db.session.rollback()
+            click.echo(f"{clock().now().isoformat()} heartbeat failed: {exc}", err=True)
         done += 1
         if passes and done >= passes:
             return

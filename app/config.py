@@ -46,6 +46,8 @@ class Config:
     # Notice and rectification cases a scheduler pass starts at most (the rest wait for the next
     # passes, so deadlines keep firing after a bulk import or a province run).
     NOTICES_PER_PASS = int(os.environ.get("NOTICES_PER_PASS", "2000"))
+    # The admin pages warn when no scheduler worker has passed for this long.
+    SCHEDULER_STALE_MINUTES = int(os.environ.get("SCHEDULER_STALE_MINUTES", "10"))
     RECTIFICATIONS_PER_PASS = int(os.environ.get("RECTIFICATIONS_PER_PASS", "1000"))
     # Inspection plans: the share of A-class objects drawn at random (双随机), and the weight of
     # an object whose last two or more inspections were clean (Art. 27(1): lowered coefficient).

@@ -1,6 +1,6 @@
 """SQLAlchemy 2.0 typed models, one module per aggregate."""
 
-from .audit import AuditEvent
+from .audit import AuditEvent, SchedulerHeartbeat
 from .bureau import Bureau
 from .case import Case, CaseEvent, CaseTask, Deadline, Notice, Notification, WorkflowSpec
 from .classification import ClassificationRequest, ClassificationResult, ClassificationRun
@@ -35,6 +35,7 @@ __all__ = [
     "Notice",
     "Notification",
     "Operator",
+    "SchedulerHeartbeat",
     "ScoringObject",
     "ScoringTableVersion",
     "SpotCheck",

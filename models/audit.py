@@ -23,3 +23,17 @@ class AuditEvent(db.Model):
     object_type: Mapped[str] = mapped_column(String(30))
     object_ref: Mapped[str] = mapped_column(String(200), index=True)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class SchedulerHeartbeat(db.Model):
+    """The last pass of each scheduler worker (`flask cases worker`, `tick`): deadlines,
+    notices and queued classification runs only happen while one runs, so the admin pages
+    say when none has passed lately."""
+
+    __tablename__ = "scheduler_heartbeat"
+
+    worker: Mapped[str] = mapped_column(String(100), primary_key=True)  # host:pid
+    last_pass_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    passes: Mapped[int] = mapped_column(default=0)
+    last_report: Mapped[str | None] = mapped_column(String(300))
+    last_error: Mapped[str | None] = mapped_column(String(500))

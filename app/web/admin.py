@@ -24,6 +24,7 @@ from app.services import accounts, bureaus
 from app.services.calendar import load_schedule, work_calendar
 from app.services.classification import latest_scheduled_date
 from app.services.classification_requests import pending_and_recent, refusal_text, request_run
+from app.services.heartbeat import scheduler_status
 from app.services.scoring_tables import publish_table
 from forms.base import N_
 from models import (
@@ -120,6 +121,7 @@ def home():
     )
     return render_template(
         "admin/home.html",
+        scheduler=scheduler_status(now()),
         users=accounts.counts_by_role(),
         bureau_count=db.session.scalar(select(func.count()).select_from(Bureau)),
         table_count=db.session.scalar(select(func.count()).select_from(ScoringTableVersion)),
@@ -513,6 +515,7 @@ def _runs_page(run_on: str | None = None, refusal: str | None = None, status: in
         runs=list_runs(),
         requests=requests,
         refusal_text=refusal_text,
+        scheduler=scheduler_status(now()),
         waiting=any(r.state == "queued" for r in requests),
         run_on=run_on if run_on is not None else (default.isoformat() if default else ""),
         default=default,

@@ -570,6 +570,30 @@ def test_two_workers_do_a_queued_run_once(live_server, province, clock):
         assert runs == 1
 
 
+def test_the_admin_pages_say_when_no_scheduler_worker_runs(live_server, province, clock):
+    """Deadlines, notices and queued runs need a worker: the overview says when its last pass
+    was, and warns when none passed within SCHEDULER_STALE_MINUTES (10)."""
+    from datetime import timedelta
+
+    b = admin(live_server)
+    home = b.get("/admin/")
+    assert 'data-testid="scheduler-warning"' in home and "从未运行" in home
+    result = province.test_cli_runner().invoke(
+        args=["cases", "worker", "--passes", "1", "--interval", "0"]
+    )
+    assert result.exit_code == 0, result.output
+    home = b.get("/admin/")
+    assert 'data-testid="scheduler-warning"' not in home
+    panel = home.text.split('data-testid="scheduler"')[1].split("</section>")[0]
+    assert "运行中" in panel and "：1 个" in panel
+
+    clock.advance(timedelta(minutes=11))
+    home = b.get("/admin/")
+    assert 'data-testid="scheduler-warning"' in home and "未在运行" in home
+    queued = b.post("/admin/runs", {"run_on": "2026-07-01"})  # a run queued with no worker
+    assert 'data-testid="scheduler-warning"' in queued
+
+
 def test_run_results_are_paged_and_keep_their_filters(live_server, province, clock):
     from app.extensions import db
     from app.services.imports import import_records

@@ -93,3 +93,31 @@ def matter(
         "standard": None,
         "summary": "测试事项",
     }
+
+
+def at_once(app, work, workers: int = 2, timeout: float = 60) -> tuple[list, list]:
+    """Run `work()` in `workers` threads released together, each in its own app context (its
+    own session and connection), as separate worker processes would. Returns (results,
+    errors); a failed call rolls its session back."""
+    import threading
+
+    from app.extensions import db
+
+    barrier = threading.Barrier(workers)
+    results, errors = [], []
+
+    def run():
+        with app.app_context():
+            try:
+                barrier.wait()
+                results.append(work())
+            except Exception as exc:
+                db.session.rollback()
+                errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return results, errors

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tests.functional.http import call
-from tests.helpers import jsonl, matter, operator, product, spot_check, uscc
+from tests.helpers import at_once, jsonl, matter, operator, product, spot_check, uscc
 
 P1, S1 = uscc(1), uscc(2, "440100")
 IMPORT = {"Authorization": "Bearer s3cret-token", "Content-Type": "application/x-ndjson"}
@@ -566,25 +566,13 @@ def test_two_scheduler_workers_fire_each_deadline_exactly_once(world, seeded, cl
             "/cases/correction", {"entry_id": s1_deduction(ent), "description": f"核对{n}"}
         )
     clock.set_today(date(2026, 12, 10))
-    fired, errors = [], []
-    barrier = threading.Barrier(2)
 
     def worker():
-        with seeded.app_context():
-            try:
-                barrier.wait()
-                n = fire_due_deadlines(ctx=Ctx("worker", clock.today(), clock.now()))
-                db.session.commit()
-                fired.append(n)
-            except Exception as exc:
-                db.session.rollback()
-                errors.append(exc)
+        n = fire_due_deadlines(ctx=Ctx("worker", clock.today(), clock.now()))
+        db.session.commit()
+        return n
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    fired, errors = at_once(seeded, worker)
     with seeded.app_context():
         fired.append(fire_due_deadlines(ctx=Ctx("worker", clock.today(), clock.now())))
         db.session.commit()

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from tests.helpers import jsonl, matter, operator, product, spot_check, uscc
+from tests.helpers import at_once, jsonl, matter, operator, product, spot_check, uscc
 
 from .web import PASSWORD, Browser, make_user
 
@@ -535,32 +535,15 @@ def test_two_workers_do_a_queued_run_once(live_server, province, clock):
     """Two scheduler workers reach the same queued request at once: one runs it, the other
     passes it by (PostgreSQL: SKIP LOCKED; SQLite: the claim waits, or the pass fails and
     leaves it to the next): one run, audited once, the request done."""
-    import threading
-
     from app.extensions import db
     from app.services.classification_requests import run_requested
     from models import AuditEvent, ClassificationRequest, ClassificationRun
 
     admin(live_server).post("/admin/runs", {"run_on": "2026-07-01"})
-    barrier = threading.Barrier(2)
-    done, errors = [], []
-
-    def worker():
-        with province.app_context():
-            try:
-                barrier.wait()
-                done.append(
-                    run_requested(today=clock.today(), now=clock.now(), commit=db.session.commit)
-                )
-            except Exception as exc:
-                db.session.rollback()
-                errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    done, errors = at_once(
+        province,
+        lambda: run_requested(today=clock.today(), now=clock.now(), commit=db.session.commit),
+    )
     assert sum(done) == 1, (done, errors)
     with province.app_context():
         assert db.session.query(ClassificationRun).count() == 1

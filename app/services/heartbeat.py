@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from app.extensions import db
 from models import SchedulerHeartbeat
+
+FORGET_AFTER = timedelta(days=1)
 
 
 def worker_name() -> str:
@@ -30,6 +32,10 @@ def record_pass(
     row.last_pass_at, row.passes = at, row.passes + 1
     row.last_report = report[:300] if report else None
     row.last_error = error[:500] if error else None
+    # Every restart is a new host:pid; workers not seen for a day are forgotten.
+    db.session.execute(
+        delete(SchedulerHeartbeat).where(SchedulerHeartbeat.last_pass_at < at - FORGET_AFTER)
+    )
 
 
 @dataclass
@@ -43,15 +49,16 @@ class SchedulerStatus:
 
 def scheduler_status(now: datetime) -> SchedulerStatus:
     window = timedelta(minutes=int(current_app.config.get("SCHEDULER_STALE_MINUTES", 10)))
-    rows = db.session.scalars(
-        select(SchedulerHeartbeat).order_by(SchedulerHeartbeat.last_pass_at.desc())
-    ).all()
-    latest = rows[0] if rows else None
-    recent = [r for r in rows if now - r.last_pass_at <= window]
+    latest = db.session.scalar(
+        select(SchedulerHeartbeat).order_by(SchedulerHeartbeat.last_pass_at.desc()).limit(1)
+    )
+    recent = db.session.scalar(
+        select(func.count()).where(SchedulerHeartbeat.last_pass_at >= now - window)
+    )
     return SchedulerStatus(
         last_pass_at=latest.last_pass_at if latest else None,
         last_error=latest.last_error if latest else None,
-        workers=len(recent),
+        workers=recent or 0,
         stale=not recent,
         window=window,
     )

@@ -250,6 +250,81 @@ def find_object(object_id: int, user: User) -> ScoringObject:
 # ---- (a) the notice of a scoring (Art. 23) ---------------------------------------------
 
 
+def notice_objects(notice: Notice, operator: Operator) -> list[dict]:
+    """The per-object figures of a notice (R-NOTICE), as stored when it was issued.
+
+    Notices issued before the figures were kept per object carry one total: shown as it was.
+    """
+    content = notice.content or {}
+    if "objects" in content:
+        objects = list(content["objects"])
+        found = {
+            o.id: o
+            for o in db.session.scalars(
+                select(ScoringObject).where(
+                    ScoringObject.id.in_([f["object_id"] for f in objects])
+                )
+            )
+        }
+        return [{**f, "object": found.get(f["object_id"])} for f in objects]
+    own = db.session.scalar(
+        select(ScoringObject).where(
+            ScoringObject.operator_id == operator.id, ScoringObject.kind == "operator"
+        )
+    )
+    return [
+        {
+            "object": own,
+            "points": content.get("points") or "0",
+            "merged": False,
+            "score": content.get("score"),
+            "class": content.get("class"),
+            "official_class": None,
+        }
+    ]
+
+
+def points_text(figures: dict) -> str:
+    """What a notice says one object lost: 扣3分, or 0 with the R-180 reason."""
+    if figures.get("merged"):
+        return _("0分（180日内同一产品监督抽查不合格，合并计分，不重复扣分，第九条）")
+    value = Decimal(str(figures.get("points") or "0"))
+    if value > 0:
+        return _("加%(points)s分", points=pts(value))
+    return _("扣%(points)s分", points=pts(value))
+
+
+def _object_facts(figures: dict, operator: Operator) -> list[tuple[str, str]]:
+    obj = figures.get("object")
+    score = figures.get("score")
+    facts = [
+        (_("记分对象"), describe_object(obj, operator) if obj is not None else operator.name),
+        (_("所记分值"), points_text(figures)),
+        (_("累计分数"), _("%(score)s分", score=pts(score)) if score is not None else _("未记分")),
+        (_("划分信用等级"), class_label(figures.get("class"))),
+    ]
+    official = figures.get("official_class")
+    if official and official["class"] != figures.get("class"):
+        run_on = date.fromisoformat(official["run_on"])
+        if official.get("locked_until"):
+            text = _(
+                "%(klass)s，%(date)s分类确定，锁定至%(until)s（第三十四条）",
+                klass=class_label(official["class"]),
+                date=day(run_on),
+                until=day(date.fromisoformat(official["locked_until"])),
+            )
+        else:
+            text = _(
+                "%(klass)s，%(date)s分类确定，至下次分类前有效",
+                klass=class_label(official["class"]),
+                date=day(run_on),
+            )
+        facts.append((_("现行监管等级"), text))
+    return facts
+
+
+
+
 def notice_letter(notice: Notice, *, ctx: Ctx) -> Letter:
     """记分告知书: the matter, items, points, cumulative score, class, and the rights with their
     deadlines (objection within 15 days of receipt, repair where eligible)."""
@@ -258,26 +333,6 @@ def notice_letter(notice: Notice, *, ctx: Ctx) -> Letter:
     bureau = _bureau(matter.bureau_code)
     table = _table(matter.table_version)
     content = notice.content or {}
-    deductions = db.session.execute(
-        select(LedgerEntry, ScoringObject)
-        .join(ScoringObject, ScoringObject.id == LedgerEntry.object_id)
-        .where(
-            ScoringObject.operator_id == notice.operator_id,
-            LedgerEntry.matter_id == notice.matter_id,
-            LedgerEntry.kind == "DEDUCTION",
-            LedgerEntry.target_id.is_(None),
-        )
-        .order_by(LedgerEntry.id)
-    ).all()
-    total = Decimal(content.get("points") or "0")
-    scored = "；".join(
-        _("%(object)s，扣%(points)s分", object=describe_object(obj, operator), points=pts(e.points))
-        for e, obj in deductions
-    )
-    points_text = _("扣%(points)s分", points=pts(total))
-    if total == 0 and matter.source == "spot_check":
-        points_text = _("0分（180日内同一产品监督抽查不合格，合并计分，不重复扣分，第九条）")
-    score = content.get("score")
     facts = [
         (_("信用事项（认定文书）"), matter.ref),
         (_("事项内容"), content.get("summary") or matter.summary or ""),
@@ -286,12 +341,11 @@ def notice_letter(notice: Notice, *, ctx: Ctx) -> Letter:
             "；".join(_item_title(table, c) for c in content.get("items") or matter.items),
         ),
         (_("事项生效日期"), day(matter.effective_on)),
-        (_("记分对象"), scored),
-        (_("所记分值"), points_text),
-        (_("累计分数"), _("%(score)s分", score=pts(score)) if score is not None else _("未记分")),
-        (_("划分信用等级"), class_label(content.get("class"))),
-        (_("作出记分决定的部门"), bureau.name),
     ]
+    # R-NOTICE: each object the matter scored, with its own points, score and class.
+    for figures in notice_objects(notice, operator):
+        facts.extend(_object_facts(figures, operator))
+    facts.append((_("作出记分决定的部门"), bureau.name))
     if notice.received_on is not None:
         how = _("企业端送达") if notice.channel == "portal" else _("通告")
         facts.append((_("告知方式及日期"), f"{how}，{day(notice.received_on)}"))
@@ -315,8 +369,7 @@ def notice_letter(notice: Notice, *, ctx: Ctx) -> Letter:
             bureau=bureau.name,
         )
     repairable = not matter.major_impact and all(
-        table is None or e.item not in table.items or table.items[e.item].repairable
-        for e, _obj in deductions
+        table is None or c not in table.items or table.items[c].repairable for c in matter.items
     )
     if repairable:
         repair = (

@@ -11,7 +11,15 @@ from sqlalchemy import func, select
 from app.calendar import WorkCalendar
 from app.errors import NotFound
 from app.extensions import db
-from app.scoring import Entry, add_months, score_object, score_operator, window_end
+from app.scoring import (
+    Entry,
+    EntryKind,
+    add_months,
+    live_entries,
+    score_object,
+    score_operator,
+    window_end,
+)
 from models import (
     Case,
     CaseTask,
@@ -137,6 +145,31 @@ def score_history(obj: ScoringObject, today: date) -> tuple[date, list[tuple[dat
     # Keep only the days the score changes (and the first).
     steps = [p for i, p in enumerate(points) if i == 0 or p[1] != points[i - 1][1]]
     return start, steps
+
+
+def settled_matters(operator_id: int, today: date) -> tuple[set[str], set[str]]:
+    """Matters of the operator that offer no more repair or objection: those repaired
+    (R-REPAIR-ONE-MATTER: a repair is of the matter, on all its objects), and those with a
+    repair or objection case still open."""
+    family = entries_where(LedgerEntry.operator_id == operator_id)
+    repaired = {
+        e.matter
+        for es in family.values()
+        for e in live_entries(es, today)
+        if e.kind is EntryKind.REPAIR and e.matter
+    }
+    open_refs = set(
+        db.session.scalars(
+            select(Matter.ref)
+            .join(Case, Case.matter_id == Matter.id)
+            .where(
+                Case.operator_id == operator_id,
+                Case.status == "open",
+                Case.process_id.in_(("repair", "objection")),
+            )
+        )
+    )
+    return repaired, open_refs
 
 
 def entry_matters(entry_ids: list[int]) -> dict[int, int]:

@@ -9,7 +9,14 @@ from sqlalchemy import select
 
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.scoring import Entry, EntryKind, Score, score_object, score_operator
+from app.scoring import (
+    Entry,
+    EntryKind,
+    Score,
+    matter_effect,
+    score_family,
+    score_object,
+)
 from models import (
     ClassificationResult,
     ClassificationRun,
@@ -90,7 +97,70 @@ def score_of(obj: ScoringObject, as_of: date) -> Score:
         return score_object(entries_where(LedgerEntry.object_id == obj.id).get(obj.id, []), as_of)
     family = entries_where(LedgerEntry.operator_id == obj.operator_id)
     own = family.pop(obj.id, [])
-    return score_operator(own, family, as_of)
+    products = {oid: family.pop(oid, []) for oid in _product_ids(obj.operator_id)}
+    return score_family(own, products, as_of).operator
+
+
+def _product_ids(operator_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(ScoringObject.id).where(
+                ScoringObject.operator_id == operator_id, ScoringObject.kind == "product"
+            )
+        )
+    )
+
+
+def notice_figures(operator_id: int, matter_ref: str, as_of: date) -> list[dict[str, Any]]:
+    """R-NOTICE: for each object of the operator that the matter scored, the points that
+    object lost by it (after R-ONCE, R-MAX, R-180), its score and class as of `as_of`, and
+    the class in force. Every figure comes from the rule core's explained scores."""
+    family = entries_where(LedgerEntry.operator_id == operator_id)
+    objects = {
+        o.id: o
+        for o in db.session.scalars(
+            select(ScoringObject).where(ScoringObject.operator_id == operator_id)
+        )
+    }
+    own_id = next((oid for oid, o in objects.items() if o.kind == "operator"), None)
+    products = {oid: family.get(oid, []) for oid, o in objects.items() if o.kind == "product"}
+    scores = score_family(family.get(own_id, []), products, as_of)
+    out = []
+    for oid in sorted(family):
+        scored = [
+            e for e in family[oid] if e.kind is EntryKind.DEDUCTION and e.matter == matter_ref
+        ]
+        if not scored:
+            continue
+        obj = objects[oid]
+        score = scores.products[oid] if obj.kind == "product" else scores.operator
+        effect = matter_effect(score, matter_ref)
+        official = official_class_of(oid, as_of)
+        out.append(
+            {
+                "object_id": oid,
+                "kind": obj.kind,
+                "brand": obj.brand,
+                "nice_class": obj.nice_class,
+                "items": sorted({e.item for e in scored if e.item}),
+                "points": f"{effect.points:.2f}",
+                "merged": effect.merged,
+                "score": None if effect.score is None else f"{effect.score:.2f}",
+                "class": effect.klass,
+                "official_class": None
+                if official is None
+                else {
+                    "class": official["class"],
+                    "run_on": official["run_on"].isoformat(),
+                    "locked_until": official["locked_until"].isoformat()
+                    if official["locked_until"]
+                    else None,
+                },
+            }
+        )
+    # The operator's own line first, then its products.
+    out.sort(key=lambda f: (f["kind"] != "operator", f["object_id"]))
+    return out
 
 
 def official_class_of(object_id: int, as_of: date) -> dict[str, Any] | None:

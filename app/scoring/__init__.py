@@ -2,8 +2,20 @@
 
 from .classes import CLASSES, OfficialClass, class_for, official_class
 from .dates import add_months, add_years, window_end
-from .engine import Line, Score, live_entries, r180_merged, score_object, score_operator
+from .engine import (
+    FamilyScores,
+    Line,
+    Score,
+    live_entries,
+    order_key,
+    product_key,
+    r180_merged,
+    score_family,
+    score_object,
+    score_operator,
+)
 from .ledger import BASE_POINTS, ZERO, Entry, EntryKind
+from .notices import MatterEffect, matter_effect
 from .table import Item, Reward, ScoringTable, TableError, parse_table, table_in_force
 
 __all__ = [
@@ -12,8 +24,10 @@ __all__ = [
     "ZERO",
     "Entry",
     "EntryKind",
+    "FamilyScores",
     "Item",
     "Line",
+    "MatterEffect",
     "OfficialClass",
     "Reward",
     "Score",
@@ -23,9 +37,13 @@ __all__ = [
     "add_years",
     "class_for",
     "live_entries",
+    "matter_effect",
     "official_class",
+    "order_key",
     "parse_table",
+    "product_key",
     "r180_merged",
+    "score_family",
     "score_object",
     "score_operator",
     "table_in_force",

@@ -28,6 +28,7 @@ from .ledger import BASE_POINTS, ZERO, Entry, EntryKind
 
 REWARD_CAP = Decimal("2.00")
 R180_DAYS = 180
+SPOT_CHECK_ITEM = "A11.1"  # Art. 11(1): 监督抽查不合格, the only item R-180 merges
 
 NOTE_R180 = "merged under R-180"
 NOTE_ONCE = "counted once under R-ONCE"
@@ -69,29 +70,68 @@ def live_entries(entries: Iterable[Entry], as_of: date) -> list[Entry]:
     return [e for e in live if not (e.kind is EntryKind.REPAIR and e.target in voided)]
 
 
+def order_key(effective_on: date, matter: str | None, entry_id: int = 0) -> tuple:
+    """R-ORDER: entries of the same effective date are ordered by matter ref (then entry id,
+    for entries of no matter). Every rule that needs an order asks this one function."""
+    return (effective_on, matter or "", entry_id)
+
+
+def product_key(producer: str, standard: str | None, brand: str, model: str | None) -> str | None:
+    """ "The same product" of Art. 9 ¶2 (R-180): same producer, standard, brand and model.
+
+    None when the model or the standard is unknown: sameness cannot be shown, so a failure
+    without them is never merged."""
+    if not (standard or "").strip() or not (model or "").strip():
+        return None
+    return "|".join([producer, standard.strip(), brand, model.strip()])
+
+
+def r180_key(e: Entry) -> str | None:
+    """The key under which an entry may merge under R-180, or None.
+
+    Only the A11.1 deduction of a spot-check failure merges (it is always on the product);
+    other items of the same matter — a producer's A12.2, a seller's item — score as usual.
+    Keys recorded with an unknown standard or model (``P||B|``) never merge."""
+    key = e.product_key
+    if not key or e.kind is not EntryKind.DEDUCTION or e.item != SPOT_CHECK_ITEM:
+        return None
+    parts = key.split("|")
+    if len(parts) < 4 or not parts[1] or not parts[-1]:
+        return None
+    return key
+
+
 def r180_merged(live: Iterable[Entry]) -> frozenset[str]:
     """Matters whose spot-check failure is merged into an earlier one under R-180.
 
-    Failures of one product key are taken in date order (then matter ref, so arrival order
-    does not matter); one within 180 days after the last *scored* failure is merged. Day 180
-    is inside, day 181 scores again.
+    Failures of one product key are taken in R-ORDER; one within 180 days after the last
+    *scored* failure is merged. Day 180 is inside, day 181 scores again. The caller passes
+    the live entries of one product (a product is one producer, brand and Nice class).
     """
     by_key: dict[str, dict[str, date]] = {}
     for e in live:
-        if e.kind is EntryKind.DEDUCTION and e.product_key and e.matter:
-            matters = by_key.setdefault(e.product_key, {})
+        key = r180_key(e)
+        if key is not None and e.matter:
+            matters = by_key.setdefault(key, {})
             known = matters.get(e.matter)
             if known is None or e.effective_on < known:
                 matters[e.matter] = e.effective_on
     merged: set[str] = set()
     for matters in by_key.values():
         last_scored: date | None = None
-        for effective_on, matter in sorted((d, m) for m, d in matters.items()):
+        for effective_on, matter in sorted(
+            ((d, m) for m, d in matters.items()), key=lambda dm: order_key(*dm)
+        ):
             if last_scored is not None and (effective_on - last_scored).days <= R180_DAYS:
                 merged.add(matter)
             else:
                 last_scored = effective_on
     return frozenset(merged)
+
+
+def is_merged(e: Entry, merged: frozenset[str]) -> bool:
+    """Whether this entry is a failure merged under R-180 (recorded and shown, 0 points)."""
+    return e.matter in merged and r180_key(e) is not None
 
 
 def score_live(
@@ -124,7 +164,7 @@ def score_live(
     # Net effect of each deduction with its repairs; a matter counts once, at its worst net.
     groups: dict[object, list[tuple[Decimal, Entry]]] = {}
     for d in deductions:
-        taken = ZERO if (d.product_key and d.matter in merged) else d.points
+        taken = ZERO if (merged and is_merged(d, merged)) else d.points
         if repairs:
             restored = sum((r.points for r in repairs.get(d.id, ())), ZERO)
             net = min(taken + restored, ZERO)
@@ -173,13 +213,13 @@ def _deduction_lines(
     d: Entry, net: Decimal, counted: bool, merged: frozenset[str], repairs: Iterable[Entry]
 ) -> list[Line]:
     expires_on = window_end(d.effective_on)
-    is_merged = bool(d.product_key) and d.matter in merged
+    merged_failure = is_merged(d, merged)
     if not counted:
         lines = [_line(d, ZERO, expires_on, NOTE_ONCE)]
         lines += [_line(r, ZERO, expires_on, NOTE_ONCE) for r in repairs]
         return lines
-    taken = ZERO if is_merged else d.points
-    lines = [_line(d, taken, expires_on, NOTE_R180 if is_merged else None)]
+    taken = ZERO if merged_failure else d.points
+    lines = [_line(d, taken, expires_on, NOTE_R180 if merged_failure else None)]
     # Repairs restore at most what the deduction took: the lines still add up.
     room = net - taken
     for r in sorted(repairs, key=lambda e: (e.effective_on, e.id)):
@@ -196,6 +236,52 @@ def score_object(entries: Iterable[Entry], as_of: date, *, explain: bool = True)
     return score_live(live, as_of, r180_merged(live), explain=explain)
 
 
+@dataclass(frozen=True, slots=True)
+class FamilyScores:
+    """The scores of one operator and of each of its products, from the same entries."""
+
+    operator: Score
+    products: Mapping[int, Score]
+
+
+def score_family(
+    own: Iterable[Entry],
+    products: Mapping[int, Iterable[Entry]],
+    as_of: date,
+    *,
+    explain: bool = True,
+) -> FamilyScores:
+    """An operator's score and its products' (R-SCORE-PRODUCER, R-SCORE-PRODUCT,
+    R-SCORE-SELLER), as every output needs them: the score API, the classification run,
+    notices, letters, pages and exports all come here.
+
+    With P its products scored by `as_of`: the operator's score is min over p in P of
+    S(p ∪ own), else S(own) (a seller has no products). R-180 is decided on each product's
+    own entries: only a product's A11.1 entries merge, so the union adds nothing to it.
+    """
+    own_live = live_entries(own, as_of)
+    product_scores: dict[int, Score] = {}
+    # Find the lowest union cheaply, then explain only that one.
+    best: tuple[Decimal, list[Entry], frozenset[str]] | None = None
+    for pid in sorted(products):
+        es = live_entries(products[pid], as_of)
+        merged = r180_merged(es) if es else frozenset()
+        product_scores[pid] = score_live(es, as_of, merged, explain=explain)
+        if not es:
+            continue
+        union = own_live + es
+        points = score_live(union, as_of, merged, explain=False).points
+        if best is None or points < best[0]:  # type: ignore[operator]
+            best = (points, union, merged)  # type: ignore[assignment]
+    if best is None:
+        operator = score_live(own_live, as_of, frozenset(), explain=explain)
+    elif explain:
+        operator = score_live(best[1], as_of, best[2], explain=True)
+    else:
+        operator = Score(as_of, best[0], class_for(best[0]), None)
+    return FamilyScores(operator, product_scores)
+
+
 def score_operator(
     own: Iterable[Entry],
     products: Mapping[int, Iterable[Entry]],
@@ -203,27 +289,5 @@ def score_operator(
     *,
     explain: bool = True,
 ) -> Score:
-    """An operator's score (R-SCORE-PRODUCER, R-SCORE-SELLER).
-
-    With P its products scored by `as_of`: min over p in P of S(p ∪ own), else S(own). A
-    seller has no products, so this is S(own) for it.
-    """
-    own_live = live_entries(own, as_of)
-    product_live = {pid: live_entries(es, as_of) for pid, es in products.items()}
-    family = list(own_live)
-    for es in product_live.values():
-        family.extend(es)
-    merged = r180_merged(family)
-
-    # Find the lowest union cheaply, then explain only that one.
-    best: tuple[Decimal, list[Entry]] | None = None
-    for pid in sorted(product_live):
-        es = product_live[pid]
-        if not es:
-            continue
-        union = own_live + es
-        points = score_live(union, as_of, merged, explain=False).points
-        if best is None or points < best[0]:  # type: ignore[operator]
-            best = (points, union)  # type: ignore[assignment]
-    chosen = own_live if best is None else best[1]
-    return score_live(chosen, as_of, merged, explain=explain)
+    """An operator's score (R-SCORE-PRODUCER, R-SCORE-SELLER): see `score_family`."""
+    return score_family(own, products, as_of, explain=explain).operator

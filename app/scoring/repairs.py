@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
 from .dates import window_end
-from .engine import live_entries, r180_merged
+from .engine import is_merged, live_entries, order_key, r180_merged
 from .ledger import ZERO, Entry, EntryKind
 
 FULL = Decimal("1")
@@ -20,7 +20,7 @@ def effective_deduction(deduction: Entry, object_entries: Iterable[Entry], on: d
     live = live_entries(object_entries, on)
     if not any(e.id == deduction.id for e in live):
         return ZERO
-    if deduction.product_key and deduction.matter in r180_merged(live):
+    if is_merged(deduction, r180_merged(live)):
         return ZERO
     return deduction.points
 
@@ -29,12 +29,12 @@ def repair_share(deduction: Entry, object_entries: Iterable[Entry], on: date) ->
     """R-REPAIR-SHARE: 100 % when the deduction was the object's first in its window (no other
     deduction of the object that took points, effective in the 36 months up to it), else 50 %.
 
-    Deductions on the same day are ordered by matter ref, so the answer does not depend on
-    the order in which they were recorded.
+    Deductions on the same day are ordered by R-ORDER, so the answer does not depend on the
+    order in which they were recorded.
     """
     live = live_entries(object_entries, on)
     merged = r180_merged(live)
-    own_key = (deduction.effective_on, deduction.matter or "", deduction.id)
+    own_key = order_key(deduction.effective_on, deduction.matter, deduction.id)
     for e in live:
         if (
             e.kind is not EntryKind.DEDUCTION
@@ -42,11 +42,11 @@ def repair_share(deduction: Entry, object_entries: Iterable[Entry], on: date) ->
             or e.matter == deduction.matter
         ):
             continue
-        if e.product_key and e.matter in merged:
+        if is_merged(e, merged):
             continue
         # Still inside its own 36-month window on the day of this deduction (R-WINDOW).
         if deduction.effective_on < window_end(e.effective_on) and (
-            (e.effective_on, e.matter or "", e.id) < own_key
+            order_key(e.effective_on, e.matter, e.id) < own_key
         ):
             return HALF
     return FULL
@@ -113,3 +113,36 @@ def repair_refusals(
     if limit_reached:
         reasons.append("一个记分周期内最多修复两次，已达上限 (Art. 15(2), R-REPAIR-LIMIT)")
     return reasons
+
+
+def matter_repair(
+    deductions: Iterable[tuple[Entry, Sequence[Entry]]], on: date
+) -> list[tuple[Entry, Decimal]]:
+    """R-REPAIR-ONE-MATTER: what one approved repair of a matter restores.
+
+    `deductions` are the matter's deductions on every object of the applicant (its own and
+    its products'), each with all entries of its object. Each deduction that still takes
+    points on `on` and is not yet repaired is restored by its own R-REPAIR-SHARE.
+    """
+    out: list[tuple[Entry, Decimal]] = []
+    for deduction, entries in deductions:
+        if not deduction.effective_on <= on < window_end(deduction.effective_on):
+            continue
+        live = live_entries(entries, on)
+        if any(e.kind is EntryKind.REPAIR and e.target == deduction.id for e in live):
+            continue
+        taken = effective_deduction(deduction, entries, on)
+        if taken == ZERO:
+            continue
+        out.append((deduction, repair_points(taken, repair_share(deduction, entries, on))))
+    return out
+
+
+def repaired_matter_dates(repairs: Iterable[tuple[object, date]]) -> list[date]:
+    """R-REPAIR-LIMIT counts repaired *matters*: one date per matter (its earliest live
+    repair), from (matter, effective date) pairs of an operator's live repairs."""
+    first: dict[object, date] = {}
+    for matter, on in repairs:
+        if matter not in first or on < first[matter]:
+            first[matter] = on
+    return sorted(first.values())

@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 
 from app.clock import CST
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.permissions import can_report_error, can_start_for_operator
-from app.scoring import class_for
 from app.scoring.engine import live_entries
 from app.scoring.repairs import effective_deduction, repair_limit_reached, repair_refusals
 from app.scoring.rewards import clean_year_runs
@@ -27,9 +26,8 @@ from models import (
     User,
 )
 
-from .case_effects import operator_repair_dates
+from .case_effects import matter_deductions, operator_repair_dates
 from .cases import Ctx, start_case
-from .ledger import object_entries
 from .scoring_tables import load_tables, table_for
 
 OBJECTION_DAYS = 15
@@ -80,7 +78,7 @@ def _open_case_for(
 
 def issue_notices(*, ctx: Ctx, limit: int = 500) -> int:
     """Start a notice case for each (operator, matter) scored without a notice yet."""
-    from app.queries.scores import score_of
+    from app.queries.scores import notice_figures
 
     pending = db.session.execute(
         select(ScoringObject.operator_id, LedgerEntry.matter_id)
@@ -100,32 +98,16 @@ def issue_notices(*, ctx: Ctx, limit: int = 500) -> int:
     for operator_id, matter_id in pending:
         matter = db.session.get(Matter, matter_id)
         operator = db.session.get(Operator, operator_id)
-        own = db.session.scalar(
-            select(ScoringObject).where(
-                ScoringObject.operator_id == operator_id, ScoringObject.kind == "operator"
-            )
-        )
-        score = score_of(own, ctx.today)
-        points = db.session.scalar(
-            select(func.sum(LedgerEntry.points))
-            .join(ScoringObject, ScoringObject.id == LedgerEntry.object_id)
-            .where(
-                ScoringObject.operator_id == operator_id,
-                LedgerEntry.matter_id == matter_id,
-                LedgerEntry.kind == "DEDUCTION",
-            )
-        ) or Decimal("0")
+        # R-NOTICE: each object's own figures, from the rule core; the rights are stated in
+        # the reader's language when the notice is shown.
+        as_of = max(ctx.today, matter.effective_on)
         content = {
             "matter": matter.ref,
             "summary": matter.summary,
             "items": matter.items,
             "effective_on": matter.effective_on.isoformat(),
-            "points": f"{points:.2f}",
-            "score": None if score.points is None else f"{score.points:.2f}",
-            "class": class_for(score.points),
-            "rights": "如对记分有异议，可自收到告知之日起15日内向作出记分决定的市场监管部门提出"
-            "异议；符合条件的，可申请信用修复。You may object within 15 days of "
-            "receipt, and apply for repair where eligible.",
+            "as_of": as_of.isoformat(),
+            "objects": notice_figures(operator_id, matter.ref, as_of),
         }
         notice = Notice(
             operator_id=operator_id,
@@ -168,21 +150,30 @@ def file_repair(
         raise DomainError("only the operator concerned can apply for a repair", status=403)
     if (existing := _retried(idempotency_key, "repair", obj.operator_id)) is not None:
         return existing
-    entries = object_entries(obj.id)
-    target = next(e for e in entries if e.id == entry.id)
-    taken = effective_deduction(target, entries, ctx.today)
+    # A repair is of the matter: every deduction it made on this operator's objects
+    # (R-REPAIR-ONE-MATTER).
+    deductions = matter_deductions(matter.ref, obj.operator_id, ctx.today)
+    target = next((d for d, _es in deductions if d.id == entry.id), None)
+    if target is None:
+        raise DomainError("this deduction no longer counts; there is nothing to repair")
+    taken = sum((effective_deduction(d, es, ctx.today) for d, es in deductions), Decimal("0"))
     table = next((t for t in load_tables() if t.version == matter.table_version), None)
-    item = table.items.get(entry.item) if table and entry.item else None
-    already = any(
-        e.kind.value == "REPAIR" and e.target == entry.id for e in live_entries(entries, ctx.today)
+    repairable = table is None or all(
+        table.items[code].repairable for code in matter.items if code in table.items
     )
+    repaired_ids = {
+        e.target
+        for _d, es in deductions
+        for e in live_entries(es, ctx.today)
+        if e.kind.value == "REPAIR"
+    }
     operator = db.session.get(Operator, obj.operator_id)
     reasons = repair_refusals(
         deduction=target,
         taken=taken,
-        repairable=item.repairable if item else True,
+        repairable=repairable,
         major_impact=matter.major_impact,
-        already_repaired=already,
+        already_repaired=any(d.id in repaired_ids for d, _es in deductions),
         shows_not_intentional=bool(application.get("not_intentional_statement"))
         and not matter.intentional,
         rectified_confirmed=True,  # confirmed by the bureau at verification (Art. 14(2))
@@ -190,8 +181,8 @@ def file_repair(
         limit_reached=repair_limit_reached(operator_repair_dates(obj.operator_id), ctx.today),
         on=ctx.today,
     )
-    if _open_case_for("repair", matter.id, object_id=obj.id):
-        reasons.append("该扣分已有正在办理的修复申请 (a repair of it is already open)")
+    if _open_case_for("repair", matter.id, operator_id=obj.operator_id):
+        reasons.append("该事项已有正在办理的修复申请 (a repair of this matter is already open)")
     if reasons:
         # Each condition is stated in Chinese and English (scoring.repairs), for both audiences.
         raise DomainError("repair refused: %(reasons)s", reasons="；".join(reasons))

@@ -14,15 +14,11 @@ from sqlalchemy import select
 from app.errors import DomainError
 from app.extensions import db
 from app.permissions import bureau_ancestors
+from app.scoring import Entry, EntryKind
 from app.scoring.dates import window_end
 from app.scoring.engine import live_entries
-from app.scoring.repairs import (
-    effective_deduction,
-    repair_limit_reached,
-    repair_points,
-    repair_share,
-)
-from models import Case, CaseTask, LedgerEntry, Notice, Notification, ScoringObject
+from app.scoring.repairs import matter_repair, repair_limit_reached, repaired_matter_dates
+from models import Case, CaseTask, LedgerEntry, Matter, Notice, Notification, ScoringObject
 
 from .ledger import add_entry, object_entries
 
@@ -113,38 +109,57 @@ def _announce(case: Case, ctx) -> None:
 # ---- repair -------------------------------------------------------------------------------
 
 
+def matter_deductions(matter_ref: str, operator_id: int, on) -> list[tuple[Entry, list[Entry]]]:
+    """The live deductions of one matter on every object of one operator (its own and its
+    products'), each with all entries of its object (R-REPAIR-ONE-MATTER)."""
+    from app.queries.scores import entries_where
+
+    family = entries_where(LedgerEntry.operator_id == operator_id)
+    out: list[tuple[Entry, list[Entry]]] = []
+    for _oid, entries in sorted(family.items()):
+        for e in live_entries(entries, on):
+            if e.kind is EntryKind.DEDUCTION and e.matter == matter_ref:
+                out.append((e, entries))
+    return out
+
+
 @effect("repair_approved")
 def _repair_approved(case: Case, ctx) -> None:
-    """A REPAIR entry effective on the verification date (Art. 21), at 100 % or 50 %."""
-    deduction, obj = _entry(case.subject["entry_id"])
-    entries = object_entries(obj.id)
-    target = next(e for e in entries if e.id == deduction.id)
-    taken = effective_deduction(target, entries, ctx.today)
-    if taken == 0 or ctx.today >= window_end(deduction.effective_on):
+    """REPAIR entries effective on the verification date (Art. 21): one approved repair is of
+    the matter, and restores its deduction on every object of the applicant that it scored,
+    each by its own share (R-REPAIR-ONE-MATTER); it counts once toward R-REPAIR-LIMIT."""
+    deduction, _obj = _entry(case.subject["entry_id"])
+    matter = db.session.get(Matter, deduction.matter_id)
+    restored = matter_repair(matter_deductions(matter.ref, case.operator_id, ctx.today), ctx.today)
+    if not restored:
         raise DomainError("this deduction no longer takes points; there is nothing to repair")
-    if repair_limit_reached(operator_repair_dates(obj.operator_id), ctx.today):
+    if repair_limit_reached(operator_repair_dates(case.operator_id), ctx.today):
         raise DomainError("the operator already has two repairs in 36 months (R-REPAIR-LIMIT)")
-    share = repair_share(target, entries, ctx.today)
-    add_entry(
-        obj,
-        "REPAIR",
-        repair_points(taken, share),
-        ctx.today,
-        actor=ctx.actor,
-        at=ctx.now,
-        reason=f"repair case {case.id}",
-        target_id=deduction.id,
-        matter_id=deduction.matter_id,
-    )
+    shares = []
+    for target, points in restored:
+        add_entry(
+            db.session.get(ScoringObject, target.object_id),
+            "REPAIR",
+            points,
+            ctx.today,
+            actor=ctx.actor,
+            at=ctx.now,
+            reason=f"repair case {case.id}",
+            target_id=target.id,
+            matter_id=deduction.matter_id,
+        )
+        shares.append(points / -target.points)
     case.outcome = "approved"
+    share = max(shares)
     notify_operator(case, ctx, "repair", f"信用修复申请已通过，修复 {share:.0%}。Repair approved.")
 
 
 def operator_repair_dates(operator_id: int) -> list:
-    """Effective dates of an operator's live repairs (its own and its products'), for
-    R-REPAIR-LIMIT."""
+    """One date per matter the operator has repaired (its own deductions and its products'),
+    for R-REPAIR-LIMIT: a repair of a matter that scored a product and its producer counts
+    once."""
     rows = db.session.execute(
-        select(LedgerEntry.id, LedgerEntry.effective_on).where(
+        select(LedgerEntry.id, LedgerEntry.matter_id, LedgerEntry.effective_on).where(
             LedgerEntry.operator_id == operator_id, LedgerEntry.kind == "REPAIR"
         )
     ).all()
@@ -157,7 +172,9 @@ def operator_repair_dates(operator_id: int) -> list:
             )
         )
     )
-    return [eff for rid, eff in rows if rid not in voided]
+    return repaired_matter_dates(
+        (matter_id or ("entry", rid), eff) for rid, matter_id, eff in rows if rid not in voided
+    )
 
 
 @effect("repair_rejected")

@@ -19,10 +19,16 @@ from sqlalchemy.orm import aliased
 
 from app.errors import Conflict
 from app.extensions import db
-from app.scoring import CLASSES, Entry, OfficialClass, official_class
-from app.scoring.engine import live_entries, r180_merged, score_live
+from app.scoring import CLASSES, Entry, OfficialClass, official_class, score_family
 from app.scoring.ledger import KINDS
-from models import ClassificationResult, ClassificationRun, LedgerEntry, Operator, ScoringObject
+from models import (
+    ClassificationResult,
+    ClassificationRun,
+    LedgerEntry,
+    Matter,
+    Operator,
+    ScoringObject,
+)
 
 from .audit import record_event
 from .bulk import copy_rows
@@ -61,33 +67,19 @@ class RunReport:
 def _family_scores(
     objects: list[tuple[int, str]], entries: dict[int, list[Entry]], run_on: date
 ) -> dict[int, Decimal | None]:
-    """Scores of one operator's family: each product S(p), the operator min S(own ∪ p)."""
-    live = {oid: live_entries(entries[oid], run_on) for oid, _ in objects if oid in entries}
-    merged: frozenset[str] = frozenset()
-    if any(e.product_key for es in live.values() for e in es):
-        merged = r180_merged([e for es in live.values() for e in es])
-    out: dict[int, Decimal | None] = {}
+    """Scores of one operator's family, from the rule core's `score_family` (the same
+    function the score API explains), so a run and the API cannot disagree."""
     operator_id = None
-    scored_products: list[list[Entry]] = []
+    products: dict[int, list[Entry]] = {}
     for oid, kind in objects:
         if kind == "operator":
             operator_id = oid
-            continue
-        es = live.get(oid)
-        if es:
-            out[oid] = score_live(es, run_on, merged, explain=False).points
-            scored_products.append(es)
         else:
-            out[oid] = None
+            products[oid] = entries.get(oid, [])
+    family = score_family(entries.get(operator_id, []), products, run_on, explain=False)
+    out: dict[int, Decimal | None] = {pid: s.points for pid, s in family.products.items()}
     if operator_id is not None:
-        own = live.get(operator_id, [])
-        if scored_products:
-            out[operator_id] = min(
-                score_live(own + es, run_on, merged, explain=False).points  # type: ignore[type-var]
-                for es in scored_products
-            )
-        else:
-            out[operator_id] = score_live(own, run_on, merged, explain=False).points
+        out[operator_id] = family.operator.points
     return out
 
 
@@ -179,17 +171,21 @@ def run_classification(
             .order_by(ScoringObject.operator_id, ScoringObject.id)
         ).all()
         entries: dict[int, list[Entry]] = {}
-        for eid, oid, kind, points, eff, matter_id, target, pkey in conn.execute(
+        # Matter refs, not ids: R-ORDER orders same-day entries by ref, in every output.
+        for eid, oid, kind, points, eff, ref, item, target, pkey in conn.execute(
             select(
                 LedgerEntry.id,
                 LedgerEntry.object_id,
                 LedgerEntry.kind,
                 LedgerEntry.points,
                 LedgerEntry.effective_on,
-                LedgerEntry.matter_id,
+                Matter.ref,
+                LedgerEntry.item,
                 LedgerEntry.target_id,
                 LedgerEntry.product_key,
-            ).where(
+            )
+            .outerjoin(Matter, Matter.id == LedgerEntry.matter_id)
+            .where(
                 LedgerEntry.operator_id >= start,
                 LedgerEntry.operator_id < stop,
                 LedgerEntry.effective_on <= run_on,
@@ -202,8 +198,8 @@ def run_classification(
                     KINDS[kind],
                     points,
                     eff,
-                    None if matter_id is None else str(matter_id),
-                    None,
+                    ref,
+                    item,
                     target,
                     pkey,
                 )

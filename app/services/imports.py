@@ -22,7 +22,7 @@ from sqlalchemy import func, insert, select, update
 
 from app.extensions import db
 from app.permissions import forget_bureau_tree
-from app.scoring import ScoringTable, TableError
+from app.scoring import ScoringTable, TableError, product_key
 from forms.records import RECORD_SCHEMAS
 from models import Bureau, LedgerEntry, Matter, Operator, ScoringObject, SpotCheck
 
@@ -405,7 +405,7 @@ class _Importer:
         return oid if oid is not None else obj
 
     def _deduct(
-        self, obj: tuple, ref: str, points: Decimal, on: date, item: str, product_key: str | None
+        self, obj: tuple, ref: str, points: Decimal, on: date, item: str, same_product: str | None
     ) -> None:
         self._start(obj, on)
         self.new_entries.append(
@@ -416,7 +416,7 @@ class _Importer:
                 "points": -points,
                 "effective_on": on,
                 "item": item,
-                "product_key": product_key,
+                "product_key": same_product,
             }
         )
 
@@ -466,9 +466,9 @@ class _Importer:
                 )
             except TableError as exc:
                 raise Refused(str(exc), "items") from None
-            product_key = "|".join(
-                [d["producer"], d["standard"] or "", d["brand"], d["model"] or ""]
-            )
+            # only the product's A11.1 entry carries the key, and only when the model
+            # and standard are known (sameness cannot be shown otherwise).
+            same_product = product_key(d["producer"], d["standard"], d["brand"], d["model"])
             self.new_matters.append(
                 {
                     "ref": d["ref"],
@@ -493,7 +493,7 @@ class _Importer:
                 product_item.deduction(d["intentional"]),
                 on,
                 product_item.code,
-                product_key,
+                same_product,
             )
             if producer_item is not None:
                 self._deduct(
@@ -502,7 +502,7 @@ class _Importer:
                     producer_item.deduction(True),
                     on,
                     producer_item.code,
-                    product_key,
+                    None,
                 )
         else:
             # A recorded result is a credit record of the product: a pass starts its score too

@@ -16,7 +16,7 @@ from app.clock import CST
 from app.context import now, today
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.letters.content import OUTCOMES
+from app.letters.content import OUTCOMES, notice_objects
 from app.queries import portal as q
 from app.queries.cases import case_file, case_history
 from app.queries.scores import explained_score, object_view
@@ -124,7 +124,10 @@ def scoring_object(object_id: int):
     for matter_id, notice in notices.items():
         if notice.received_on is not None:
             windows[matter_id] = objection_window_closes(matter_id, mine, ctx)
+    repaired, in_progress = q.settled_matters(mine, ctx.today)
     for e in entries:
+        e["repaired"] = e["matter"] in repaired
+        e["in_progress"] = e["matter"] in in_progress
         matter_id = matters.get(e["entry_id"])
         notice = notices.get(matter_id) if matter_id else None
         e["notice"] = notice
@@ -402,6 +405,7 @@ def notices():
     mine = _mine()
     ctx = case_ctx()
     rows = []
+    operator = db.session.get(Operator, mine)
     for notice, object_ids in q.my_notices(mine):
         closes = None
         if notice.received_on is not None:
@@ -410,6 +414,7 @@ def notices():
             {
                 "notice": notice,
                 "c": notice.content or {},
+                "figures": notice_objects(notice, operator),
                 "objects": object_ids,
                 "closes": closes,
                 "open": closes is not None and ctx.today <= closes,

@@ -24,8 +24,12 @@ from app.scoring import (
     TableError,
     add_months,
     class_for,
+    matter_effect,
     official_class,
+    order_key,
     parse_table,
+    product_key,
+    score_family,
     score_object,
     score_operator,
     table_in_force,
@@ -400,11 +404,127 @@ def test_r_180_applies_to_the_producer_through_its_product():
     key = "P|GB 1|Brand|X1"
     p0 = failure(0, key, matter="SC-1")
     p100 = failure(100, key, matter="SC-2")
-    own0 = failure(0, key, points=-2, obj=9, matter="SC-1")
-    own100 = failure(100, key, points=-2, obj=9, matter="SC-2")
-    score = score_operator([own0, own100], {1: [p0, p100]}, D("2024-12-31"))
-    # SC-1 counts once at its larger value (3); SC-2 is merged for product and producer alike.
+    score = score_operator([], {1: [p0, p100]}, D("2024-12-31"))
+    # The product's second failure is merged: the producer, through it, loses 3 once.
     assert score.points == Decimal("9.00")
+    assert line_of(score, p100).note == NOTE_R180
+
+
+def test_r_180_only_the_products_a11_1_entry_merges_not_the_producers_a12_2():
+    # An ordinary failure, then an intentional one 100 days later: the product's A11.1 of the
+    # second is merged (0), but the producer's A12.2 of it scores as usual (rules R-180).
+    key = "P|GB 1|Brand|X1"
+    p0 = failure(0, key, matter="SC-1")
+    p100 = failure(100, key, points=-6, matter="SC-2")
+    own100 = ded(-6, DAY0 + timedelta(days=100), "SC-2", obj=9, key=key, item="A12.2")
+    score = score_operator([own100], {1: [p0, p100]}, D("2024-12-31"))
+    assert score.points == Decimal("3.00")
+    assert line_of(score, own100).points == Decimal("-6.00")
+    assert line_of(score, own100).note is None
+    assert score_object([p0, p100], D("2024-12-31")).points == Decimal("9.00")
+
+
+def test_r_180_failure_with_unknown_model_is_never_merged():
+    for unknown in ("P|GB 1|Brand|", "P||Brand|X1", None):
+        a = failure(0, unknown)
+        b = failure(30, unknown)
+        assert points([a, b], "2024-12-31") == Decimal("6.00"), unknown
+
+
+def test_r_180_product_key_is_none_when_model_or_standard_is_unknown():
+    assert product_key("P", "GB 1", "Brand", "X1") == "P|GB 1|Brand|X1"
+    assert product_key("P", " GB 1 ", "Brand", " X1 ") == "P|GB 1|Brand|X1"
+    assert product_key("P", "GB 1", "Brand", None) is None
+    assert product_key("P", "GB 1", "Brand", "  ") is None
+    assert product_key("P", None, "Brand", "X1") is None
+    assert product_key("P", "", "Brand", "X1") is None
+
+
+def test_r_180_an_a11_1_entry_of_another_product_object_does_not_merge():
+    # R-180 is decided per product (one producer, brand and Nice class): the same model
+    # under another Nice class is another scoring object.
+    key = "P|GB 1|Brand|X1"
+    a = failure(0, key, obj=1, matter="SC-1")
+    b = failure(30, key, obj=2, matter="SC-2")
+    score = score_operator([], {1: [a], 2: [b]}, D("2024-12-31"))
+    assert score.points == Decimal("9.00")  # each product lost 3; the minimum is 9
+    family = score_family([], {1: [a], 2: [b]}, D("2024-12-31"))
+    assert family.products[2].points == Decimal("9.00")
+
+
+# --- R-ORDER --------------------------------------------------------------------------------
+
+
+def test_r_order_same_day_failures_are_ordered_by_matter_ref_not_by_arrival():
+    key = "P|GB 1|Brand|X1"
+    late_id = failure(0, key, matter="SC-A")  # recorded second (higher id), ref first
+    early_id = Entry(1, 1, EntryKind.DEDUCTION, P(-3), DAY0, "SC-B", "A11.1", product_key=key)
+    for entries in ([late_id, early_id], [early_id, late_id]):
+        score = score_object(entries, D("2024-12-31"))
+        assert score.points == Decimal("9.00")
+        assert line_of(score, late_id).note is None  # SC-A scores
+        assert line_of(score, early_id).note == NOTE_R180  # SC-B, same day, is merged
+
+
+def test_r_order_key_is_effective_date_then_matter_ref_then_entry():
+    assert order_key(D("2024-01-01"), "Z") < order_key(D("2024-01-02"), "A")
+    assert order_key(D("2024-01-01"), "A", 9) < order_key(D("2024-01-01"), "B", 1)
+    assert order_key(D("2024-01-01"), None, 1) < order_key(D("2024-01-01"), None, 2)
+    assert order_key(D("2024-01-01"), None, 5) < order_key(D("2024-01-01"), "A", 1)
+
+
+def test_r_order_family_and_operator_scores_are_the_same_function():
+    key = "P|GB 1|Brand|X1"
+    a = failure(0, key, matter="SC-2")
+    b = failure(0, key, matter="SC-1")
+    own = ded(-2, DAY0, "M-own", obj=9, item="A12.3")
+    family = score_family([own], {1: [a, b]}, D("2024-06-01"), explain=False)
+    assert family.operator.points == score_operator([own], {1: [a, b]}, D("2024-06-01")).points
+    assert family.products[1].points == score_object([a, b], D("2024-06-01")).points
+    assert family.operator.points == Decimal("7.00")
+
+
+# --- R-NOTICE -------------------------------------------------------------------------------
+
+
+def test_r_notice_each_object_states_its_own_points_never_a_sum():
+    # An intentional failure: the product loses 6 (A11.1), the producer 6 (A12.2); the
+    # producer's notice says 6 for each object, not 12.
+    key = "P|GB 1|Brand|X1"
+    prod = failure(0, key, points=-6, matter="SC-1")
+    own = ded(-6, DAY0, "SC-1", obj=9, item="A12.2")
+    family = score_family([own], {1: [prod]}, D("2024-02-01"))
+    on_product = matter_effect(family.products[1], "SC-1")
+    on_producer = matter_effect(family.operator, "SC-1")
+    assert on_product.points == Decimal("-6.00")
+    assert on_producer.points == Decimal("-6.00")
+    assert (on_product.score, on_product.klass) == (Decimal("6.00"), "C")
+    assert (on_producer.score, on_producer.klass) == (Decimal("6.00"), "C")
+    assert not on_product.merged
+
+
+def test_r_notice_merged_failure_is_notified_as_zero_with_the_reason():
+    key = "P|GB 1|Brand|X1"
+    first, second = failure(0, key, matter="SC-1"), failure(100, key, matter="SC-2")
+    effect = matter_effect(score_object([first, second], D("2024-06-01")), "SC-2")
+    assert effect.points == Decimal("0.00")
+    assert effect.merged
+    assert effect.score == Decimal("9.00")
+
+
+def test_r_notice_matter_counted_once_states_the_heavier_entry():
+    prod = ded(-2, DAY0, "M-1", obj=1, item="A11.7")
+    own = ded(-3, DAY0, "M-1", obj=9, item="A12.1")
+    effect = matter_effect(score_operator([own], {1: [prod]}, D("2024-02-01")), "M-1")
+    assert effect.points == Decimal("-3.00")
+    assert effect.score == Decimal("9.00")
+    assert effect.klass == "B"
+
+
+def test_r_notice_a_matter_that_is_not_in_the_score_states_nothing():
+    effect = matter_effect(score_object([failure(0)], D("2024-02-01")), "OTHER")
+    assert effect.points == Decimal("0.00")
+    assert not effect.merged
 
 
 # --- R-SCORE-PRODUCT / R-SCORE-SELLER / R-SCORE-PRODUCER ------------------------------------

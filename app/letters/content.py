@@ -261,9 +261,7 @@ def notice_objects(notice: Notice, operator: Operator) -> list[dict]:
         found = {
             o.id: o
             for o in db.session.scalars(
-                select(ScoringObject).where(
-                    ScoringObject.id.in_([f["object_id"] for f in objects])
-                )
+                select(ScoringObject).where(ScoringObject.id.in_([f["object_id"] for f in objects]))
             )
         }
         return [{**f, "object": found.get(f["object_id"])} for f in objects]
@@ -321,8 +319,6 @@ def _object_facts(figures: dict, operator: Operator) -> list[tuple[str, str]]:
             )
         facts.append((_("现行监管等级"), text))
     return facts
-
-
 
 
 def notice_letter(notice: Notice, *, ctx: Ctx) -> Letter:

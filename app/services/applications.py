@@ -9,12 +9,13 @@ from decimal import Decimal
 from sqlalchemy import exists, select
 
 from app.clock import CST
-from app.errors import Conflict, DomainError, NotFound
+from app.errors import Conflict, DomainError, NotFound, Reasons
 from app.extensions import db
 from app.permissions import can_report_error, can_start_for_operator
 from app.scoring.engine import live_entries
 from app.scoring.repairs import effective_deduction, repair_limit_reached, repair_refusals
 from app.scoring.rewards import clean_year_runs
+from forms.base import N_
 from models import (
     Case,
     LedgerEntry,
@@ -31,6 +32,7 @@ from .cases import Ctx, start_case
 from .scoring_tables import load_tables, table_for
 
 OBJECTION_DAYS = 15
+REPAIR_OPEN = N_("a repair of this matter is already being handled (Art. 21)")
 
 
 def _deduction(entry_id: int, user: User | None) -> tuple[LedgerEntry, ScoringObject, Matter]:
@@ -182,10 +184,9 @@ def file_repair(
         on=ctx.today,
     )
     if _open_case_for("repair", matter.id, operator_id=obj.operator_id):
-        reasons.append("该事项已有正在办理的修复申请 (a repair of this matter is already open)")
+        reasons.append(REPAIR_OPEN)
     if reasons:
-        # Each condition is stated in Chinese and English (scoring.repairs), for both audiences.
-        raise DomainError("repair refused: %(reasons)s", reasons="；".join(reasons))
+        raise DomainError("repair refused: %(reasons)s", reasons=Reasons(reasons))
     case, _ = start_case(
         "repair",
         ctx=ctx,

@@ -349,9 +349,7 @@ def test_public_lists_publish_the_same_rows_as_the_disclosure_exports(world, see
         assert shown.total == exported.count - 1 == len(shown.rows)
         key = ("matter_ref", "uscc", "published_until")
         assert sorted(
-            (*(r[k] for k in key), r["brand"] or "", r["points"])
-            for r in rows
-            if not r["repaired"]
+            (*(r[k] for k in key), r["brand"] or "", r["points"]) for r in rows if not r["repaired"]
         ) == (
             sorted(
                 (*(r[k] for k in key), r["brand"] or "", f"{r['points']:.2f}") for r in shown.rows

@@ -193,9 +193,35 @@ def _after_run(
             still_needed.add(props["pauses"])
         if engine_id in open_rows:
             continue
+        carried = deadlines.get(props.get("deadline") or "")
+        was_paused = carried is not None and carried.state == "paused"
         deadline = open_deadline(case, props, deadlines, cal=ctx.cal, today=ctx.today)
+        if was_paused:
+            # R-PAUSE: the material arrived; the clock goes on with the days that were left.
+            log(
+                case,
+                ctx,
+                "deadline_resumed",
+                t.name,
+                deadline=deadline.name,
+                on=ctx.today.isoformat(),
+                due_on=deadline.due_on.isoformat(),
+            )
         if props.get("pauses"):
+            stopped = deadlines.get(props["pauses"])
+            running = stopped is not None and stopped.state == "running"
             pause_deadline(props["pauses"], deadlines, cal=ctx.cal, today=ctx.today)
+            if running and stopped.state == "paused":
+                # R-PAUSE: the time for supplementing material (补正) is not counted.
+                log(
+                    case,
+                    ctx,
+                    "deadline_paused",
+                    t.name,
+                    deadline=stopped.name,
+                    on=ctx.today.isoformat(),
+                    remaining=stopped.remaining,
+                )
         new_row = CaseTask(
             case_id=case.id,
             engine_task_id=engine_id,

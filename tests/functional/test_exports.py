@@ -216,11 +216,13 @@ def test_dishonesty_export_lists_only_matters_in_force(world):
     found = rows(world, "/exports/dishonesty", "jsonl", "prov_supervisor")
     assert {(r["matter_ref"], r["uscc"]) for r in found} == {(M4, S4), ("GD-CC-1", P1)}
     m4 = next(r for r in found if r["matter_ref"] == M4)
+    # The last day it is published, as the public page shows it: the day before 2029-09-01.
     assert (m4["points"], m4["published_until"], m4["deciding_bureau_name"]) == (
         "-9.00",
-        "2029-09-01",
+        "2029-08-31",
         "深圳市市场监督管理局",
     )
+    assert (m4["repaired"], m4["repaired_on"]) == (False, None)
     assert rows(world, "/exports/dishonesty", "csv") == []  # Guangzhou's only one was revoked
 
 

@@ -1135,3 +1135,41 @@ def test_score_lines_add_up_to_points_and_points_have_two_places():
         assert_two_places(ln.points)
     assert score.lines[0].kind == "START"
     assert score.lines[0].points == Decimal("12.00")
+
+
+# --- publication of dishonesty matters (Art. 7, 15, 29; rules §10) -------------------------
+
+
+def test_r_window_a_matter_is_published_up_to_the_day_before_it_drops_out():
+    from app.scoring.disclosure import published_on, published_until
+
+    assert published_until(D("2023-11-27")) == D("2026-11-26")
+    assert published_until(D("2023-03-31")) == D("2026-03-30")  # drops out 2026-03-31
+    assert published_until(D("2024-02-29")) == D("2027-02-27")  # drops out 2027-02-28
+    assert published_on(D("2023-11-27"), D("2026-11-26"))
+    assert not published_on(D("2023-11-27"), D("2026-11-27"))
+    assert not published_on(D("2026-11-27"), D("2026-11-26"))  # not in effect yet
+    # The last day published is the last day it counts in the score.
+    d = ded(-3, "2023-11-27")
+    assert points([d], "2026-11-26") == P(9) and points([d], "2026-11-27") == P(12)
+
+
+def test_r_repair_one_matter_a_repair_on_one_object_repairs_the_matter_for_the_operator():
+    from app.scoring.disclosure import repaired_matters
+
+    on_product = ded(-4, "2026-10-01", "M-1", obj=1)
+    on_producer = ded(-4, "2026-10-01", "M-1", obj=2)
+    other = ded(-2, "2026-10-05", "M-2", obj=2)
+    fixed = repair(on_product, 4, "2026-11-20")
+    entries = [on_product, on_producer, other, fixed]
+    assert repaired_matters(entries, D("2026-11-20")) == {"M-1": D("2026-11-20")}
+    assert repaired_matters(entries, D("2026-11-19")) == {}  # not verified yet (R-EFFECTIVE)
+
+
+def test_r_repair_keep_a_voided_repair_or_a_revoked_deduction_repairs_nothing():
+    from app.scoring.disclosure import repaired_matters
+
+    d = ded(-4, "2026-10-01", "M-1")
+    fixed = repair(d, 4, "2026-11-20")
+    assert repaired_matters([d, fixed, void(fixed, "2026-11-20")], D("2026-11-26")) == {}
+    assert repaired_matters([d, fixed, void(d, "2026-10-01")], D("2026-11-26")) == {}

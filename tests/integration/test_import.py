@@ -89,7 +89,8 @@ def test_ref_reused_with_other_content_is_a_conflict(seeded, db_session):
         # R-SCOPE and R-OBJ-PRODUCT
         (
             product(P1, brand="食牌", category="食品"),
-            "category: category 食品 is food (食品), outside the scope of the Specification (Art. 2)",
+            "category: category 食品 is food (食品), outside the scope of the Specification "
+            "(Art. 2)",
         ),
         (product(P1, nice_class=35), "nice_class: Nice class must be a goods class from 1 to 34"),
         (

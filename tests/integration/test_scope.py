@@ -5,13 +5,16 @@ category the catalogue does not know is accepted and listed for review."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, date, datetime
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.services.imports import import_records
+from app.services.scope import DEFAULT_CATALOGUE
 from models import AuditEvent, LedgerEntry, Matter, Operator, ScoringObject, SpotCheck
 from tests.helpers import jsonl, matter, operator, product, spot_check, uscc
 
@@ -225,3 +228,19 @@ def test_r_scope_refusal_carries_its_template_for_the_pages(operators):
     assert refusal.params == {"category": "保健品", "family": "food", "family_zh": "食品"}
     assert refusal.template % refusal.params in refusal.reason
     assert "template" not in json.dumps(report.as_dict())
+
+
+def test_r_scope_the_catalogue_is_data_read_again_when_it_changes(operators, tmp_path):
+    """SCOPE_CATALOGUE names the file; a name added to it decides the next import."""
+    path = tmp_path / "scope.yaml"
+    path.write_text(DEFAULT_CATALOGUE.read_text("utf-8"), "utf-8")
+    current_app.config["SCOPE_CATALOGUE"] = str(path)
+    report = run(jsonl([product(P1, brand="直牌", category="家用直梯")]))
+    assert (report.created, [r.category for r in report.review]) == (1, ["家用直梯"])
+    path.write_text(
+        path.read_text("utf-8").replace("自动扶梯, 扶梯,", "自动扶梯, 扶梯, 直梯,"), "utf-8"
+    )
+    os.utime(path, (1, 1))  # a new modification time, even within the clock's resolution
+    report = run(jsonl([product(P1, brand="直牌", category="家用直梯")]))
+    assert report.refused == 1
+    assert report.refusals[0].reason.startswith("category: category 家用直梯 is special equipment")

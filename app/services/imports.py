@@ -23,6 +23,7 @@ from sqlalchemy import func, insert, select, update
 from app.extensions import db
 from app.permissions import forget_bureau_tree
 from app.scoring import ScoringTable, TableError
+from app.scoring.scope import Decision
 from forms.base import N_
 from forms.records import RECORD_SCHEMAS
 from models import Bureau, LedgerEntry, Matter, Operator, ScoringObject, SpotCheck
@@ -170,6 +171,7 @@ class _Importer:
         self.spot_hash: dict[str, str] = {}
         self.start_on: dict[Any, date] = {}  # object key -> earliest START date
         self.scope = scope_catalogue()
+        self.decisions: dict[str, Decision] = {}  # category -> R-SCOPE decision, per import
         self.to_review: list[tuple[str, str]] = []  # (category, reason) of the record planned
         self.report = ImportReport()
         self._reset_plan()
@@ -276,7 +278,9 @@ class _Importer:
 
     def _in_scope(self, category: str, fieldname: str, review: bool = True) -> None:
         """Refuses a category outside the Spec; notes an unknown one for review."""
-        decision = self.scope.decide(category)
+        decision = self.decisions.get(category)
+        if decision is None:
+            decision = self.decisions[category] = self.scope.decide(category)
         if decision.out_of_scope:
             assert decision.family is not None
             raise Refused(

@@ -111,6 +111,10 @@ def import_command(file: Path, as_json: bool) -> None:
         )
         for r in report.refusals:
             click.echo(f"  line {r.line}" + (f" [{r.ref}]" if r.ref else "") + f": {r.reason}")
+        if report.review:
+            click.echo(f"to review {len(report.review)} (accepted):")
+            for w in report.review:
+                click.echo(f"  line {w.line}" + (f" [{w.ref}]" if w.ref else "") + f": {w.reason}")
     sys.exit(1 if report.refused else 0)
 
 

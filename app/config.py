@@ -33,6 +33,8 @@ class Config:
     # CLOCK_TODAY=YYYY-MM-DD freezes "today" for demos and tests (the one injectable clock).
     # IMPORT_TOKENS="name:token,…": who may POST /api/v1/imports.
     IMPORT_TOKENS = os.environ.get("IMPORT_TOKENS", "")
+    # R-SCOPE: the scope catalogue of Art. 2; unset = data/scope/excluded_products.yaml.
+    SCOPE_CATALOGUE = os.environ.get("SCOPE_CATALOGUE") or None
     CLOCK_TODAY = os.environ.get("CLOCK_TODAY")
     # Classification runs every half year on these month-day pairs (R-HALFYEAR).
     CLASSIFICATION_DAYS = os.environ.get("CLASSIFICATION_DAYS", "01-01,07-01")

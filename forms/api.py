@@ -125,6 +125,13 @@ class Refusal(Schema):
     reason = fields.String()
 
 
+class Review(Schema):
+    line = fields.Integer()
+    ref = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    reason = fields.String()
+
+
 class ImportReport(Schema):
     read = fields.Integer()
     created = fields.Integer()
@@ -132,6 +139,8 @@ class ImportReport(Schema):
     unchanged = fields.Integer()
     refused = fields.Integer()
     refusals = fields.List(fields.Nested(Refusal))
+    # Accepted records to look at: categories the scope catalogue does not know (R-SCOPE).
+    review = fields.List(fields.Nested(Review))
 
 
 __all__ = ["validate_uscc"]

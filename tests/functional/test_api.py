@@ -184,3 +184,28 @@ def test_landing_page_in_chinese_with_the_art_28_notice(api, live_server):
     assert "广东省产品质量信用分类监管" in page
     assert "不得印制于产品标识" in page
     assert '<td class="num">3</td>' in page  # three scoring objects imported by the fixture
+
+
+def test_r_scope_import_over_http_refuses_out_of_scope_and_lists_unknown_for_review(api):
+    status, report = call(
+        "POST",
+        f"{api}/imports",
+        jsonl(
+            [
+                product(P1, brand="梯牌", category="自动扶梯"),
+                product(P1, brand="新牌", category="无人机"),
+            ]
+        ),
+        TOKEN,
+    )
+    assert status == 200
+    assert (report["created"], report["refused"]) == (1, 1)
+    assert report["refusals"] == [
+        {
+            "line": 1,
+            "ref": None,
+            "reason": "category: category 自动扶梯 is special equipment (特种设备), outside the "
+            "scope of the Specification (Art. 2)",
+        }
+    ]
+    assert [(r["line"], r["category"]) for r in report["review"]] == [(2, "无人机")]

@@ -610,3 +610,43 @@ def test_the_inbox_is_for_staff_only(world, live_server):
     ent = browser(live_server, "ent_s1")
     assert ent.get("/inbox/").status == 403
     assert ent.get(f"/inbox/cases/{case_of(world, 'GZ-1')}").status == 403
+
+
+def test_r_scope_a_matter_about_an_out_of_scope_product_is_refused_in_chinese(world, live_server):
+    """Art. 2: the form's 涉及产品类别 (a seller's matter) and a product stored with category 电梯
+    before the scope was checked are refused, the reason in Chinese at its field."""
+    from app.extensions import db
+    from models import Operator, ScoringObject
+
+    with world.app_context():
+        producer = db.session.query(Operator).filter_by(uscc=S1).one()
+        db.session.add(
+            ScoringObject(
+                kind="product", operator_id=producer.id, brand="升牌", nice_class=7, category="电梯"
+            )
+        )
+        db.session.commit()
+    b = browser(live_server, "gz_officer")
+    assert "涉及产品类别" in b.get("/inbox/matters/new")
+    before = snapshot(world)
+    cases = [
+        (matter_form(category="乘客电梯"), "category", "产品类别“乘客电梯”属于特种设备"),
+        (
+            matter_form(kind="product", uscc=S1, name="", brand="升牌", nice_class="7"),
+            "brand",
+            "产品类别“电梯”属于特种设备",
+        ),
+    ]
+    for form, field, why in cases:
+        page = b.post("/inbox/matters/new", form)
+        assert page.status == 422
+        found = re.search(
+            rf'<div class="field invalid">\s*<label for="f-{field}">.*?'
+            r'<p class="error" role="alert">(.*?)</p>',
+            page.text,
+            re.S,
+        )
+        assert found, page.text
+        assert why in found.group(1) and "不适用本规范（第二条）" in found.group(1)
+        assert "outside the scope" not in page.text
+    assert snapshot(world) == before

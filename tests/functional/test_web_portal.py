@@ -511,3 +511,21 @@ def test_another_enterprise_changing_ids_gets_404_and_changes_nothing(live_serve
     # The owner still sees and works all of it.
     assert s1.get(f"/portal/cases/{case_id}").status == 200
     assert s1.post(f"/portal/cases/{case_id}/tasks/{supplement}", {"material": "x"}).status == 200
+
+
+def test_r_scope_the_filing_refuses_a_product_outside_the_spec_in_chinese(
+    live_server, world, seeded
+):
+    from app.extensions import db
+    from models import FilingItem
+
+    b = browser(live_server, "ent_s1")
+    refused = b.post("/portal/filing/items", {"kind": "product", "name": "乘客电梯", "detail": ""})
+    assert refused.status == 422
+    assert "产品“乘客电梯”属于特种设备" in refused and "不适用本规范（第二条）" in refused
+    # a supplier's name is not a product category; an in-scope exception is a product
+    assert b.post("/portal/filing/items", {"kind": "supplier", "name": "某电梯公司"}).status == 200
+    assert b.post("/portal/filing/items", {"kind": "product", "name": "电梯导轨"}).status == 200
+    with seeded.app_context():
+        names = sorted(n for (n,) in db.session.query(FilingItem.name))
+    assert names == ["某电梯公司", "电梯导轨"]

@@ -177,3 +177,19 @@ def test_latest_scheduled_date_reads_the_configured_days():
     assert latest_scheduled_date(date(2026, 3, 1), "04-01,10-01") == date(2025, 10, 1)
     with pytest.raises(ValueError, match="CLASSIFICATION_DAYS"):
         latest_scheduled_date(date(2026, 3, 1), "13-01")
+
+
+def test_r_scope_import_prints_unknown_categories_to_review_and_exits_zero(cli, records, tmp_path):
+    unknown = tmp_path / "unknown.jsonl"
+    unknown.write_bytes(
+        records.read_bytes() + jsonl([product(P1, brand="新牌", category="无人机")])
+    )
+    result = cli("import", str(unknown))
+    assert result.exit_code == 0, result.output  # accepted: reviewed, not refused
+    assert "created 6" in result.output and "refused 0" in result.output
+    assert "to review 1 (accepted):" in result.output
+    assert "line 6: category 无人机 is not in the scope catalogue" in result.output
+    as_json = cli("import", str(unknown), "--json")
+    doc = json.loads(as_json.output[as_json.output.index("{") :])  # after the progress bar
+    assert doc["unchanged"] == 6  # a second import lists it again: the category is unchanged
+    assert [r["category"] for r in doc["review"]] == ["无人机"]

@@ -87,7 +87,11 @@ def test_ref_reused_with_other_content_is_a_conflict(seeded, db_session):
             "unknown item code A99.9",
         ),
         # R-SCOPE and R-OBJ-PRODUCT
-        (product(P1, brand="食牌", category="食品"), "outside the Spec"),
+        (
+            product(P1, brand="食牌", category="食品"),
+            "category: category 食品 is food (食品), outside the scope of the Specification "
+            "(Art. 2)",
+        ),
         (product(P1, nice_class=35), "nice_class: Nice class must be a goods class from 1 to 34"),
         (
             matter(
@@ -325,7 +329,8 @@ def test_a_matter_before_any_table_is_refused(seeded, db_session):
 def test_r_scope_art_2_exclusions_are_refused(seeded, db_session, category):
     report = run(jsonl([operator(1), product(P1, brand="排除牌", category=category)]))
     assert report.refused == 1
-    assert f"category '{category}' is outside the Spec" in report.refusals[0].reason
+    assert f"category {category} is " in report.refusals[0].reason
+    assert "outside the scope of the Specification (Art. 2)" in report.refusals[0].reason
     assert count(ScoringObject) == 1  # only the operator's own object
 
 

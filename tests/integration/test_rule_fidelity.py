@@ -242,18 +242,22 @@ def test_r_180_the_producers_a12_2_of_an_intentional_failure_is_not_merged(seede
     assert stored == {"operator": Decimal("3.00"), "product": Decimal("9.00")}
 
 
-def test_r_180_failures_with_unknown_model_are_both_scored(seeded, db_session):
-    load(
-        [
-            operator(1),
-            product(P1),
-            spot_check("GD-CC-1", P1, effective_on="2025-04-10", model=None),
-            spot_check(
-                "GD-CC-2", P1, effective_on="2025-06-10", sampled_on="2025-05-20", standard=None
-            ),
-        ]
-    )
-    assert score("某牌") == "6.00"
+def test_r_180_failures_with_unknown_model_are_both_scored_and_reported(seeded, db_session):
+    records = [
+        operator(1),
+        product(P1),
+        spot_check("GD-CC-1", P1, effective_on="2025-04-10", model=None),
+        spot_check(
+            "GD-CC-2", P1, effective_on="2025-06-10", sampled_on="2025-05-20", standard=None
+        ),
+        spot_check("GD-CC-3", P1, effective_on="2025-08-10", sampled_on="2025-08-01"),
+    ]
+    report = import_records(jsonl(records).splitlines(True), today=TODAY, actor="t", at=AT)
+    db.session.commit()
+    assert report.refusals == []
+    warned = [(w.ref, w.category) for w in report.review if "R-180" in w.reason]
+    assert warned == [("GD-CC-1", None), ("GD-CC-2", None)]  # the known model is not warned
+    assert score("某牌") == "3.00"  # none of the three merges: sameness cannot be shown
 
 
 def test_r_order_score_api_and_classification_agree_on_same_day_failures(seeded, db_session):

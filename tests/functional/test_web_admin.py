@@ -456,11 +456,13 @@ def test_r_halfyear_a_run_started_from_the_page_and_reviewed(live_server, provin
     assert 'name="run_on" type="date" value="2026-07-01"' in runs.text
 
     # The page queues the run: a province run outlasts a web request; the worker does it.
-    queued = b.post("/admin/runs", {"run_on": "2026-07-01"})
+    queued = b.post("/admin/runs", {"run_on": "2026-07-01", "confirm": "1"})
     assert queued.status == 200 and 'data-request="2026-07-01" data-state="queued"' in queued.text
     assert 'data-run="2026-07-01"' not in queued.text
     assert '<meta http-equiv="refresh"' in queued.text  # the page comes back by itself
-    again = b.post("/admin/runs", {"run_on": "2026-07-01"})  # asked twice: queued once
+    again = b.post(
+        "/admin/runs", {"run_on": "2026-07-01", "confirm": "1"}
+    )  # asked twice: queued once
     assert again.text.count('data-request="2026-07-01"') == 1
     assert worker_pass(province, clock).classification_runs == 1
     listing = b.get("/admin/runs")
@@ -485,7 +487,7 @@ def test_r_halfyear_a_run_started_from_the_page_and_reviewed(live_server, provin
 
     # A later run shows what changed: S1 started at 12 and lost 4 points in November (O→B).
     clock.set_today(date(2027, 1, 2))
-    b.post("/admin/runs", {"run_on": "2027-01-01"})
+    b.post("/admin/runs", {"run_on": "2027-01-01", "confirm": "1"})
     worker_pass(province, clock)
     page = b.get("/admin/runs/2027-01-01")
     changes = page.text.split('data-testid="changes"')[1].split("</table>")[0]
@@ -517,7 +519,7 @@ def test_a_queued_run_that_the_rules_no_longer_allow_fails_with_its_reason(
 
     clock.set_today(date(2027, 1, 2))
     b = admin(live_server)
-    b.post("/admin/runs", {"run_on": "2026-07-01"})
+    b.post("/admin/runs", {"run_on": "2026-07-01", "confirm": "1"})
     with province.app_context():
         run_classification(date(2027, 1, 1), actor="cli", at=clock.now())
         db.session.commit()
@@ -539,7 +541,7 @@ def test_two_workers_do_a_queued_run_once(live_server, province, clock):
     from app.services.classification_requests import run_requested
     from models import AuditEvent, ClassificationRequest, ClassificationRun
 
-    admin(live_server).post("/admin/runs", {"run_on": "2026-07-01"})
+    admin(live_server).post("/admin/runs", {"run_on": "2026-07-01", "confirm": "1"})
     done, errors = at_once(
         province,
         lambda: run_requested(today=clock.today(), now=clock.now(), commit=db.session.commit),
@@ -573,7 +575,9 @@ def test_the_admin_pages_say_when_no_scheduler_worker_runs(live_server, province
     clock.advance(timedelta(minutes=11))
     home = b.get("/admin/")
     assert 'data-testid="scheduler-warning"' in home and "未在运行" in home
-    queued = b.post("/admin/runs", {"run_on": "2026-07-01"})  # a run queued with no worker
+    queued = b.post(
+        "/admin/runs", {"run_on": "2026-07-01", "confirm": "1"}
+    )  # a run queued with no worker
     assert 'data-testid="scheduler-warning"' in queued
 
 
@@ -593,7 +597,7 @@ def test_run_results_are_paged_and_keep_their_filters(live_server, province, clo
         )
         db.session.commit()
     b = admin(live_server)
-    b.post("/admin/runs", {"run_on": "2026-07-01"})
+    b.post("/admin/runs", {"run_on": "2026-07-01", "confirm": "1"})
     worker_pass(province, clock)
     first = b.get("/admin/runs/2026-07-01")
     assert first.text.count("<tr data-result=") == 50

@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.orm import aliased
-
-from flask import current_app
 
 from app.errors import Conflict, DomainError
 from app.extensions import db

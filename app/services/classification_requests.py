@@ -80,9 +80,7 @@ def preview_run(
     )
     savepoint = db.session.begin_nested()
     try:
-        report = run_classification(
-            run_on, actor=actor, at=at, off_cycle=off_cycle, reason=reason
-        )
+        report = run_classification(run_on, actor=actor, at=at, off_cycle=off_cycle, reason=reason)
         conn = db.session.connection()
         preview = RunPreview(
             run_on,

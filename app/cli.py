@@ -163,12 +163,24 @@ def score_command(
     callback=_date,
     help="Run date (YYYY-MM-DD); default the latest scheduled date (CLASSIFICATION_DAYS).",
 )
-def classify_command(as_of: date | None) -> None:
-    """A classification run (R-HALFYEAR) as of a date; repeating it for the date is safe."""
+@click.option(
+    "--off-cycle",
+    is_flag=True,
+    help="Run on a date that is not a scheduled run date (R-HALFYEAR); needs --reason.",
+)
+@click.option("--reason", default=None, help="Why an off-cycle run is needed (recorded).")
+def classify_command(as_of: date | None, off_cycle: bool, reason: str | None) -> None:
+    """A classification run (R-HALFYEAR) as of a date; repeating it for the date is safe.
+    A date that is not a scheduled run date is refused unless --off-cycle --reason "…"."""
     from flask import current_app
     from sqlalchemy import func, select
 
-    from app.services.classification import latest_scheduled_date, run_classification
+    from app.services.classification import (
+        latest_scheduled_date,
+        off_cycle_run,
+        refuse_earlier_run,
+        run_classification,
+    )
     from models import Operator
 
     if as_of is None:
@@ -179,12 +191,24 @@ def classify_command(as_of: date | None) -> None:
 
     if as_of > today():
         _fail(f"--as-of {as_of} is in the future (today is {today()})")
+    try:  # refused before any progress is shown
+        refuse_earlier_run(as_of)
+        off_cycle_run(as_of, off_cycle=off_cycle, reason=reason)
+    except DomainError as exc:
+        _fail(exc.message)
     operators = db.session.scalar(select(func.count()).select_from(Operator))
     try:
         with click.progressbar(
             length=operators, label="classifying", file=sys.stderr, show_pos=True
         ) as bar:
-            report = run_classification(as_of, actor=_actor(), at=now(), progress=bar.update)
+            report = run_classification(
+                as_of,
+                actor=_actor(),
+                at=now(),
+                progress=bar.update,
+                off_cycle=off_cycle,
+                reason=reason,
+            )
     except DomainError as exc:
         _fail(exc.message)
     db.session.commit()

@@ -88,6 +88,12 @@ class Run(Schema):
     started_by = fields.String()
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     changes = fields.Dict(keys=fields.String(), values=fields.Integer())
+    off_cycle = fields.Boolean(
+        metadata={"description": "Run on a date that is not a scheduled run date (R-HALFYEAR)"}
+    )
+    reason = fields.String(
+        allow_none=True, metadata={"description": "Why the off-cycle run was asked for"}
+    )
 
 
 class ResultsQuery(Strict):

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
-from app.permissions import forget_bureau_tree
+from app.permissions import bureau_ancestors, forget_bureau_tree
 from forms.base import N_
 from models import Bureau, Operator, User
 
@@ -30,6 +30,18 @@ def get_bureau(code: str) -> Bureau:
     if bureau is None:
         raise NotFound(N_("no bureau has the code %(code)s"), code=code)
     return bureau
+
+
+def province_of(code: str) -> str:
+    """The provincial bureau at the top of the tree that `code` belongs to."""
+    return bureau_ancestors(code)[-1]
+
+
+def city_of(code: str) -> str:
+    """The city bureau (市局) of a bureau: a county's city (440305 → 440300), a city itself;
+    the province stands for itself."""
+    chain = bureau_ancestors(code)  # the bureau, its parent, …, the province
+    return chain[-2] if len(chain) >= 2 else chain[0]
 
 
 def tree() -> list[dict]:

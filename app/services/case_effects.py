@@ -18,7 +18,17 @@ from app.scoring import Entry, EntryKind
 from app.scoring.dates import window_end
 from app.scoring.engine import live_entries
 from app.scoring.repairs import matter_repair, repair_limit_reached, repaired_matter_dates
-from models import Case, CaseTask, LedgerEntry, Matter, Notice, Notification, ScoringObject
+from app.scoring.rewards import SPOT_CHECK_REWARDS, clean_year_runs, cycle_start
+from models import (
+    Case,
+    CaseTask,
+    LedgerEntry,
+    Matter,
+    Notice,
+    Notification,
+    ScoringObject,
+    SpotCheck,
+)
 
 from .ledger import add_entry, object_entries
 
@@ -273,6 +283,8 @@ def _reward_granted(case: Case, ctx) -> None:
             code=case.subject["code"],
             table=table.version,
         )
+    if reward.code in SPOT_CHECK_REWARDS:
+        _refuse_without_proof_in_cycle(reward.code, obj, ctx.today)
     granted = sum(
         (
             e.points
@@ -296,6 +308,33 @@ def _reward_granted(case: Case, ctx) -> None:
     )
     case.outcome = "granted"
     notify_operator(case, ctx, "reward", "奖励申请已核实，予以加分。Reward granted.")
+
+
+def _refuse_without_proof_in_cycle(code: str, obj: ScoringObject, on) -> None:
+    """R-REWARD-PRODUCT at the decision: the clean spot-check years must still lie inside the
+    scoring cycle on the day the reward is verified (Art. 16; for a producer, its products'
+    checks, Art. 17(1)). A proposal whose proof has left the cycle since is refused."""
+    where = (
+        SpotCheck.object_id == obj.id
+        if code == "R16"
+        else SpotCheck.object_id.in_(
+            select(ScoringObject.id).where(ScoringObject.operator_id == obj.operator_id)
+        )
+    )
+    results = [
+        (sampled_on, result == "pass")
+        for sampled_on, result in db.session.execute(
+            select(SpotCheck.sampled_on, SpotCheck.result).where(where)
+        )
+    ]
+    if not clean_year_runs(results, on=on):
+        raise DomainError(
+            "reward %(code)s refused: no two consecutive years of clean spot checks lie inside "
+            "the scoring cycle from %(start)s to %(end)s (Art. 16, R-REWARD-PRODUCT)",
+            code=code,
+            start=cycle_start(on).isoformat(),
+            end=on.isoformat(),
+        )
 
 
 @effect("reward_rejected")

@@ -23,8 +23,14 @@ from app.scoring import CLASSES
 from app.services import accounts, bureaus
 from app.services.calendar import load_schedule, work_calendar
 from app.services.classification import latest_scheduled_date
-from app.services.classification_requests import pending_and_recent, refusal_text, request_run
+from app.services.classification_requests import (
+    pending_and_recent,
+    preview_run,
+    refusal_text,
+    request_run,
+)
 from app.services.heartbeat import scheduler_status
+from app.services.measures import KIND_LABELS as MEASURE_LABELS
 from app.services.scoring_tables import publish_table
 from forms.base import N_
 from models import (
@@ -507,7 +513,15 @@ def _scheduled_default() -> date | None:
         return None
 
 
-def _runs_page(run_on: str | None = None, refusal: str | None = None, status: int = 200):
+def _runs_page(
+    run_on: str | None = None,
+    refusal: str | None = None,
+    status: int = 200,
+    *,
+    off_cycle: bool = False,
+    reason: str = "",
+    preview=None,
+):
     default = _scheduled_default()
     requests = pending_and_recent()
     return render_template(
@@ -520,6 +534,11 @@ def _runs_page(run_on: str | None = None, refusal: str | None = None, status: in
         run_on=run_on if run_on is not None else (default.isoformat() if default else ""),
         default=default,
         refusal=refusal,
+        off_cycle=off_cycle,
+        reason=reason,
+        preview=preview,
+        schedule=current_app.config["CLASSIFICATION_DAYS"],
+        measure_labels=MEASURE_LABELS,
     ), status
 
 
@@ -532,15 +551,34 @@ def runs():
 @bp.post("/runs")
 @roles("admin")
 def run_start():
+    """Two steps (R-HALFYEAR): the form shows what the run would publish, notify and start;
+    only the confirmation (`confirm`) queues it. An unscheduled date needs the off-cycle
+    choice and a reason."""
     raw = request.form.get("run_on", "").strip()
+    off_cycle = request.form.get("off_cycle") == "1"
+    reason = request.form.get("reason", "").strip()
+    confirmed = request.form.get("confirm") == "1"
     try:
         run_on = _date_arg(raw, _("评定日期"))
         if run_on is None:
             raise DomainError(N_("give the date of the run"), status=400)
-        _request, created = request_run(run_on, actor=_actor(), at=now(), today=today())
+        if not confirmed:
+            preview = preview_run(
+                run_on,
+                actor=_actor(),
+                at=now(),
+                today=today(),
+                off_cycle=off_cycle,
+                reason=reason,
+            )
+            db.session.rollback()  # the preview writes nothing
+            return _runs_page(raw, off_cycle=off_cycle, reason=reason, preview=preview)
+        _request, created = request_run(
+            run_on, actor=_actor(), at=now(), today=today(), off_cycle=off_cycle, reason=reason
+        )
     except DomainError as err:
         db.session.rollback()
-        return _runs_page(raw, err.translated(), err.status)
+        return _runs_page(raw, err.translated(), err.status, off_cycle=off_cycle, reason=reason)
     db.session.commit()
     flash(
         _(

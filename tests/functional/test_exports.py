@@ -98,7 +98,7 @@ def world(live_server, seeded, clock):
         tokens["ent_export"] = issue_token(users["ent_s1"], ("export",), name="x")
         db.session.commit()
         run_classification(date(2026, 7, 1), actor="test", at=at)
-        run_classification(date(2026, 11, 26), actor="test", at=at)
+        run_classification(date(2026, 11, 26), actor="test", at=at, off_cycle=True, reason="test")
         tick(ctx=Ctx("scheduler", clock.today(), clock.now()), commit=db.session.commit)
 
         def ctx(name):

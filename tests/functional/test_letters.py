@@ -333,7 +333,9 @@ def test_class_letter_states_the_class_and_its_measures(world, seeded, clock):
     from models import Measure, ScoringObject
 
     with seeded.app_context():
-        run_classification(date(2026, 11, 26), actor="test", at=clock.now())
+        run_classification(
+            date(2026, 11, 26), actor="test", at=clock.now(), off_cycle=True, reason="test"
+        )
         db.session.commit()
         objects = dict(
             db.session.execute(
@@ -382,7 +384,9 @@ def test_letters_are_shown_only_to_the_enterprise_concerned_and_staff_covering_i
     from models import ScoringObject
 
     with seeded.app_context():
-        run_classification(date(2026, 11, 26), actor="test", at=clock.now())
+        run_classification(
+            date(2026, 11, 26), actor="test", at=clock.now(), off_cycle=True, reason="test"
+        )
         db.session.commit()
         obj = db.session.scalar(
             select(ScoringObject.id).where(

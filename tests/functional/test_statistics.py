@@ -87,7 +87,9 @@ def world(live_server, seeded, clock):
             make_user(name, role, bureau=bureau)
         db.session.commit()
         run_classification(date(2026, 7, 1), actor="test", at=clock.now())
-        run_classification(date(2026, 11, 26), actor="test", at=clock.now())
+        run_classification(
+            date(2026, 11, 26), actor="test", at=clock.now(), off_cycle=True, reason="test"
+        )
         tick(ctx=Ctx("scheduler", clock.today(), clock.now()), commit=db.session.commit)
 
         def ctx(name):

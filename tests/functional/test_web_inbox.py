@@ -544,7 +544,7 @@ def test_a_d_class_operator_carries_the_serious_flag_art30(world, live_server, c
         ],
     )
     with world.app_context():
-        run_classification(clock.today(), actor="t", at=clock.now())
+        run_classification(clock.today(), actor="t", at=clock.now(), off_cycle=True, reason="t")
         db.session.commit()
     b = browser(live_server, "gz_officer")
     looked_up = b.get(f"/inbox/matters/new?uscc={d_seller}")

@@ -228,7 +228,7 @@ def world(live_server, seeded, clock):
         _repair_and_amend(clock)
         at = datetime(2026, 11, 26, 2, tzinfo=UTC)
         run_classification(date(2026, 7, 1), actor="t", at=at)
-        run_classification(date(2026, 11, 1), actor="t", at=at)
+        run_classification(date(2026, 11, 1), actor="t", at=at, off_cycle=True, reason="t")
         db.session.commit()
     return live_server
 

@@ -167,6 +167,41 @@ def test_r_halfyear_classify_defaults_to_the_latest_scheduled_date(cli, records)
     assert "Classification run of 2026-07-01" in result.output
 
 
+def test_r_halfyear_classify_refuses_an_unscheduled_date_without_off_cycle(cli, records, seeded):
+    from app.extensions import db
+    from models import ClassificationRun
+
+    cli("import", str(records))
+    refused = cli("classify", "--as-of", "2025-03-15")
+    assert refused.exit_code != 0
+    assert "error: 2025-03-15 is not a scheduled classification date" in refused.output
+    assert "off-cycle run with its reason (R-HALFYEAR, Art. 26)" in refused.output
+    no_reason = cli("classify", "--as-of", "2025-03-15", "--off-cycle")
+    assert no_reason.exit_code != 0 and "needs a reason" in no_reason.output
+    blank = cli("classify", "--as-of", "2025-03-15", "--off-cycle", "--reason", " ")
+    assert blank.exit_code != 0 and "needs a reason" in blank.output
+    with seeded.app_context():
+        assert db.session.query(ClassificationRun).count() == 0
+
+
+def test_r_halfyear_classify_off_cycle_with_a_reason_is_recorded_and_reported(cli, records, seeded):
+    from app.extensions import db
+    from models import AuditEvent, ClassificationRun
+
+    cli("import", str(records))
+    done = cli("classify", "--as-of", "2026-11-26", "--off-cycle", "--reason", "更正后重新评定")
+    assert done.exit_code == 0, done.output
+    assert "Classification run of 2026-11-26" in done.output
+    assert "off-cycle run (R-HALFYEAR), reason: 更正后重新评定" in done.output
+    with seeded.app_context():
+        run = db.session.query(ClassificationRun).one()
+        assert (run.off_cycle, run.reason) == (True, "更正后重新评定")
+        event = db.session.query(AuditEvent).filter_by(action="classification.run").one()
+        assert event.detail["off_cycle"] is True
+    scheduled = cli("classify", "--as-of", "2026-07-01")
+    assert scheduled.exit_code != 0 and "runs before it cannot be added" in scheduled.output
+
+
 def test_latest_scheduled_date_reads_the_configured_days():
     from datetime import date
 

@@ -35,6 +35,7 @@ from app.scoring import (
     table_in_force,
     window_end,
 )
+from app.scoring.classes import is_run_date
 from app.scoring.repairs import (
     FULL,
     HALF,
@@ -43,7 +44,7 @@ from app.scoring.repairs import (
     repair_refusals,
     repair_share,
 )
-from app.scoring.rewards import clean_year_runs
+from app.scoring.rewards import clean_year_runs, cycle_start, in_cycle
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TABLE = ROOT / "data" / "scoring_tables" / "GD-2021-default.yaml"
@@ -872,6 +873,59 @@ def test_r_reward_product_year_with_a_failure_is_not_clean():
 def test_r_reward_product_longer_and_separate_runs():
     results = [(D(f"{y}-06-01"), True) for y in (2018, 2019, 2021, 2022, 2023)]
     assert clean_year_runs(results) == [(2018, 2019), (2021, 2023)]
+
+
+def test_r_reward_product_checks_before_the_scoring_cycle_earn_nothing():
+    results = [(D("2019-05-01"), True), (D("2020-05-01"), True)]
+    assert clean_year_runs(results) == [(2019, 2020)]  # without a day: any years
+    assert clean_year_runs(results, on=D("2026-11-26")) == []
+    assert clean_year_runs(
+        [(D("2024-05-01"), True), (D("2025-05-01"), True)], on=D("2026-11-26")
+    ) == [(2024, 2025)]
+
+
+def test_r_reward_product_cycle_starts_36_months_before_the_day_it_is_verified():
+    on = D("2026-11-26")
+    assert cycle_start(on) == D("2023-11-27")
+    assert in_cycle(D("2023-11-27"), on) and not in_cycle(D("2023-11-26"), on)
+    assert in_cycle(on, on) and not in_cycle(D("2026-11-27"), on)
+    # The first day of the cycle: counts; the day before: not.
+    assert clean_year_runs([(D("2023-11-27"), True), (D("2024-03-01"), True)], on=on) == [
+        (2023, 2024)
+    ]
+    assert clean_year_runs([(D("2023-11-26"), True), (D("2024-03-01"), True)], on=on) == []
+
+
+def test_r_reward_product_cycle_agrees_with_the_ledger_window_at_month_ends():
+    # An entry of 2024-02-29 stops counting on 2027-02-28 (R-WINDOW): so does a spot check.
+    on = D("2027-02-28")
+    assert cycle_start(on) == D("2024-03-01")
+    assert all(window_end(cycle_start(d)) > d for d in (on, D("2026-03-31"), D("2028-02-29")))
+    assert all(
+        window_end(cycle_start(d) - timedelta(days=1)) <= d
+        for d in (on, D("2026-03-31"), D("2028-02-29"))
+    )
+
+
+def test_r_reward_product_a_failure_earlier_in_the_year_still_spoils_it():
+    on = D("2026-11-26")
+    results = [(D("2023-06-01"), False), (D("2023-12-01"), True), (D("2024-05-01"), True)]
+    assert clean_year_runs(results, on=on) == []
+    later = [(D("2026-12-01"), False), (D("2025-05-01"), True), (D("2026-05-01"), True)]
+    assert clean_year_runs(later, on=on) == [(2025, 2026)]  # a check after the day: not yet known
+
+
+# --- R-HALFYEAR (pure) -----------------------------------------------------------------------
+
+
+def test_r_halfyear_run_dates_are_the_scheduled_days_only():
+    assert is_run_date(D("2026-01-01"), "01-01,07-01")
+    assert is_run_date(D("2026-07-01"), "01-01, 07-01")
+    assert not is_run_date(D("2026-11-26"), "01-01,07-01")
+    assert not is_run_date(D("2026-07-02"), "01-01,07-01")
+    assert is_run_date(D("2026-03-31"), "03-31,09-30")
+    with pytest.raises(ValueError, match="CLASSIFICATION_DAYS"):
+        is_run_date(D("2026-01-01"), "01-01,13-01")
 
 
 # --- R-CLASS --------------------------------------------------------------------------------

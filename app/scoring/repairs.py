@@ -172,6 +172,14 @@ def matter_repair(
     return out
 
 
+def rebased_repair(repair: Entry, replaced: Entry, corrected: Decimal) -> Decimal:
+    """R-REPAIR-KEEP: a correction or an amended objection changes the disputed points only.
+    A repair granted on the replaced deduction stays, re-based on the corrected points (a
+    negative number) at the share it was granted at (R-REPAIR-SHARE)."""
+    share = FULL if repair.points >= -replaced.points else HALF
+    return repair_points(corrected, share)
+
+
 def repaired_matter_dates(repairs: Iterable[tuple[object, date]]) -> list[date]:
     """R-REPAIR-LIMIT counts repaired *matters*: one date per matter (its earliest live
     repair), from (matter, effective date) pairs of an operator's live repairs."""

@@ -48,6 +48,8 @@ _OPERATOR_MATTER_ITEMS = {
     "producer": ["A12.1", "A12.3", "A12.4", "A12.5", "A12.6"],
     "seller": ["A12.1", "A12.3", "A12.7", "A12.8", "A12.9", "A12.10"],
 }
+SPOT_CHECK_REFUSAL = "A12.4"  # refusing a spot check: recorded by the province (Art. 19)
+PROVINCE = "440000"
 _PRODUCT_MATTER_ITEMS = ["A11.2", "A11.3", "A11.4", "A11.5", "A11.6", "A11.7", "A11.8"]
 
 
@@ -142,7 +144,8 @@ def synthetic_records(
                     "intentional": failed and rng.random() < 0.1,
                 }
 
-    # Matters decided by city bureaus against products, producers and sellers.
+    # Matters decided by city bureaus against products, producers and sellers (refusals of a
+    # spot check by the province).
     n_matters = int(operators * matters_per_operator * 0.35)
     for _ in range(n_matters):
         ref_no += 1
@@ -169,6 +172,8 @@ def synthetic_records(
         else:
             continue
         bureau = city if city in cities else rng.choice(cities)
+        if items == [SPOT_CHECK_REFUSAL]:
+            bureau = PROVINCE  # scoring related to spot checks (Art. 19, rules §11)
         yield {
             "type": "matter",
             "ref": f"粤{bureau}市监罚〔{effective_on.year}〕{ref_no}号",
@@ -197,9 +202,12 @@ def build_demo(*, operators: int, seed: int, today: date, at: datetime) -> list[
 
     from app.services.classification import run_classification
     from app.services.imports import import_records
-    from app.services.reference import init_reference_data
+    from app.services.reference import init_reference_data, publish_demo_successor
 
     init_reference_data(actor="demo", at=at)
+    # The default table ends with the Spec on 2026-06-04 (Art. 36, R-VALIDITY): demo dates
+    # after it need a successor, here one marked as a demonstration.
+    publish_demo_successor(actor="demo", at=at)
     records = synthetic_records(
         operators=operators, seed=seed, today=today, bureaus=province_bureaus()
     )

@@ -110,8 +110,10 @@ def db_session(app):
 
 
 @pytest.fixture
-def seeded(app):
-    """Bureau tree and the default scoring table, as `flask credit init` leaves them."""
+def expired(app):
+    """Bureau tree and the default scoring table only, as `flask credit init` leaves them: the
+    default ends with the Spec on 2026-06-04 (Art. 36), so today (2026-11-26) no version
+    covers; for the tests of R-VALIDITY itself."""
     from app.extensions import db
     from app.services.reference import init_reference_data
 
@@ -119,6 +121,19 @@ def seeded(app):
         init_reference_data(actor="test", at=datetime(2026, 1, 1, tzinfo=UTC))
         db.session.commit()
     return app
+
+
+@pytest.fixture
+def seeded(expired):
+    """Bureau tree, the default scoring table and its demonstration successor (from
+    2026-06-05), so today's matters, runs and rewards have a version in force."""
+    from app.extensions import db
+    from app.services.reference import publish_demo_successor
+
+    with expired.app_context():
+        publish_demo_successor(actor="test", at=datetime(2026, 1, 1, tzinfo=UTC))
+        db.session.commit()
+    return expired
 
 
 @pytest.fixture

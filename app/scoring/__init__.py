@@ -4,7 +4,18 @@ from .classes import CLASSES, OfficialClass, class_for, official_class
 from .dates import add_months, add_years, window_end
 from .engine import Line, Score, live_entries, r180_merged, score_object, score_operator
 from .ledger import BASE_POINTS, ZERO, Entry, EntryKind
-from .table import Item, Reward, ScoringTable, TableError, parse_table, table_in_force
+from .table import (
+    Item,
+    Regulation,
+    Reward,
+    ScoringTable,
+    TableError,
+    ending_soon,
+    latest_started,
+    overlapping,
+    parse_table,
+    table_in_force,
+)
 
 __all__ = [
     "BASE_POINTS",
@@ -15,6 +26,7 @@ __all__ = [
     "Item",
     "Line",
     "OfficialClass",
+    "Regulation",
     "Reward",
     "Score",
     "ScoringTable",
@@ -22,8 +34,11 @@ __all__ = [
     "add_months",
     "add_years",
     "class_for",
+    "ending_soon",
+    "latest_started",
     "live_entries",
     "official_class",
+    "overlapping",
     "parse_table",
     "r180_merged",
     "score_object",

@@ -30,7 +30,7 @@ from models import (
 from .case_effects import operator_repair_dates
 from .cases import Ctx, start_case
 from .ledger import object_entries
-from .scoring_tables import load_tables, table_for
+from .scoring_tables import load_tables, require_table
 
 OBJECTION_DAYS = 15
 
@@ -311,7 +311,7 @@ def apply_reward(
         raise NotFound("no scoring object %(object)s", object=object_id)
     if not can_start_for_operator(user, obj.operator_id):
         raise DomainError("only the operator concerned can apply for a reward", status=403)
-    table = table_for(load_tables(), ctx.today)
+    table = require_table(ctx.today, None)  # R-VALIDITY: refused (Art. 36) if none covers
     reward = table.rewards.get(code)
     if reward is None:
         raise DomainError(
@@ -342,7 +342,9 @@ def apply_reward(
 def propose_rewards(*, ctx: Ctx, limit: int = 500) -> int:
     """R-REWARD-PRODUCT: products spot-checked clean in two or more consecutive years get a
     reward case proposed by the system (once per run of clean years). At most `limit` a call:
-    a call that reaches it may have left candidates for the next."""
+    a call that reaches it may have left candidates for the next. Refused (Art. 36) on a day
+    no scoring-table version covers (R-VALIDITY)."""
+    require_table(ctx.today, None)
     rows = db.session.execute(
         select(SpotCheck.object_id, SpotCheck.sampled_on, SpotCheck.result).order_by(
             SpotCheck.object_id

@@ -26,6 +26,7 @@ from models import ClassificationResult, ClassificationRun, LedgerEntry, Operato
 
 from .audit import record_event
 from .bulk import copy_rows
+from .scoring_tables import require_table
 
 OPERATORS_PER_BATCH = 5000
 
@@ -131,6 +132,7 @@ def run_classification(
     results that differ (none, when nothing changed); a run before the latest one is refused,
     since the later run's D locks were decided from it. The measures by class are written in
     the same transaction (`measures=False` only to time the classification alone)."""
+    require_table(run_on, "run_on")  # R-VALIDITY: no run on a day no table version covers
     refuse_earlier_run(run_on)
     run = db.session.scalar(select(ClassificationRun).where(ClassificationRun.run_on == run_on))
     repeated = run is not None

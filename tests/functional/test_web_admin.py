@@ -270,8 +270,8 @@ def test_a_table_version_can_be_uploaded_as_a_file(live_server, province):
 
 def test_a_table_version_that_would_reprice_recorded_matters_is_refused(live_server, province):
     b = admin(live_server)
-    # A matter effective 2026-11-02 is recorded under the default table.
-    page = b.post("/admin/tables", {"text": table_yaml("GD-2026", "2026-06-01")})
+    # A matter effective 2026-11-02 is recorded under the (demonstration) successor.
+    page = b.post("/admin/tables", {"text": table_yaml("GD-2026", "2026-10-01")})
     assert page.status == 409
     assert "粤穗市监罚〔2026〕7号" in refusal(page)
     assert 'data-version="GD-2026"' not in b.get("/admin/tables").text

@@ -528,7 +528,7 @@ def test_a_d_class_operator_carries_the_serious_flag_art30(world, live_server, c
             matter(
                 "GZ-D1",
                 [{"kind": "seller", "uscc": d_seller}],
-                items=["A12.4"],
+                items=["A12.5"],
                 intentional=True,
                 bureau="440100",
                 effective_on="2026-11-02",

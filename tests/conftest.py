@@ -136,12 +136,22 @@ def seeded(expired):
     return expired
 
 
-@pytest.fixture
-def live_server(seeded):
-    """The app served over real HTTP on a loopback port, in a thread."""
-    server = make_server("127.0.0.1", 0, seeded, threaded=True)
+def _serve(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(5)
+
+
+@pytest.fixture
+def live_server(seeded):
+    """The app served over real HTTP on a loopback port, in a thread."""
+    yield from _serve(seeded)
+
+
+@pytest.fixture
+def expired_server(expired):
+    """The same, with no scoring-table version after 2026-06-04 (R-VALIDITY)."""
+    yield from _serve(expired)

@@ -72,6 +72,7 @@ def table_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def table_load(file: Path) -> None:
     """Publish a scoring-table version from a YAML file."""
+    from app.scoring import parse_table
     from app.services.scoring_tables import publish_table
 
     try:
@@ -86,6 +87,19 @@ def table_load(file: Path) -> None:
     state = "published" if created else "already published, unchanged"
     default = " (default table)" if row.is_default else ""
     click.echo(f"scoring table {row.version}{default}, applies from {row.applies_from}: {state}")
+    table = parse_table(row.content)
+    if table.regulation is not None:
+        click.echo(f"  regulation: {table.regulation.title} ({table.regulation.number})")
+    click.echo(
+        f"  applies until: {table.applies_until} (Art. 36)"
+        if table.applies_until is not None
+        else "  applies until: a later version applies (open-ended)"
+    )
+    spot = [code for code, item in table.items.items() if item.spot_check]
+    click.echo(
+        f"  related to spot checks, recorded by the provincial bureau (Art. 19): "
+        f"{', '.join(spot) or 'none'}"
+    )
 
 
 @credit.command("import")

@@ -47,7 +47,7 @@ def _seller_with_deductions(city: str, since: date) -> list[Operator]:
     return [op for op, _n in rows]
 
 
-def _deductions(operator: Operator, since: date) -> list[int]:
+def _deductions(operator: Operator, since: date, city: str) -> list[int]:
     return list(
         db.session.scalars(
             select(LedgerEntry.id)
@@ -55,6 +55,7 @@ def _deductions(operator: Operator, since: date) -> list[int]:
             .join(Matter, Matter.id == LedgerEntry.matter_id)
             .where(
                 ScoringObject.operator_id == operator.id,
+                Matter.bureau_code == city,
                 ScoringObject.kind == "operator",
                 LedgerEntry.kind == "DEDUCTION",
                 Matter.intentional.is_(False),
@@ -142,7 +143,7 @@ def build_demo_cases(*, today: date, at: datetime) -> list[str]:
     tick(ctx=ctx(10), commit=db.session.flush)
     made: list[str] = []
     for n, (user, op) in enumerate(enterprises):
-        entry = _deductions(op, since)[0]
+        entry = _deductions(op, since, city)[0]
         if n == 0:  # filed ten days ago, never accepted: overdue now
             case = applications.file_objection([entry], "演示：对认定事实有异议", ctx=ctx(10, user))
             made.append(f"objection {case.id}: overdue in the {city} queue")

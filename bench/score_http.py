@@ -29,7 +29,7 @@ def build(url: str) -> str:
     from app.demo import make_uscc
     from app.extensions import db
     from app.services.imports import import_records
-    from app.services.reference import init_reference_data
+    from app.services.reference import init_reference_data, publish_demo_successor
 
     app = fresh_database(url)
     producer = make_uscc("440300", 42)
@@ -89,6 +89,7 @@ def build(url: str) -> str:
     with app.app_context():
         at = datetime.now(UTC)
         init_reference_data(actor="bench", at=at)
+        publish_demo_successor(actor="bench", at=at)  # dates after 2026-06-04
         lines = [json.dumps(r, ensure_ascii=False).encode() for r in records]
         report = import_records(lines, today=TODAY, actor="bench", at=at)
         assert report.refused == 0, report.refusals[:3]

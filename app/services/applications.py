@@ -30,7 +30,7 @@ from models import (
 from .bureaus import city_of, province_of
 from .case_effects import matter_deductions, operator_repair_dates
 from .cases import Ctx, start_case
-from .scoring_tables import load_tables, table_for
+from .scoring_tables import load_tables, require_table
 
 OBJECTION_DAYS = 15
 REPAIR_OPEN = N_("a repair of this matter is already being handled (Art. 21)")
@@ -313,7 +313,7 @@ def apply_reward(
         raise NotFound("no scoring object %(object)s", object=object_id)
     if not can_start_for_operator(user, obj.operator_id):
         raise DomainError("only the operator concerned can apply for a reward", status=403)
-    table = table_for(load_tables(), ctx.today)
+    table = require_table(ctx.today, None)  # R-VALIDITY: refused (Art. 36) if none covers
     reward = table.rewards.get(code)
     if reward is None:
         raise DomainError(
@@ -345,7 +345,9 @@ def propose_rewards(*, ctx: Ctx, limit: int = 500) -> int:
     """R-REWARD-PRODUCT: products spot-checked clean in two or more consecutive years, all
     inside the scoring cycle ending today (Art. 16), get a reward case proposed by the system
     (once per run of clean years), in the provincial bureau's queue. At most `limit` a call: a
-    call that reaches it may have left candidates for the next."""
+    call that reaches it may have left candidates for the next. Refused (Art. 36) on a day no
+    scoring-table version covers (R-VALIDITY)."""
+    require_table(ctx.today, None)
     rows = db.session.execute(
         select(SpotCheck.object_id, SpotCheck.sampled_on, SpotCheck.result).order_by(
             SpotCheck.object_id

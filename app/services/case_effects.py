@@ -316,10 +316,10 @@ def _correction_rejected(case: Case, ctx) -> None:
 @effect("reward_granted")
 def _reward_granted(case: Case, ctx) -> None:
     """A REWARD entry effective on the verification date, within the 2-point cap (R-REWARD-CAP)."""
-    from .scoring_tables import load_tables, table_for
+    from .scoring_tables import require_table
 
     obj = db.session.get(ScoringObject, case.object_id)
-    table = table_for(load_tables(), ctx.today)
+    table = require_table(ctx.today, None)  # R-VALIDITY: refused (Art. 36) if none covers
     reward = table.rewards.get(case.subject["code"])
     if reward is None:
         raise DomainError(

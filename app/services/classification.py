@@ -34,6 +34,7 @@ from models import (
 
 from .audit import record_event
 from .bulk import copy_rows
+from .scoring_tables import require_table
 
 OPERATORS_PER_BATCH = 5000
 
@@ -155,6 +156,7 @@ def run_classification(
     is refused unless `off_cycle` with a `reason` (R-HALFYEAR), and recorded as such. The
     measures by class are written in the same transaction (`measures=False` only to time the
     classification alone)."""
+    require_table(run_on, "run_on")  # R-VALIDITY: no run on a day no table version covers
     refuse_earlier_run(run_on)
     off_cycle = off_cycle_run(run_on, off_cycle=off_cycle, reason=reason)
     reason = reason.strip() if off_cycle and reason else None

@@ -22,7 +22,7 @@ from sqlalchemy import func, insert, select, update
 
 from app.extensions import db
 from app.permissions import forget_bureau_tree
-from app.scoring import ScoringTable, TableError, product_key
+from app.scoring import ScoringTable, TableError, product_key, table_in_force
 from app.scoring.scope import Decision
 from forms.base import N_
 from forms.records import RECORD_SCHEMAS
@@ -31,7 +31,7 @@ from models import Bureau, LedgerEntry, Matter, Operator, ScoringObject, SpotChe
 from .audit import record_events
 from .reference import PROVINCE, bureau_level
 from .scope import scope_catalogue
-from .scoring_tables import load_tables
+from .scoring_tables import load_tables, uncovered
 
 CHUNK = 2000
 SPOT_CHECK_ITEM = "A11.1"
@@ -320,10 +320,11 @@ class _Importer:
             )
 
     def _table(self, on: date) -> ScoringTable:
-        eligible = [t for t in self.tables if t.applies_from <= on]
-        if not eligible:
-            raise Refused(f"no scoring table is in force on {on.isoformat()}", "effective_on")
-        return max(eligible, key=lambda t: t.applies_from)
+        """R-VALIDITY: the version covering `on`; refused (Art. 36) when none does."""
+        table = table_in_force(self.tables, on)
+        if table is None:
+            raise Refused(uncovered(self.tables, on).message, "effective_on")
+        return table
 
     def _existing_ref(self, ref: str, digest: str, kind: str) -> bool:
         """True if this exact record is already in; refuses a ref re-used with other content."""
@@ -340,6 +341,33 @@ class _Importer:
                 "ref",
             )
         return False
+
+    def _recorder(self, codes: list[str], bureau: str, level: str, table: ScoringTable) -> None:
+        """Rules §11 (Art. 19): scoring related to spot checks (items marked spot_check) is
+        recorded by the provincial bureau; other deductions by city bureaus, county bureaus
+        entering them for their city. One matter is recorded by one of them."""
+        related = {c for c in codes if c in table.items and table.items[c].spot_check}
+        spot = [c for c in codes if c in related]
+        other = [c for c in codes if c not in related]
+        if spot and other:
+            raise Refused(
+                f"{', '.join(spot)} (related to spot checks) is recorded by the provincial "
+                f"bureau {PROVINCE} and {', '.join(other)} by city bureaus (Art. 19): record "
+                "them as separate matters",
+                "items",
+            )
+        if spot and bureau != PROVINCE:
+            raise Refused(
+                f"{', '.join(spot)} is scoring related to spot checks, recorded by the "
+                f"provincial bureau {PROVINCE} (Art. 19)",
+                "bureau",
+            )
+        if other and level == "province":
+            raise Refused(
+                "matters other than spot checks are scored by city bureaus (county "
+                "bureaus may enter them for their city), Art. 19",
+                "bureau",
+            )
 
     # ---- planning, one record at a time ------------------------------------------------
 
@@ -620,12 +648,6 @@ class _Importer:
             return "unchanged"
         self._matter_in_scope(d)
         level = self._bureau(d["bureau"])
-        if level == "province":
-            raise Refused(
-                "matters other than spot checks are scored by city bureaus (county "
-                "bureaus may enter them for their city), Art. 19",
-                "bureau",
-            )
         on = d["effective_on"]
         self._not_future(on, "effective_on")
         table = self._table(on)
@@ -652,6 +674,7 @@ class _Importer:
             except TableError as exc:
                 raise Refused(str(exc), "items") from None
             planned.append((obj, item))
+        self._recorder(d["items"], d["bureau"], level, table)
         self.new_matters.append(
             {
                 "ref": d["ref"],

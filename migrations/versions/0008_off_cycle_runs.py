@@ -1,7 +1,7 @@
 """off-cycle classification runs
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-27 10:00:00
 
 R-HALFYEAR: a run on a date that is not a scheduled run date is asked for explicitly as an
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

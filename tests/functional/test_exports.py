@@ -64,7 +64,7 @@ def world(live_server, seeded, clock):
                     M4,
                     [{"kind": "seller", "uscc": S4}],
                     items=["A12.4"],
-                    bureau="440300",
+                    bureau="440000",  # refusing a spot check: the province (Art. 19)
                     effective_on="2026-09-01",
                     intentional=True,
                 ),
@@ -220,7 +220,7 @@ def test_dishonesty_export_lists_only_matters_in_force(world):
     assert (m4["points"], m4["published_until"], m4["deciding_bureau_name"]) == (
         "-9.00",
         "2029-08-31",
-        "深圳市市场监督管理局",
+        "广东省市场监督管理局",  # refusing a spot check is scored by the province (Art. 19)
     )
     assert (m4["repaired"], m4["repaired_on"]) == (False, None)
     assert rows(world, "/exports/dishonesty", "csv") == []  # Guangzhou's only one was revoked

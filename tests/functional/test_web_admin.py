@@ -270,14 +270,59 @@ def test_a_table_version_can_be_uploaded_as_a_file(live_server, province):
 
 def test_a_table_version_that_would_reprice_recorded_matters_is_refused(live_server, province):
     b = admin(live_server)
-    # A matter effective 2026-11-02 is recorded under the default table.
-    page = b.post("/admin/tables", {"text": table_yaml("GD-2026", "2026-06-01")})
+    # A matter effective 2026-11-02 is recorded under the (demonstration) successor.
+    page = b.post("/admin/tables", {"text": table_yaml("GD-2026", "2026-10-01")})
     assert page.status == 409
     assert "粤穗市监罚〔2026〕7号" in refusal(page)
     assert 'data-version="GD-2026"' not in b.get("/admin/tables").text
 
     broken = b.post("/admin/tables", {"text": "version: x\napplies_from: 2027-01-01\nitems: 3\n"})
     assert broken.status == 422 and "记分标准被拒绝" in refusal(broken)
+
+
+def _admin_on(app, base: str) -> Browser:
+    from app.extensions import db
+
+    with app.app_context():
+        make_user("admin1", "admin")
+        db.session.commit()
+    return admin(base)
+
+
+def test_r_validity_the_overview_warns_that_the_table_has_ended(expired_server, expired):
+    b = _admin_on(expired, expired_server)
+    page = b.get("/admin/")
+    assert page.status == 200
+    warning = page.text.split('data-testid="table-warning"')[1].split("</div>")[0]
+    assert "记分标准已失效" in warning
+    for words in ("GD-2021-default", "2026-06-04", "第三十六条", "粤市监规字〔2021〕5号"):
+        assert words in warning, words
+    assert 'data-testid="no-table"' in page.text  # no version in force today
+    tables = b.get("/admin/tables")
+    assert 'data-testid="table-warning"' in tables.text
+    row = tables.text.split('data-version="GD-2021-default"')[1].split("</tr>")[0]
+    assert "2026-06-04" in row and "已到期" in row
+
+
+def test_r_validity_the_overview_warns_from_90_days_before_the_end(expired_server, expired, clock):
+    b = _admin_on(expired, expired_server)
+    clock.set_today(date(2026, 3, 5))  # 91 days before the last day: not yet
+    page = b.get("/admin/")
+    assert 'data-testid="table-warning"' not in page.text
+    assert by_testid(page, "table-until") == "适用至 2026-06-04"
+    clock.set_today(date(2026, 3, 6))  # 90 days before
+    warning = b.get("/admin/").text.split('data-testid="table-warning"')[1].split("</div>")[0]
+    assert "记分标准即将失效" in warning and "还有 90 天" in warning
+    assert "GD-2021-default" in warning and "第三十六条" in warning
+
+
+def test_r_validity_no_warning_once_a_successor_is_published(live_server, province, clock):
+    b = admin(live_server)
+    for day in (date(2026, 3, 6), date(2026, 11, 26)):
+        clock.set_today(day)
+        page = b.get("/admin/")
+        assert page.status == 200 and 'data-testid="table-warning"' not in page.text
+    assert "GD-2026-demo-successor" in page.text  # the version in force today
 
 
 # -- users -----------------------------------------------------------------------------------

@@ -504,13 +504,38 @@ def test_a_bad_record_is_refused_with_the_reason_at_its_field(
     assert snapshot(world) == before
 
 
-def test_a_provincial_officer_cannot_record_a_matter_art19(world, live_server):
+def test_a_provincial_officer_cannot_record_an_ordinary_matter_art19(world, live_server):
     b = browser(live_server, "prov_officer")
     before = snapshot(world)
     page = b.post("/inbox/matters/new", matter_form())
     assert page.status == 422
     assert 'data-testid="refusal"' in page and "Art. 19" in page
     assert snapshot(world) == before  # the operator planned with it is not kept either
+
+
+def test_a_provincial_officer_records_a_refused_spot_check_a12_4_art19(world, live_server):
+    """Rules §11: scoring related to spot checks (A12.4, refusing a spot check) is recorded by
+    the provincial bureau; a city officer's A12.4 is refused naming Art. 19."""
+    from app.extensions import db
+    from models import LedgerEntry, Matter
+
+    form = dict(ref="粤市监拒检〔2026〕3号", uscc=S1, name="", item="A12.4")
+    city = browser(live_server, "gz_officer")
+    before = snapshot(world)
+    refused = city.post("/inbox/matters/new", matter_form(**form))
+    assert refused.status == 422
+    assert 'data-testid="refusal"' in refused and "Art. 19" in refused and "440000" in refused
+    assert snapshot(world) == before
+    b = browser(live_server, "prov_officer")
+    assert '<option value="A12.4"' in b.get("/inbox/matters/new")
+    page = b.post("/inbox/matters/new", matter_form(**form))
+    assert page.status == 200, page.text
+    assert "粤市监拒检〔2026〕3号" in page and "-6" in page
+    with world.app_context():
+        m = db.session.query(Matter).filter_by(ref="粤市监拒检〔2026〕3号").one()
+        assert (m.bureau_code, m.recorded_by, m.items) == ("440000", "prov_officer", ["A12.4"])
+        points = [str(e.points) for e in db.session.query(LedgerEntry).filter_by(matter_id=m.id)]
+        assert points == ["-6.00"]
 
 
 def test_a_d_class_operator_carries_the_serious_flag_art30(world, live_server, clock):
@@ -528,7 +553,7 @@ def test_a_d_class_operator_carries_the_serious_flag_art30(world, live_server, c
             matter(
                 "GZ-D1",
                 [{"kind": "seller", "uscc": d_seller}],
-                items=["A12.4"],
+                items=["A12.5"],
                 intentional=True,
                 bureau="440100",
                 effective_on="2026-11-02",

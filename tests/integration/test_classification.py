@@ -67,7 +67,7 @@ def province(seeded, db_session):
             matter(
                 "M-D",
                 [{"kind": "seller", "uscc": S1}],
-                items=["A12.4"],
+                items=["A12.5"],
                 intentional=True,
                 effective_on="2022-03-01",
                 bureau="440100",
@@ -145,7 +145,7 @@ def test_r_halfyear_repeated_run_picks_up_a_late_record(province):
             matter(
                 "M-LATE",
                 [{"kind": "seller", "uscc": S2}],
-                items=["A12.4"],
+                items=["A12.5"],
                 effective_on="2026-06-15",
                 bureau="440100",
             )

@@ -114,11 +114,19 @@ def test_table_load_publishes_a_version_and_refuses_conflicts(cli, tmp_path):
     default = ROOT / "data/scoring_tables/GD-2021-default.yaml"
     same = cli("table", "load", str(default))
     assert same.exit_code == 0 and "already published, unchanged" in same.output
+    # Format version 2 (R-VALIDITY, rules §11): the regulation, the last day, the items the
+    # province records.
+    assert "regulation: 广东省市场监督管理局产品质量信用分类监管规范 (粤市监规字〔2021〕5号)" in (
+        same.output
+    )
+    assert "applies until: 2026-06-04 (Art. 36)" in same.output
+    assert "recorded by the provincial bureau (Art. 19): A11.1, A12.2, A12.4" in same.output
     newer = tmp_path / "gd-2027.yaml"
     newer.write_text(
         default.read_text("utf-8")
         .replace('"GD-2021-default"', '"GD-2027"')
         .replace("applies_from: 2021-06-05", "applies_from: 2027-01-01")
+        .replace("applies_until: 2026-06-04\n", "")
         .replace("default: true", "default: false"),
         "utf-8",
     )
@@ -127,6 +135,7 @@ def test_table_load_publishes_a_version_and_refuses_conflicts(cli, tmp_path):
         published.exit_code == 0
         and "GD-2027, applies from 2027-01-01: published" in published.output
     )
+    assert "applies until: a later version applies (open-ended)" in published.output
     clash = tmp_path / "clash.yaml"
     clash.write_text(newer.read_text("utf-8").replace("points: 3,", "points: 4,", 1), "utf-8")
     refused = cli("table", "load", str(clash))

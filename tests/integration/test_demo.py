@@ -22,7 +22,21 @@ def test_demo_builds_cases_in_every_state_and_prints_logins(app):
         "demo inspection plan",
     ):
         assert words in result.output
+    # R-VALIDITY: the demo publishes a successor marked as a demonstration, so matters after
+    # the Spec's end (2026-06-04) are scored and no demo record is refused.
+    assert "refused 0" in result.output, result.output
     with app.app_context():
+        from models import Matter, ScoringTableVersion
+
+        demo = db.session.get(ScoringTableVersion, "GD-2026-demo-successor")
+        assert demo is not None and "演示" in demo.content["regulation"]["title"]
+        # Refusals of a spot check (A12.4) are recorded by the province (Art. 19).
+        recorded = db.session.execute(
+            select(Matter.bureau_code, Matter.items).where(Matter.source == "matter")
+        ).all()
+        by_province = {b == "440000" for b, items in recorded if "A12.4" in items}
+        assert by_province == {True}
+        assert all(b != "440000" for b, items in recorded if "A12.4" not in items)
         statuses = dict(
             db.session.execute(select(Case.status, func.count()).group_by(Case.status))
             .tuples()

@@ -275,7 +275,8 @@ def test_a_matter_takes_the_table_version_in_force_on_its_effective_date(seeded,
         (root / "data/scoring_tables/GD-2021-default.yaml")
         .read_text("utf-8")
         .replace('"GD-2021-default"', '"GD-2026"')
-        .replace("applies_from: 2021-06-05", "applies_from: 2026-01-01")
+        .replace("applies_from: 2021-06-05", "applies_from: 2026-09-01")
+        .replace("applies_until: 2026-06-04\n", "")
         .replace("default: true", "default: false")
         .replace(
             "{code: A12.3, objects: [producer, seller], title: 生产或销售国家明令淘汰的产品, "
@@ -292,8 +293,8 @@ def test_a_matter_takes_the_table_version_in_force_on_its_effective_date(seeded,
         jsonl(
             [
                 *base_records(),
-                matter("OLD", seller, items=["A12.3"], effective_on="2025-12-31"),
-                matter("NEW", seller, items=["A12.3"], effective_on="2026-01-01"),
+                matter("OLD", seller, items=["A12.3"], effective_on="2026-08-31"),
+                matter("NEW", seller, items=["A12.3"], effective_on="2026-09-01"),
             ]
         )
     )
@@ -304,7 +305,7 @@ def test_a_matter_takes_the_table_version_in_force_on_its_effective_date(seeded,
     ).all()
     assert [(r, v, str(p)) for r, v, p in rows] == [
         ("NEW", "GD-2026", "-5.00"),
-        ("OLD", "GD-2021-default", "-4.00"),
+        ("OLD", "GD-2026-demo-successor", "-4.00"),
     ]
 
 

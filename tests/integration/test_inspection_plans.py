@@ -54,7 +54,7 @@ def province(seeded, db_session):
         matter(
             "M-C",
             [{"kind": "seller", "uscc": S3}],
-            items=["A12.4"],
+            items=["A12.5"],
             intentional=True,
             bureau="440100",
         ),
@@ -66,7 +66,7 @@ def province(seeded, db_session):
             bureau="440100",
         ),
         operator(4),
-        matter("M-D1", [{"kind": "seller", "uscc": S4}], items=["A12.4"], intentional=True),
+        matter("M-D1", [{"kind": "seller", "uscc": S4}], items=["A12.5"], intentional=True),
         matter("M-D2", [{"kind": "seller", "uscc": S4}], items=["A12.3"], intentional=True),
         operator(6),
         product(P6, brand="乙牌"),

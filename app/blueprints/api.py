@@ -25,6 +25,18 @@ blp = Blueprint(
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
 
 
+@blp.before_request
+def _needs_read_scope() -> None:
+    """Scores, deductions, classes and reference data are for token holders with the `read`
+    scope, checked before anything of the request is read; what Art. 29 lets the public see
+    (the A-class list, the dishonesty matters) is on the public pages. Imports have their own
+    tokens."""
+    if request.endpoint != "credit_api.Imports":
+        from app.auth import current_user
+
+        current_user(scope="read")
+
+
 def _score(uscc: str, args: dict, brand: str | None = None, nice_class: int | None = None):
     as_of = args["as_of"] or today()
     if as_of > today():

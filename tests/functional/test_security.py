@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.functional.http import call
-from tests.helpers import jsonl
+from tests.helpers import jsonl, operator, uscc
 
 from .web import Browser, make_user
 
@@ -48,3 +48,54 @@ def test_bureau_that_is_its_own_parent_is_refused_and_the_public_pages_still_ans
     assert page.status == 400
     assert "440100" in page.text
     assert Browser(live_server).get("/public/a-class").status == 200
+
+
+# -- point 2: the read API needs a token with `read` ------------------------------------------
+
+READ_PATHS = [
+    "/operators/{P1}/score",
+    "/operators/{P1}/products/%E6%9F%90%E7%89%8C/9/score",
+    "/objects?q=x",
+    "/bureaus",
+    "/classification-runs",
+    "/classification-runs/2026-07-01",
+    "/classification-runs/2026-07-01/results",
+    "/calendar/deadline?from=2026-01-05&days=3",
+    "/calendar/status",
+]
+
+
+def test_read_api_answers_only_tokens_with_the_read_scope(live_server, people):
+    from app.auth import issue_token
+    from app.extensions import db
+    from models import User
+
+    with people.app_context():
+        officer = db.session.query(User).filter_by(username="officer1").one()
+        reader = issue_token(officer, ("read",))
+        cases_only = issue_token(officer, ("cases",))
+        db.session.commit()
+    p1 = uscc(1)
+    status, report = call("POST", f"{live_server}/api/v1/imports", jsonl([operator(1)]), IMPORT)
+    assert status == 200 and report["created"] == 1
+    for path in READ_PATHS:
+        url = f"{live_server}/api/v1" + path.format(P1=p1)
+        status, body = call("GET", url)
+        assert status == 401 and "API token" in body["message"], path
+        # a missing token is said before the query is judged
+        status, _ = call("GET", url + ("&" if "?" in url else "?") + "colour=red")
+        assert status == 401, path
+        status, body = call("GET", url, None, {"Authorization": f"Bearer {cases_only}"})
+        assert status == 403 and "'read' scope" in body["message"], path
+        status, _ = call("GET", url, None, {"Authorization": f"Bearer {reader}"})
+        assert status in (200, 404), path  # 404: no run of that date yet
+    status, _ = call(
+        "GET",
+        f"{live_server}/api/v1/operators/{p1}/score",
+        None,
+        {"Authorization": f"Bearer {reader}"},
+    )
+    assert status == 200
+    # What Art. 29 lets the public see stays on the public pages, without signing in.
+    assert Browser(live_server).get("/public/a-class").status == 200
+    assert Browser(live_server).get("/public/dishonesty").status == 200

@@ -99,3 +99,47 @@ def test_read_api_answers_only_tokens_with_the_read_scope(live_server, people):
     # What Art. 29 lets the public see stays on the public pages, without signing in.
     assert Browser(live_server).get("/public/a-class").status == 200
     assert Browser(live_server).get("/public/dishonesty").status == 200
+
+
+# -- point 3: sessions end with sign-out, password resets and deactivation ---------------------
+
+
+def copy_of(browser: Browser, live_server) -> Browser:
+    """Another browser holding the same cookies (a second tab, a copied cookie)."""
+    other = Browser(live_server)
+    for cookie in browser.jar:
+        other.jar.set_cookie(cookie)
+    return other
+
+
+def test_sign_out_ends_every_earlier_session_of_the_user(live_server, people):
+    officer = signed_in(live_server, "officer1")
+    elsewhere = signed_in(live_server, "officer1")  # the same user in another browser
+    old_cookie = copy_of(officer, live_server)
+    assert old_cookie.get("/inbox/", follow=False).status == 200
+    officer.post("/logout")
+    assert old_cookie.get("/inbox/", follow=False).status == 302
+    assert elsewhere.get("/inbox/", follow=False).status == 302
+    assert signed_in(live_server, "officer1").get("/inbox/", follow=False).status == 200
+
+
+def test_password_reset_and_deactivation_end_the_users_sessions(live_server, people):
+    from app.extensions import db
+    from models import User
+
+    with people.app_context():
+        officer_id = db.session.query(User).filter_by(username="officer1").one().id
+    admin = signed_in(live_server, "admin1")
+    before_reset = signed_in(live_server, "officer1")
+    admin.post(f"/admin/users/{officer_id}/password", {"password": "new-password-9"})
+    assert before_reset.get("/inbox/", follow=False).status == 302
+    after_reset = Browser(live_server)
+    assert after_reset.login("officer1", "new-password-9").status == 200
+    assert after_reset.get("/inbox/", follow=False).status == 200
+
+    admin.post(f"/admin/users/{officer_id}/active", {"active": "0"})
+    admin.post(f"/admin/users/{officer_id}/active", {"active": "1"})
+    # reactivation does not bring the session of before the deactivation back
+    assert after_reset.get("/inbox/", follow=False).status == 302
+    # the administrator's own session is untouched by what they did to another user
+    assert admin.get("/admin/users", follow=False).status == 200

@@ -8,24 +8,25 @@ A number per user that every signed-in session carries; sign-out, a password cha
 reset and deactivation raise it, so every earlier session of that user ends.
 
 """
+
 from alembic import op
 import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0009'
-down_revision = '0006'
+revision = "0009"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('app_user', schema=None) as batch_op:
+    with op.batch_alter_table("app_user", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column('session_generation', sa.Integer(), server_default='0', nullable=False)
+            sa.Column("session_generation", sa.Integer(), server_default="0", nullable=False)
         )
 
 
 def downgrade():
-    with op.batch_alter_table('app_user', schema=None) as batch_op:
-        batch_op.drop_column('session_generation')
+    with op.batch_alter_table("app_user", schema=None) as batch_op:
+        batch_op.drop_column("session_generation")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.functional.http import call
-from tests.helpers import jsonl, operator, uscc
+from tests.helpers import jsonl, matter, operator, uscc
 
 from .web import Browser, make_user
 
@@ -143,3 +143,57 @@ def test_password_reset_and_deactivation_end_the_users_sessions(live_server, peo
     assert after_reset.get("/inbox/", follow=False).status == 302
     # the administrator's own session is untouched by what they did to another user
     assert admin.get("/admin/users", follow=False).status == 200
+
+
+# -- point 4: formulas in exports are written as text ---------------------------------------
+
+EVIL_NAME = "=cmd|' /C calc'!A0"
+EVIL_SUMMARY = "@SUM(1+1)*cmd|' /C calc'!A0"
+
+
+def test_formula_like_text_in_exports_is_written_as_text(live_server, people):
+    import csv
+    import io
+    import urllib.request
+
+    from openpyxl import load_workbook
+
+    from app.auth import issue_token
+    from app.extensions import db
+    from models import User
+
+    seller = uscc(2, "440100")
+    records = [
+        {**operator(2, bureau="440100"), "name": EVIL_NAME},
+        {
+            **matter("M-EVIL", [{"kind": "seller", "uscc": seller}], items=["A12.3"]),
+            "bureau": "440100",
+            "summary": EVIL_SUMMARY,
+        },
+    ]
+    status, report = call("POST", f"{live_server}/api/v1/imports", jsonl(records), IMPORT)
+    assert status == 200 and report["refused"] == 0, report
+    with people.app_context():
+        supervisor = db.session.query(User).filter_by(username="super1").one()
+        token = issue_token(supervisor, ("export",))
+        db.session.commit()
+
+    def export(fmt: str) -> bytes:
+        req = urllib.request.Request(
+            f"{live_server}/api/v1/exports/matters?format={fmt}",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        with urllib.request.urlopen(req, timeout=15) as resp:
+            return resp.read()
+
+    (row,) = csv.DictReader(io.StringIO(export("csv").decode("utf-8-sig")))
+    assert row["name"] == "'" + EVIL_NAME
+    assert row["summary"] == "'" + EVIL_SUMMARY
+    assert row["points"] == "-4.00"  # a number stays a number
+
+    sheet = load_workbook(io.BytesIO(export("xlsx"))).worksheets[0]
+    header = [c.value for c in sheet[1]]
+    cells = dict(zip(header, sheet[2], strict=True))
+    for column, text in (("name", EVIL_NAME), ("summary", EVIL_SUMMARY)):
+        assert (cells[column].value, cells[column].data_type) == (text, "s"), column
+    assert cells["points"].value == "-4.00"

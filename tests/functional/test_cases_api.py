@@ -377,6 +377,38 @@ def test_two_officers_complete_the_same_task_at_once_one_gets_409(world):
     assert [t["task"] for t in world["gz_officer"].get("/queue")[1]] == ["resolve_objection"]
 
 
+def test_two_officers_claim_the_same_task_at_once_exactly_one_gets_it(world, seeded):
+    """Issue 12, point 5: one 200, the other 409, and the task is the winner's."""
+    from app.extensions import db
+    from models import CaseTask, User
+
+    ent = world["ent_s1"]
+    ent.post("/cases/objection", {"entry_ids": [s1_deduction(ent)], "evidence": "x"})
+    task = world["gz_officer"].get("/queue")[1][0]
+    for _round in range(3):  # a race can be lucky once; the claim is given back between rounds
+        results: dict[str, tuple] = {}
+        barrier = threading.Barrier(2)
+
+        def claim(name, results=results, barrier=barrier):
+            barrier.wait()
+            results[name] = world[name].post(f"/tasks/{task['id']}/claim")
+
+        threads = [threading.Thread(target=claim, args=(n,)) for n in ("gz_officer", "gz_officer2")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(20)
+        statuses = sorted(s for s, _ in results.values())
+        assert statuses == [200, 409], results
+        winner = next(name for name, (s, _) in results.items() if s == 200)
+        loser = next(name for name, (s, _) in results.items() if s == 409)
+        assert "already claimed" in results[loser][1]["message"]
+        with seeded.app_context():
+            claimed_by = db.session.get(CaseTask, task["id"]).claimed_by
+            assert db.session.get(User, claimed_by).username == winner
+        assert world[winner].post(f"/tasks/{task['id']}/unclaim")[0] == 200
+
+
 def test_the_same_submission_repeated_starts_one_case(world):
     ent = world["ent_s1"]
     body = {"entry_ids": [s1_deduction(ent)], "evidence": "x"}

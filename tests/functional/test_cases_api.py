@@ -419,6 +419,48 @@ def test_the_same_submission_repeated_starts_one_case(world):
     assert len([c for c in ent.get("/cases")[1] if c["process"] == "objection"]) == 1
 
 
+def test_the_same_idempotency_key_sent_twice_at_once_gives_both_the_one_case(world, monkeypatch):
+    """Issue 12, point 6: a double click on a slow line. Both requests are held until each
+    has checked the key and the open objections, so both go on to start the case; the second
+    meets the first's unique key and answers with its case: two 201s, one case, no 5xx."""
+    from app.services import applications
+
+    ent = world["ent_s1"]
+    body = {"entry_ids": [s1_deduction(ent)], "evidence": "x"}
+    both_checked = threading.Barrier(2, timeout=10)
+    both_checked_open = threading.Barrier(2, timeout=10)
+    retried, open_case_for = applications._retried, applications._open_case_for
+
+    def held_retried(*args, **kwargs):
+        found = retried(*args, **kwargs)
+        both_checked.wait()
+        return found
+
+    def held_open_case_for(*args, **kwargs):
+        found = open_case_for(*args, **kwargs)
+        both_checked_open.wait()
+        return found
+
+    monkeypatch.setattr(applications, "_retried", held_retried)
+    monkeypatch.setattr(applications, "_open_case_for", held_open_case_for)
+    results = []
+
+    def file():
+        results.append(ent.post("/cases/objection", body, {"Idempotency-Key": "double-click"}))
+
+    threads = [threading.Thread(target=file) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    monkeypatch.undo()
+    assert [s for s, _ in results] == [201, 201], results
+    assert results[0][1]["id"] == results[1][1]["id"]
+    assert len([c for c in ent.get("/cases")[1] if c["process"] == "objection"]) == 1
+    # the case is whole: its first task waits in the bureau's queue
+    assert [t["task"] for t in world["gz_officer"].get("/queue")[1]] == ["accept_objection"]
+
+
 def test_a_failure_mid_request_leaves_the_case_as_it_was(world):
     ent, officer, other = world["ent_s1"], world["gz_officer"], world["sz_officer"]
     entry = s1_deduction(ent)

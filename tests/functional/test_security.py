@@ -197,3 +197,96 @@ def test_formula_like_text_in_exports_is_written_as_text(live_server, people):
     for column, text in (("name", EVIL_NAME), ("summary", EVIL_SUMMARY)):
         assert (cells[column].value, cells[column].data_type) == (text, "s"), column
     assert cells["points"].value == "-4.00"
+
+
+# -- point 8: security headers; no start on a known SECRET_KEY ----------------------------------
+
+
+def test_every_page_and_answer_carries_the_security_headers(live_server, people):
+    import urllib.error
+    import urllib.request
+
+    pages = ["/", "/login", "/public/a-class", "/api/openapi.json", "/api/v1/bureaus", "/nowhere"]
+    for path in pages:
+        try:
+            with urllib.request.urlopen(live_server + path, timeout=10) as resp:
+                headers = resp.headers
+        except urllib.error.HTTPError as err:  # 401, 404: refusals carry them too
+            headers = err.headers
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], path
+        assert "script-src 'self'" in headers["Content-Security-Policy"], path
+        assert headers["X-Frame-Options"] == "DENY", path
+        assert headers["X-Content-Type-Options"] == "nosniff", path
+        assert headers["Referrer-Policy"] == "same-origin", path
+    admin = signed_in(live_server, "admin1")
+    for path in ("/admin/users", "/admin/bureaus"):
+        page = admin.opener.open(admin.base + path, timeout=10)
+        assert page.headers["X-Frame-Options"] == "DENY", path
+
+
+@pytest.mark.parametrize("key", [None, "", "dev-only-not-secret", "short-secret"])
+def test_the_app_refuses_to_start_in_production_without_a_real_secret_key(key):
+    from app.factory import create_app
+    from app.security import InsecureConfiguration
+
+    with pytest.raises(InsecureConfiguration, match="SECRET_KEY"):
+        create_app(
+            {"SQLALCHEMY_DATABASE_URI": "sqlite://", "ENVIRONMENT": "production", "SECRET_KEY": key}
+        )
+
+
+def test_a_real_secret_key_starts_in_production_and_demo_gets_by_without_one():
+    from app.factory import create_app
+
+    real = "k" * 32
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": "sqlite://", "ENVIRONMENT": "production", "SECRET_KEY": real}
+    )
+    assert app.secret_key == real
+    for env in ("development", "demo"):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "ENVIRONMENT": env})
+        assert app.secret_key
+
+
+# -- point 11: sign-in throttling behind a reverse proxy --------------------------------------
+
+
+def _failures(client, n: int, address: str) -> list[int]:
+    """`n` failed sign-ins from `address` (as the proxy reports it), each with another name so
+    that only the address's count can lock."""
+    return [
+        client.post(
+            "/login",
+            data={"username": f"nobody-{address}-{i}", "password": "wrong-password"},
+            headers={"X-Forwarded-For": address},
+        ).status_code
+        for i in range(n)
+    ]
+
+
+def _app(database_url, clock, proxies: int):
+    from app.factory import create_app
+
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "TESTING": True,
+            "CLOCK": clock,
+            "WTF_CSRF_ENABLED": False,
+            "TRUSTED_PROXIES": proxies,
+        }
+    )
+
+
+def test_behind_a_trusted_proxy_sign_in_throttling_counts_each_client_address(database_url, clock):
+    client = _app(database_url, clock, proxies=1).test_client()
+    assert set(_failures(client, 20, "203.0.113.7")) == {401}
+    assert _failures(client, 1, "203.0.113.7") == [429]  # that address is locked...
+    assert _failures(client, 1, "198.51.100.9") == [401]  # ...the proxy's other users are not
+
+
+def test_without_trusted_proxies_a_forwarded_address_is_not_believed(database_url, clock):
+    client = _app(database_url, clock, proxies=0).test_client()
+    statuses = [_failures(client, 1, f"203.0.113.{i}")[0] for i in range(20)]
+    assert set(statuses) == {401}
+    assert _failures(client, 1, "198.51.100.9") == [429]  # all came from one socket address

@@ -13,6 +13,9 @@ import os
 
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+
+from forms.base import MAX_ID
 
 # Environments that may run on the development key: CREDIT_ENV names the environment.
 RELAXED_ENVIRONMENTS = ("development", "demo", "testing")
@@ -71,8 +74,18 @@ def _headers(response: Response) -> Response:
     return response
 
 
+class RowIdConverter(IntegerConverter):
+    """`<int:…>` in a URL: a number above the largest row id matches no page (404) instead of
+    reaching the database driver, which cannot pass it (500)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def init_security(app: Flask) -> None:
+    """Called before any route is added (the `int` converter is replaced for all of them)."""
     check_secret_key(app)
+    app.url_map.converters["int"] = RowIdConverter
     app.after_request(_headers)
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies > 0:

@@ -290,3 +290,43 @@ def test_without_trusted_proxies_a_forwarded_address_is_not_believed(database_ur
     statuses = [_failures(client, 1, f"203.0.113.{i}")[0] for i in range(20)]
     assert set(statuses) == {401}
     assert _failures(client, 1, "198.51.100.9") == [429]  # all came from one socket address
+
+
+# -- point 9: oversized ids ---------------------------------------------------------------------
+
+
+def test_oversized_ids_are_refused_as_bad_values_not_server_errors(live_server, people):
+    import json
+
+    from app.auth import issue_token
+    from app.extensions import db
+    from models import User
+
+    with people.app_context():
+        officer = db.session.query(User).filter_by(username="officer1").one()
+        token = issue_token(officer)
+        db.session.commit()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    api = f"{live_server}/api/v1"
+    huge, twenty_digits = -18053557007762781889909227520, 12345678901234567890
+    for path, body, field in [
+        ("/cases/reward", {"object_id": huge, "code": "R16", "statement": "x"}, "object_id"),
+        ("/cases/objection", {"entry_ids": [twenty_digits], "evidence": "x"}, "entry_ids"),
+        ("/cases/repair", {"entry_id": 2**63, "not_intentional_statement": "x"}, "entry_id"),
+        ("/cases/correction", {"entry_id": 0, "description": "x"}, "entry_id"),
+    ]:
+        status, answer = call("POST", api + path, json.dumps(body).encode(), headers)
+        assert status == 422, (path, answer)
+        assert field in json.dumps(answer), (path, answer)
+    # the largest id a row can have is still an id: looked up, not found
+    status, _ = call(
+        "POST",
+        api + "/cases/correction",
+        json.dumps({"entry_id": 2**63 - 1, "description": "x"}).encode(),
+        headers,
+    )
+    assert status == 404
+    for path in (f"/cases/{twenty_digits}", f"/tasks/{twenty_digits}/claim"):
+        method = "POST" if path.endswith("claim") else "GET"
+        status, _ = call(method, api + path, b"{}" if method == "POST" else None, headers)
+        assert status == 404, path

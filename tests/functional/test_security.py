@@ -330,3 +330,42 @@ def test_oversized_ids_are_refused_as_bad_values_not_server_errors(live_server, 
         method = "POST" if path.endswith("claim") else "GET"
         status, _ = call(method, api + path, b"{}" if method == "POST" else None, headers)
         assert status == 404, path
+
+
+# -- point 10: the import size limit holds for a chunked body ---------------------------------
+
+
+def _chunked_import(live_server, body: bytes) -> tuple[int, dict]:
+    import http.client
+    import json
+    from urllib.parse import urlsplit
+
+    url = urlsplit(live_server)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=15)
+    pieces = (body[i : i + 700] for i in range(0, len(body), 700))
+    conn.request(
+        "POST",
+        "/api/v1/imports",
+        body=pieces,
+        headers={**IMPORT, "Transfer-Encoding": "chunked"},
+        encode_chunked=True,
+    )
+    resp = conn.getresponse()
+    return resp.status, json.loads(resp.read())
+
+
+def test_import_size_limit_holds_while_a_chunked_body_is_read(live_server, people, monkeypatch):
+    from app.blueprints import api
+    from app.extensions import db
+    from models import Operator
+
+    monkeypatch.setattr(api, "MAX_IMPORT_BYTES", 2000)
+    small = jsonl([operator(1)])
+    large = jsonl([operator(n) for n in range(2, 30)])
+    assert len(small) < 2000 < len(large)
+    status, body = _chunked_import(live_server, large)
+    assert status == 413 and "larger than" in body["message"]
+    status, report = _chunked_import(live_server, small)
+    assert status == 200 and report["created"] == 1
+    with people.app_context():
+        assert db.session.query(Operator).count() == 1  # nothing of the large body was kept

@@ -25,6 +25,7 @@ import argparse
 import http.client
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -71,6 +72,7 @@ def gunicorn(url: str, *, workers: int = 2, today: date = TODAY) -> Iterator[Ser
         "DATABASE_URL": url,
         "CLOCK_TODAY": today.isoformat(),
         "IMPORT_TOKENS": f"bench:{IMPORT_TOKEN}",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
     }
     server = subprocess.Popen(
         [

@@ -18,6 +18,8 @@ from app.config import normalise_database_url
 from app.factory import create_app
 
 TODAY = date(2026, 11, 26)
+# Apps made by the tests (and the commands they run) may use the development SECRET_KEY.
+os.environ.setdefault("CREDIT_ENV", "testing")
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 

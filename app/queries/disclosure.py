@@ -99,9 +99,13 @@ def city_names() -> dict[str, tuple[str, str]]:
     by_code = {code: (name, parent, level) for code, name, parent, level in rows}
     out = {}
     for code in by_code:
-        current = code
+        current, seen = code, {code}
+        # up to the city; `seen` stops at a cycle (refused on every write) instead of hanging
         while by_code[current][2] == "county" and by_code[current][1] in by_code:
+            if by_code[current][1] in seen:
+                break
             current = by_code[current][1]
+            seen.add(current)
         out[code] = (current, place(by_code[current][0]))
     return out
 

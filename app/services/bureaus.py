@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
-from app.permissions import bureau_ancestors, forget_bureau_tree
+from app.permissions import bureau_ancestors, chain_up, forget_bureau_tree
 from forms.base import N_
 from models import Bureau, Operator, User
 
@@ -65,8 +65,13 @@ def tree() -> list[dict]:
         children.setdefault(b.parent_code, []).append(b)
     out: list[dict] = []
 
+    seen: set[str] = set()
+
     def walk(parent: str | None, depth: int) -> None:
         for b in children.get(parent, []):
+            if b.code in seen:  # a cycle (refused on every write) is not walked twice
+                continue
+            seen.add(b.code)
             out.append(
                 {
                     "code": b.code,
@@ -134,6 +139,20 @@ def _check_code(code: str, parent: Bureau) -> str:
     return code
 
 
+def refuse_cycle(code: str, parent_code: str | None) -> None:
+    """A bureau cannot be its own parent nor sit below itself: every walk of the tree (scopes
+    of supervisors, notifications up the tree, cities of the public pages) needs it finite."""
+    parents = dict(db.session.execute(select(Bureau.code, Bureau.parent_code)).tuples().all())
+    if code in chain_up(parent_code, parents.get):
+        raise DomainError(
+            N_("the bureau %(code)s cannot be placed below itself (under %(parent)s)"),
+            field="parent",
+            status=400,
+            code=code,
+            parent=parent_code or "",
+        )
+
+
 def add_bureau(*, code: str, name: str, parent_code: str, actor: str, at: datetime) -> Bureau:
     """A new bureau under `parent_code`; its level follows from the parent's."""
     code, parent_code = code.strip(), (parent_code or "").strip()
@@ -149,6 +168,7 @@ def add_bureau(*, code: str, name: str, parent_code: str, actor: str, at: dateti
             status=400,
             name=parent.name,
         )
+    refuse_cycle(code, parent.code)
     code = _check_code(code, parent)
     name = _check_name(name)
     bureau = Bureau(code=code, name=name, parent_code=parent.code, level=bureau_level(parent.level))

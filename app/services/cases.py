@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -358,7 +358,23 @@ def claim_task(task_id: int, *, ctx: Ctx) -> CaseTask:
         raise DomainError("only officers of the task's bureau can claim it", status=403)
     if task.claimed_by not in (None, ctx.user.id):
         raise Conflict("this task is already claimed by someone else")
-    task.claimed_by = ctx.user.id
+    # One conditional UPDATE: of two officers claiming at once, the second waits for the
+    # first's row lock and then finds the task claimed (409), instead of both being told yes.
+    claimed = db.session.execute(
+        update(CaseTask)
+        .where(
+            CaseTask.id == task.id,
+            CaseTask.state == "open",
+            or_(CaseTask.claimed_by.is_(None), CaseTask.claimed_by == ctx.user.id),
+        )
+        .values(claimed_by=ctx.user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(task)
+    if not claimed:
+        if task.state != "open":
+            raise Conflict("task %(task)s is no longer open", task=task_id)
+        raise Conflict("this task is already claimed by someone else")
     log(case, ctx, "claimed", task.name)
     write_log(ctx)
     return task

@@ -42,6 +42,7 @@ from models import (
 )
 
 from .audit import record_event
+from .cells import csv_text, xlsx_cell
 from .scoring_tables import load_tables
 
 BATCH = 2000
@@ -605,7 +606,7 @@ def stream(export: Export, fmt: str) -> Iterator[bytes]:
             buf.seek(0)
             buf.truncate()
             for row in schema.dump(batch, many=True):
-                writer.writerow([_cell(row.get(c)) for c in header])
+                writer.writerow([csv_text(_cell(row.get(c))) for c in header])
             yield buf.getvalue().encode("utf-8")
         return
     yield from _xlsx(export, header)
@@ -617,7 +618,7 @@ def _xlsx(export: Export, header: list[str]) -> Iterator[bytes]:
     ws.append(header)
     for batch in export.batches():
         for row in export.columns.dump(batch, many=True):
-            ws.append([row.get(c) for c in header])
+            ws.append([xlsx_cell(ws, row.get(c)) for c in header])
     with tempfile.TemporaryFile() as tmp:
         wb.save(tmp)
         tmp.seek(0)

@@ -21,7 +21,7 @@ from marshmallow import ValidationError
 from sqlalchemy import func, insert, select, update
 
 from app.extensions import db
-from app.permissions import forget_bureau_tree
+from app.permissions import chain_up, forget_bureau_tree
 from app.scoring import ScoringTable, TableError, product_key, table_in_force
 from app.scoring.scope import Decision
 from forms.base import N_
@@ -140,6 +140,8 @@ def read_lines(raw: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
             yield n, json.loads(text)
         except json.JSONDecodeError as exc:
             yield n, Refused(f"not valid JSON ({exc.msg} at column {exc.colno})")
+        except RecursionError:
+            yield n, Refused("JSON nested too deeply; a record is one flat object")
 
 
 def _flatten(messages: Any, prefix: str = "") -> list[str]:
@@ -164,9 +166,12 @@ class _Importer:
     def __init__(self, *, today: date, actor: str, at: datetime):
         self.today, self.actor, self.at = today, actor, at
         self.tables: list[ScoringTable] = load_tables()
-        self.bureau_levels: dict[str, str] = {
-            code: level for code, level in db.session.execute(select(Bureau.code, Bureau.level))
-        }
+        self.bureau_levels: dict[str, str] = {}
+        self.bureau_parents: dict[str, str | None] = {}
+        for code, level, parent in db.session.execute(
+            select(Bureau.code, Bureau.level, Bureau.parent_code)
+        ):
+            self.bureau_levels[code], self.bureau_parents[code] = level, parent
         # natural key -> id (None while planned in this import and not yet written)
         self.operators: dict[str, tuple[int | None, str, str, bool]] = {}
         self.operator_object: dict[str, int] = {}
@@ -417,6 +422,11 @@ class _Importer:
                 raise Refused(f"unknown parent bureau {parent}", "parent")
             if parent_level == "county":
                 raise Refused("a county bureau cannot have bureaus below it", "parent")
+            if d["code"] in chain_up(parent, self.bureau_parents.get):
+                raise Refused(
+                    f"the bureau {d['code']} cannot be placed below itself (under {parent})",
+                    "parent",
+                )
         level = bureau_level(parent_level)
         existing = db.session.get(Bureau, d["code"]) if d["code"] in self.bureau_levels else None
         if existing is not None:
@@ -428,9 +438,10 @@ class _Importer:
                 .values(name=d["name"], parent_code=parent, level=level)
             )
             forget_bureau_tree()
+            self.bureau_levels[d["code"]], self.bureau_parents[d["code"]] = level, parent
             self.events.append(("bureau.update", "bureau", d["code"], {"name": d["name"]}))
             return "updated"
-        self.bureau_levels[d["code"]] = level
+        self.bureau_levels[d["code"]], self.bureau_parents[d["code"]] = level, parent
         self.new_bureaus.append(
             {"code": d["code"], "name": d["name"], "parent_code": parent, "level": level}
         )

@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import pytest
 
-from tests.functional.http import call, get, quote
+from tests.functional.http import call, quote
 from tests.helpers import jsonl, matter, operator, product, spot_check, uscc
 
 P1, S1 = uscc(1), uscc(2, "440100")
 TOKEN = {"Authorization": "Bearer s3cret-token", "Content-Type": "application/x-ndjson"}
+READER: dict[str, str] = {}  # the Authorization header of a token with the `read` scope
+
+
+def get(url: str):
+    return call("GET", url, None, READER)
 
 
 @pytest.fixture
-def api(live_server):
+def api(live_server, seeded):
+    from datetime import UTC, datetime
+
+    from app.auth import create_user, issue_token
+    from app.extensions import db
+
+    with seeded.app_context():
+        reader = create_user(
+            "reader", "officer", display_name="reader", at=datetime.now(UTC), bureau_code="440000"
+        )
+        READER["Authorization"] = f"Bearer {issue_token(reader, ('read',))}"
+        db.session.commit()
     records = jsonl(
         [
             operator(1, name="深圳某电子有限公司"),

@@ -686,3 +686,24 @@ def test_an_idempotency_key_of_another_enterprise_is_refused(world, seeded):
         "/cases/objection", {"entry_ids": [own], "evidence": "y"}, {"Idempotency-Key": "shared"}
     )
     assert status == 409 and "idempotency key" in answer["message"]
+
+
+def test_r_repair_deadline_verification_is_due_5_working_days_after_filing(world, clock):
+    """R-REPAIR-DEADLINE (Art. 21): filed on Thursday 2026-11-26, the deciding bureau verifies
+    by the end of the 5th working day after it, Thursday 2026-12-03 (the weekend not counted)."""
+    ent, officer = world["ent_s1"], world["gz_officer"]
+    status, case = ent.post(
+        "/cases/repair",
+        {
+            "entry_id": s1_deduction(ent),
+            "not_intentional_statement": "供应商提供的目录版本错误",
+            "rectification": "已下架",
+            "undertaking": True,
+        },
+    )
+    assert status == 201, case
+    task = officer.get("/queue")[1][0]
+    assert (task["task"], task["due_on"]) == ("verify_repair", "2026-12-03")
+    file = ent.get(f"/cases/{case['id']}")[1]
+    verify = next(d for d in file["deadlines"] if d["name"] == "verify_repair")
+    assert verify["due_on"] == "2026-12-03"

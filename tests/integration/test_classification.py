@@ -230,11 +230,16 @@ def test_r_halfyear_the_read_api_shows_whether_a_run_was_off_cycle(province, app
     classify("2026-07-01")
     run_classification(date(2026, 11, 26), actor="test", at=AT, off_cycle=True, reason="更正")
     db.session.commit()
+    from app.auth import create_user, issue_token
+
+    reader = create_user("reader", "supervisor", display_name="R", at=AT, bureau_code="440000")
+    token = {"Authorization": f"Bearer {issue_token(reader, ('read',))}"}
+    db.session.commit()
     client = app.test_client()
-    runs = client.get("/api/v1/classification-runs").get_json()
+    runs = client.get("/api/v1/classification-runs", headers=token).get_json()
     assert [(r["run_on"], r["off_cycle"], r["reason"]) for r in runs] == [
         ("2026-11-26", True, "更正"),
         ("2026-07-01", False, None),
     ]
-    one = client.get("/api/v1/classification-runs/2026-11-26").get_json()
+    one = client.get("/api/v1/classification-runs/2026-11-26", headers=token).get_json()
     assert one["off_cycle"] is True and one["reason"] == "更正"

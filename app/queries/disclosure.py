@@ -12,8 +12,8 @@ Published, and nothing else (Art. 29; rules §2, §9, §10):
   every object of that operator), effective on or before today and inside their 36-month
   window (R-WINDOW: effective E, shown from E to `published_until(E)`, the day before
   E + 36 months). Once a deduction drops out of the score it is no longer published. A
-  spot-check failure merged under R-180 (0 points) is still a recorded dishonesty matter and
-  is shown.
+  spot-check failure merged under R-180 is still a recorded dishonesty matter and is shown,
+  with the 0 points it carries and the reason, as its notice and the score state it.
 
 These are the rows the disclosure exports send (`app.services.exports`: the A-class list and
 the dishonesty matters), built from the same query pieces, with the same "published until"
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import aliased
@@ -46,6 +47,7 @@ from app.services.exports import (
     _matter_where,
     _titles,
     fates,
+    merged_failures,
     repairs,
 )
 from models import Bureau, ClassificationResult, ClassificationRun, LedgerEntry, Operator
@@ -225,6 +227,7 @@ def _dishonesty_rows(rows, today: date) -> list[dict]:
         return []
     fate = fates({e.id: e.points for e, *_ in rows})
     repaired = repairs(((e.operator_id, e.matter_id) for e, *_ in rows), today)
+    merged = merged_failures(((e, m) for e, m, *_ in rows), today)
     title = _titles()
     names = city_names()
     bureaus = dict(db.session.execute(select(Bureau.code, Bureau.name)).tuples().all())
@@ -252,7 +255,9 @@ def _dishonesty_rows(rows, today: date) -> list[dict]:
                 "brand": o.brand,
                 "nice_class": o.nice_class,
                 "city": names.get(op.bureau_code, (op.bureau_code, op.bureau_code))[1],
-                "points": f.current,
+                # a merged failure is shown, at the 0 points it carries
+                "points": Decimal("0.00") if e.id in merged else f.current,
+                "merged": e.id in merged,
                 "amended": f.status == "amended",
             }
         )

@@ -26,8 +26,10 @@ from sqlalchemy import func, or_, select
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.permissions import bureau_tree_codes, export_bureaus
+from app.scoring import live_entries, r180_merged
 from app.scoring.dates import add_months, window_end
 from app.scoring.disclosure import published_on, published_until, repaired_matters
+from app.scoring.engine import SPOT_CHECK_ITEM
 from app.scoring.ledger import KINDS, Entry
 from forms import exports as schemas
 from models import (
@@ -295,6 +297,7 @@ class Fate:
 
     status: str = "in_force"
     current: Decimal | None = None
+    merged: bool = False  # R-180: a failure merged into an earlier one carries 0 points
 
 
 def fates(originals: dict[int, Decimal]) -> dict[int, Fate]:
@@ -421,9 +424,29 @@ def _titles() -> Callable[[str, str | None], str | None]:
     return title
 
 
-def _matter_batches(where: list, keep: Callable, shape: Callable, today: date):
+def merged_failures(rows: Iterable[tuple[LedgerEntry, Matter]], on: date) -> set[int]:
+    """Ids of the deductions among `rows` that are spot-check failures merged under R-180 on
+    `on`: recorded and shown, but carrying 0 points. The rule core decides it on each
+    product's entries, as it does for the score, the notices and the letters (R-ORDER)."""
+    from app.queries.scores import entries_where
+
+    failures = [(e, m) for e, m in rows if e.item == SPOT_CHECK_ITEM]
+    if not failures:
+        return set()
+    products = sorted({e.object_id for e, _m in failures})
+    merged = {
+        oid: r180_merged(live_entries(es, on))
+        for oid, es in entries_where(LedgerEntry.object_id.in_(products)).items()
+    }
+    return {e.id for e, m in failures if m.ref in merged.get(e.object_id, ())}
+
+
+def _matter_batches(
+    where: list, keep: Callable, shape: Callable, today: date, *, merged: bool = False
+):
     """Rows in batches; `keep(entry, fate)` says which go out, `shape(…, repaired_on, …)` makes
-    each, where `repaired_on` is the date of the operator's repair of the matter or None."""
+    each, where `repaired_on` is the date of the operator's repair of the matter or None. With
+    `merged`, `Fate.merged` says which failures are merged under R-180 on `today`."""
     title = _titles()
 
     def batches() -> Iterator[list[dict]]:
@@ -442,6 +465,9 @@ def _matter_batches(where: list, keep: Callable, shape: Callable, today: date):
             kept = [(e, m, o, op) for e, m, o, op in rows if keep(e, fate[e.id])]
             producers = _producers(op.id for *_, op in kept)
             repaired = repairs(((e.operator_id, e.matter_id) for e, *_ in kept), today)
+            if merged:
+                for eid in merged_failures(((e, m) for e, m, *_ in kept), today):
+                    fate[eid].merged = True
             out = [
                 shape(e, m, o, op, fate[e.id], repaired.get(pair), producers, title)
                 for e, m, o, op in kept
@@ -510,7 +536,8 @@ def dishonesty_export(
     user: User, *, since: date | None, until: date | None, bureau: str | None, today: date
 ) -> Export:
     """Dishonesty matters in force on `today`: not voided, inside their 36-month window
-    (R-WINDOW), each with the last day it is published. A repaired matter is no longer on the
+    (R-WINDOW), at the points in force (0 for a failure merged under R-180), each with the
+    last day it is published. A repaired matter is no longer on the
     public list (信用修复后停止公示) but stays in this authorised export, marked `repaired` with
     the repair's date (rules §10). The count is exact: it follows every row through its fate
     first."""
@@ -539,13 +566,14 @@ def dishonesty_export(
             "name": op.name,
             "brand": o.brand,
             "nice_class": o.nice_class,
-            "points": _pts(fate.current),
+            # R-180: a merged failure is published at the 0 points it carries
+            "points": _pts(Decimal("0.00") if fate.merged else fate.current),
             "published_until": published_until(e.effective_on),
             "repaired": repaired_on is not None,
             "repaired_on": repaired_on,
         }
 
-    batches = _matter_batches(where, lambda e, f: _in_force(e, f, today), shape, today)
+    batches = _matter_batches(where, lambda e, f: _in_force(e, f, today), shape, today, merged=True)
     count = sum(len(b) for b in batches())
     return Export(
         "dishonesty",

@@ -168,13 +168,14 @@ def synthetic_records(
             items = [rng.choice(_OPERATOR_MATTER_ITEMS["producer"])]
             objects = [{"kind": "producer", "uscc": uscc}]
             if items == ["A12.1"]:  # Art. 12(1): the product's Art. 11 item goes with it
-                items.insert(0, rng.choice(_PRODUCT_MATTER_ITEMS))
+                # (drawn from the ref, not the generator, so the rest of the demo is unchanged)
+                items.insert(0, _PRODUCT_MATTER_ITEMS[ref_no % len(_PRODUCT_MATTER_ITEMS)])
         elif sellers:
             uscc, city = rng.choice(sellers)
             items = [rng.choice(_OPERATOR_MATTER_ITEMS["seller"])]
             objects = [{"kind": "seller", "uscc": uscc}]
             if items == ["A12.1"]:  # Art. 12(1): a seller only with Art. 11(2), (3), (5)-(7)
-                items.insert(0, rng.choice(_SELLER_WITH_A12_1))
+                items.insert(0, _SELLER_WITH_A12_1[ref_no % len(_SELLER_WITH_A12_1)])
         else:
             continue
         bureau = city if city in cities else rng.choice(cities)

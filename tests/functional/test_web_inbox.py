@@ -677,7 +677,7 @@ def test_r_scope_a_matter_about_an_out_of_scope_product_is_refused_in_chinese(wo
     assert snapshot(world) == before
 
 
-# ---- intent per object, Art. 12(1), concealment (issue 11) ----------------------------------------
+# ---- intent per object, Art. 12(1), concealment (issue 11) -------------------------------
 
 
 def test_r_intent_the_form_marks_the_intent_of_the_object_it_scores(world, live_server):

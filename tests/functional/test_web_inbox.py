@@ -680,7 +680,7 @@ def test_r_scope_a_matter_about_an_out_of_scope_product_is_refused_in_chinese(wo
 # ---- intent per object, Art. 12(1), concealment (issue 11) -------------------------------
 
 
-def test_r_intent_the_form_marks_the_intent_of_the_object_it_scores(world, live_server):
+def test_r_intent_the_form_marks_the_intent_of_the_object_it_scores(world, live_server, clock):
     from app.extensions import db
     from models import LedgerEntry, Matter
 
@@ -692,6 +692,28 @@ def test_r_intent_the_form_marks_the_intent_of_the_object_it_scores(world, live_
         assert (m.intentional, m.intentional_objects) == (True, [NEW])
         entry = db.session.query(LedgerEntry).filter_by(matter_id=m.id, kind="DEDUCTION").one()
         assert entry.points == -8  # A12.3 at its intentional value
+    assert 'data-testid="intent">是<' in page
+    # A matter imported with the intent of one of its objects names that object.
+    _import(
+        world,
+        clock,
+        [
+            matter(
+                "穗市监罚〔2026〕89号",
+                [
+                    {"kind": "seller", "uscc": S4, "intentional": True},
+                    {"kind": "seller", "uscc": L1},
+                ],
+                items=["A12.3"],
+                bureau="440100",
+                effective_on="2026-11-20",
+            )
+        ],
+    )
+    with world.app_context():
+        matter_id = db.session.query(Matter.id).filter_by(ref="穗市监罚〔2026〕89号").scalar()
+    shown = b.get(f"/inbox/matters/{matter_id}")
+    assert shown.status == 200 and f'data-testid="intent">部分记分对象：{S4}<' in shown
 
 
 def test_art_12_1_the_form_records_a_sellers_a12_1_with_the_product_case(world, live_server):

@@ -52,6 +52,7 @@ SPOT_CHECK_REFUSAL = "A12.4"  # refusing a spot check: recorded by the province 
 CITY_INSTEAD_OF_REFUSAL = "A12.5"
 PROVINCE = "440000"
 _PRODUCT_MATTER_ITEMS = ["A11.2", "A11.3", "A11.4", "A11.5", "A11.6", "A11.7", "A11.8"]
+_SELLER_WITH_A12_1 = ["A11.2", "A11.3", "A11.5", "A11.6", "A11.7"]
 
 
 def make_uscc(division: str, serial: int) -> str:
@@ -166,10 +167,15 @@ def synthetic_records(
             uscc, _products, city = rng.choice(producers)
             items = [rng.choice(_OPERATOR_MATTER_ITEMS["producer"])]
             objects = [{"kind": "producer", "uscc": uscc}]
+            if items == ["A12.1"]:  # Art. 12(1): the product's Art. 11 item goes with it
+                # (drawn from the ref, not the generator, so the rest of the demo is unchanged)
+                items.insert(0, _PRODUCT_MATTER_ITEMS[ref_no % len(_PRODUCT_MATTER_ITEMS)])
         elif sellers:
             uscc, city = rng.choice(sellers)
             items = [rng.choice(_OPERATOR_MATTER_ITEMS["seller"])]
             objects = [{"kind": "seller", "uscc": uscc}]
+            if items == ["A12.1"]:  # Art. 12(1): a seller only with Art. 11(2), (3), (5)-(7)
+                items.insert(0, _SELLER_WITH_A12_1[ref_no % len(_SELLER_WITH_A12_1)])
         else:
             continue
         bureau = city if city in cities else rng.choice(cities)

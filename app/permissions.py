@@ -126,6 +126,16 @@ def can_report_error(user: User) -> bool:
     return user.role in (*STAFF, "admin")
 
 
+def can_record_concealment(user: User, operator_bureau: str) -> bool:
+    """A finding of concealment (隐瞒, Art. 14(3)) is recorded and cleared by staff of the
+    operator's bureau or of a bureau above it."""
+    return (
+        user.role in STAFF
+        and user.bureau_code is not None
+        and operator_bureau in bureau_tree_codes(user.bureau_code)
+    )
+
+
 def can_see_operator_records(user: User, operator_id: int, bureau_codes) -> bool:
     """Documents about one operator (letters, notices, its class): the enterprise its own;
     an officer of one of the bureaus concerned; a supervisor over one of them; admins all."""

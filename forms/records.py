@@ -66,6 +66,9 @@ class MatterObject(Strict):
     producer = fields.String(load_default=None, validate=validate_uscc)
     brand = fields.String(load_default=None, validate=validate.Length(1, 100))
     nice_class = fields.Integer(load_default=None, strict=True, validate=NICE_CLASS)
+    # R-INTENT (Art. 13): whether this object acted intentionally; optional, and absent stays
+    # absent (the matter's `intentional` then decides, and content hashes do not change).
+    intentional = fields.Boolean()
 
     @validates_schema
     def _identity(self, data, **kwargs):

@@ -4,7 +4,7 @@ from .audit import AuditEvent, SchedulerHeartbeat
 from .bureau import Bureau
 from .case import Case, CaseEvent, CaseTask, Deadline, Notice, Notification, WorkflowSpec
 from .classification import ClassificationRequest, ClassificationResult, ClassificationRun
-from .filing import FilingItem
+from .filing import ConcealmentFinding, FilingItem
 from .holiday import HolidaySchedule
 from .ledger import LedgerEntry
 from .matter import Matter, SpotCheck
@@ -24,6 +24,7 @@ __all__ = [
     "ClassificationRequest",
     "ClassificationResult",
     "ClassificationRun",
+    "ConcealmentFinding",
     "Deadline",
     "FilingItem",
     "HolidaySchedule",

@@ -21,7 +21,12 @@ class Matter(db.Model):
     ref: Mapped[str] = mapped_column(String(100), unique=True)
     source: Mapped[str] = mapped_column(String(12))  # 'matter' | 'spot_check'
     items: Mapped[list] = mapped_column(JSON)
+    # R-INTENT (Art. 13): true when every object acted intentionally. Where the objects were
+    # marked one by one, the objects that did (an operator by USCC, a product by
+    # producer/brand/Nice class); None: the matter-level flag speaks for every object.
     intentional: Mapped[bool] = mapped_column(default=False)
+    intentional_objects: Mapped[list | None] = mapped_column(JSON)
+    # Follows the items: true when one of them is not repairable (A11.9, R-REPAIR-ELIGIBLE).
     major_impact: Mapped[bool] = mapped_column(default=False)
     effective_on: Mapped[date] = mapped_column(index=True)
     bureau_code: Mapped[str] = mapped_column(ForeignKey("bureau.code"), index=True)

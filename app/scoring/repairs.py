@@ -9,6 +9,7 @@ from decimal import Decimal
 from .dates import window_end
 from .engine import is_merged, live_entries, order_key, r180_merged
 from .ledger import ZERO, Entry, EntryKind
+from .table import ScoringTable
 
 
 def N_(text: str) -> str:  # noqa: N802  (the gettext convention)
@@ -110,6 +111,15 @@ def repair_limit_reached(existing: Iterable[date], new: date) -> bool:
         if last < window_end(first) and first <= new <= last:
             return True
     return False
+
+
+def unrepairable_items(codes: Iterable[str], table: ScoringTable | None) -> list[str]:
+    """R-REPAIR-ELIGIBLE: the items of a matter that its table marks not repairable (A11.9,
+    a major social or other adverse impact). The flag follows the item: a matter carrying one
+    is not repairable for any object it scored, whatever item scored that object."""
+    if table is None:
+        return []
+    return [c for c in codes if c in table.items and not table.items[c].repairable]
 
 
 def repair_refusals(

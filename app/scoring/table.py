@@ -6,8 +6,9 @@ matter cost this object" (R-MAX, R-INTENT). Loading and storing versions is the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -30,6 +31,7 @@ _ITEM_KEYS = {
     "intentional_points",
     "repairable",
     "spot_check",
+    "with",
 }
 _REWARD_KEYS = {"code", "objects", "points", "title"}
 _REGULATION_KEYS = {"title", "number"}
@@ -51,6 +53,21 @@ class Item:
     repairable: bool
     # Scoring related to spot checks, recorded by the provincial bureau (Art. 19, rules §11).
     spot_check: bool = False
+    # The items this one may go with, per kind of object (rules §12): A12.1 scores a seller
+    # only in a matter that also carries Art. 11(2), 11(3) or 11(5)-(7) (Art. 12(1)). A kind
+    # not named here is scored by this item whatever else the matter carries.
+    with_items: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+
+    @property
+    def article(self) -> str:
+        """The article the item implements, read from its code (A12.1 -> "Art. 12(1)")."""
+        found = re.fullmatch(r"A(\d+)\.(\d+)", self.code)
+        return f"Art. {found[1]}({found[2]})" if found else f"item {self.code}"
+
+    def goes_with(self, codes: Iterable[str], object_kind: str) -> bool:
+        """Whether the item may score this kind of object in a matter carrying `codes`."""
+        allowed = self.with_items.get(object_kind)
+        return allowed is None or any(c in allowed for c in codes)
 
     def deduction(self, intentional: bool) -> Decimal:
         """R-INTENT: intentional conduct takes the heavier value."""
@@ -95,8 +112,17 @@ class ScoringTable:
         unknown = [c for c in codes if c not in self.items]
         if unknown:
             raise TableError(f"unknown item code {', '.join(unknown)} in table {self.version}")
-        fitting = [self.items[c] for c in codes if object_kind in self.items[c].objects]
+        kinds = [self.items[c] for c in codes if object_kind in self.items[c].objects]
+        fitting = [it for it in kinds if it.goes_with(codes, object_kind)]
         if not fitting:
+            if kinds:
+                # rules §12: an item that goes only with others (A12.1 for a seller).
+                item = kinds[0]
+                raise TableError(
+                    f"item {item.code} scores a {object_kind} only together with "
+                    f"{', '.join(item.with_items[object_kind])} ({item.article}; "
+                    f"table {self.version})"
+                )
             raise TableError(
                 f"item {', '.join(codes)} does not apply to a {object_kind} (table {self.version})"
             )
@@ -172,6 +198,29 @@ def _objects(value: object, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _with_items(value: object, objects: tuple[str, ...], where: str) -> dict[str, tuple]:
+    """The optional `with` of an item: {object kind: [item codes it may go with]}."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not value:
+        raise TableError(
+            f"{where}: with must map a kind of object to the items it may go with, "
+            "e.g. {seller: [A11.2, A11.3]}"
+        )
+    out: dict[str, tuple[str, ...]] = {}
+    for kind, codes in value.items():
+        if kind not in objects:
+            raise TableError(f"{where}: with names {kind!r}, not one of its objects")
+        if (
+            not isinstance(codes, list)
+            or not codes
+            or not all(isinstance(c, str) and c for c in codes)
+        ):
+            raise TableError(f"{where}: with.{kind} must be a non-empty list of item codes")
+        out[kind] = tuple(codes)
+    return out
+
+
 def _keys(raw: Mapping, allowed: set[str], required: set[str], where: str) -> None:
     extra = sorted(set(raw) - allowed)
     if extra:
@@ -225,15 +274,24 @@ def parse_table(raw: object) -> ScoringTable:
             raise TableError(f"{where}: spot_check must be true or false")
         if code == SPOT_CHECK_FAILURE and not spot_check:
             raise TableError(f"{where}: a failed spot check is always spot_check: true (Art. 19)")
+        objects = _objects(it["objects"], where)
         items[code] = Item(
             code,
-            _objects(it["objects"], where),
+            objects,
             str(it.get("title", "")),
             points,
             intentional,
             repairable,
             spot_check,
+            _with_items(it.get("with"), objects, where),
         )
+    for item in items.values():
+        for kind, codes in item.with_items.items():
+            unknown = [c for c in codes if c not in items]
+            if unknown:
+                raise TableError(
+                    f"item {item.code}: with.{kind} names {unknown[0]!r}, not an item of the table"
+                )
 
     rewards: dict[str, Reward] = {}
     for n, rw in enumerate(raw.get("rewards") or [], 1):

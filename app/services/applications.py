@@ -28,9 +28,16 @@ from models import (
 )
 
 from .bureaus import city_of, province_of
-from .case_effects import matter_deductions, operator_repair_dates
+from .case_effects import (
+    acted_intentionally,
+    matter_deductions,
+    matter_repairable,
+    operator_repair_dates,
+    refuse_reward_role,
+)
 from .cases import Ctx, start_case
-from .scoring_tables import load_tables, require_table
+from .filing import CONCEALED, active_finding
+from .scoring_tables import require_table
 
 OBJECTION_DAYS = 15
 REPAIR_OPEN = N_("a repair of this matter is already being handled (Art. 21)")
@@ -160,10 +167,6 @@ def file_repair(
     if target is None:
         raise DomainError("this deduction no longer counts; there is nothing to repair")
     taken = sum((effective_deduction(d, es, ctx.today) for d, es in deductions), Decimal("0"))
-    table = next((t for t in load_tables() if t.version == matter.table_version), None)
-    repairable = table is None or all(
-        table.items[code].repairable for code in matter.items if code in table.items
-    )
     repaired_ids = {
         e.target
         for _d, es in deductions
@@ -174,16 +177,18 @@ def file_repair(
     reasons = repair_refusals(
         deduction=target,
         taken=taken,
-        repairable=repairable,
+        repairable=matter_repairable(matter),
         major_impact=matter.major_impact,
         already_repaired=any(d.id in repaired_ids for d, _es in deductions),
         shows_not_intentional=bool(application.get("not_intentional_statement"))
-        and not matter.intentional,
+        and not acted_intentionally(matter, operator.uscc),
         rectified_confirmed=True,  # confirmed by the bureau at verification (Art. 14(2))
         filing_complete=operator.filing_complete,
         limit_reached=repair_limit_reached(operator_repair_dates(obj.operator_id), ctx.today),
         on=ctx.today,
     )
+    if active_finding(obj.operator_id) is not None:
+        reasons.append(CONCEALED)
     if _open_case_for("repair", matter.id, operator_id=obj.operator_id):
         reasons.append(REPAIR_OPEN)
     if reasons:
@@ -322,14 +327,12 @@ def apply_reward(
             code=code,
             rewards=", ".join(table.rewards),
         )
-    kinds = {"product"} if obj.kind == "product" else {"producer", "seller"}
-    if not kinds & set(reward.objects):
-        raise DomainError(
-            "reward %(code)s does not apply to this kind of object", field="code", code=code
-        )
+    refuse_reward_role(reward, obj)
     operator = db.session.get(Operator, obj.operator_id)
     if code.startswith("R17") and not operator.filing_complete:
         raise DomainError("operator rewards need a complete information filing (Art. 17, 14(3))")
+    if active_finding(operator.id) is not None:
+        raise DomainError(CONCEALED)
     return start_case(
         "reward",
         ctx=ctx,

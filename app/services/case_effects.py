@@ -18,10 +18,12 @@ from app.scoring import Entry, EntryKind
 from app.scoring.dates import window_end
 from app.scoring.engine import live_entries
 from app.scoring.repairs import (
+    NOT_REPAIRABLE,
     matter_repair,
     rebased_repair,
     repair_limit_reached,
     repaired_matter_dates,
+    unrepairable_items,
 )
 from app.scoring.rewards import SPOT_CHECK_REWARDS, clean_year_runs, cycle_start
 from models import (
@@ -138,6 +140,24 @@ def matter_deductions(matter_ref: str, operator_id: int, on) -> list[tuple[Entry
     return out
 
 
+def matter_repairable(matter: Matter) -> bool:
+    """R-REPAIR-ELIGIBLE: no major social or other adverse impact — neither flagged on the
+    matter nor carried by one of its items (A11.9), for every object the matter scored."""
+    from .scoring_tables import load_tables
+
+    table = next((t for t in load_tables() if t.version == matter.table_version), None)
+    return not matter.major_impact and not unrepairable_items(matter.items, table)
+
+
+def acted_intentionally(matter: Matter, uscc: str) -> bool:
+    """R-INTENT (Art. 13): whether one of this operator's objects of the matter (itself or one
+    of its products) acted intentionally. Without a per-object record, the matter-level flag
+    speaks for every object."""
+    if matter.intentional_objects is None:
+        return matter.intentional
+    return any(o == uscc or o.startswith(f"{uscc}/") for o in matter.intentional_objects)
+
+
 @effect("repair_approved")
 def _repair_approved(case: Case, ctx) -> None:
     """REPAIR entries effective on the verification date (Art. 21): one approved repair is of
@@ -145,6 +165,9 @@ def _repair_approved(case: Case, ctx) -> None:
     each by its own share (R-REPAIR-ONE-MATTER); it counts once toward R-REPAIR-LIMIT."""
     deduction, _obj = _entry(case.subject["entry_id"])
     matter = db.session.get(Matter, deduction.matter_id)
+    if not matter_repairable(matter):
+        raise DomainError(NOT_REPAIRABLE)
+    _refuse_on_filing(case)
     restored = matter_repair(matter_deductions(matter.ref, case.operator_id, ctx.today), ctx.today)
     if not restored:
         raise DomainError("this deduction no longer takes points; there is nothing to repair")
@@ -327,6 +350,8 @@ def _reward_granted(case: Case, ctx) -> None:
             code=case.subject["code"],
             table=table.version,
         )
+    refuse_reward_role(reward, obj)
+    _refuse_on_filing(case, filing=reward.code.startswith("R17"))
     if reward.code in SPOT_CHECK_REWARDS:
         _refuse_without_proof_in_cycle(reward.code, obj, ctx.today)
     granted = sum(
@@ -352,6 +377,52 @@ def _reward_granted(case: Case, ctx) -> None:
     )
     case.outcome = "granted"
     notify_operator(case, ctx, "reward", "奖励申请已核实，予以加分。Reward granted.")
+
+
+def operator_role(operator_id: int) -> str:
+    """An operator's role for rewards (Art. 17): a producer has products, a seller none."""
+    has_products = db.session.scalar(
+        select(ScoringObject.id)
+        .where(ScoringObject.operator_id == operator_id, ScoringObject.kind == "product")
+        .limit(1)
+    )
+    return "producer" if has_products is not None else "seller"
+
+
+def refuse_reward_role(reward, obj: ScoringObject) -> None:
+    """R-REWARD-OPERATOR (Art. 16, 17): R16 is for products; R17.1 and R17.2 for producers,
+    R17.3 for sellers, as the table states. Refused naming the article, when applying and
+    when granting."""
+    kind = "product" if obj.kind == "product" else operator_role(obj.operator_id)
+    if kind in reward.objects:
+        return
+    if obj.kind == "product" or "product" in reward.objects:
+        raise DomainError(
+            "reward %(code)s does not apply to this kind of object (Art. 16, 17)",
+            field="code",
+            code=reward.code,
+        )
+    raise DomainError(
+        "reward %(code)s is for %(roles)s, and this operator is a %(role)s (Art. 17)",
+        field="code",
+        code=reward.code,
+        roles=", ".join(reward.objects),
+        role=kind,
+    )
+
+
+def _refuse_on_filing(case: Case, *, filing: bool = True) -> None:
+    """Art. 14(3), 17 at the decision: the filing is checked again (it may have become
+    incomplete since the application), and a finding of concealment in force bars it."""
+    from .filing import CONCEALED, INCOMPLETE_AT_DECISION, filing_refusals
+
+    reasons = filing_refusals(case.operator_id, deciding=True)
+    if not filing:
+        reasons = [r for r in reasons if r != INCOMPLETE_AT_DECISION]
+    if CONCEALED in reasons:
+        raise DomainError(CONCEALED)
+    if reasons:
+        raise DomainError(INCOMPLETE_AT_DECISION)
 
 
 def _refuse_without_proof_in_cycle(code: str, obj: ScoringObject, on) -> None:

@@ -1,7 +1,11 @@
 """The information filing (企业信息填报, Art. 14(3)): products, suppliers and distributors an
 operator declares. A repair (R-REPAIR-ELIGIBLE) and an operator reward need it complete, so
 `Operator.filing_complete` follows the items: set by the declaration once at least one product
-and one supplier or distributor are filed, cleared as soon as that stops being true."""
+and one supplier or distributor are filed, cleared as soon as that stops being true.
+
+Staff may also find that the enterprise concealed products, suppliers or distributors (隐瞒):
+while such a finding is not cleared, repairs and rewards are refused, when the enterprise
+applies and when the bureau decides (`decision_refusals`)."""
 
 from __future__ import annotations
 
@@ -9,13 +13,26 @@ from sqlalchemy import func, select
 
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
-from models import FilingItem, Operator
+from app.permissions import can_record_concealment
+from app.scoring.repairs import FILING_INCOMPLETE
+from forms.base import N_
+from models import ConcealmentFinding, FilingItem, Operator
 
 from .audit import record_event
 from .cases import Ctx
 from .scope import scope_catalogue
 
 MAX_ITEMS = 1000  # per operator: a filing, not a catalogue
+
+# Why a repair or a reward is refused on the filing (Art. 14(3), 17), at application or decision.
+CONCEALED = N_(
+    "a finding of concealment of products, suppliers or distributors is recorded against the "
+    "enterprise (Art. 14(3)): no repair or reward until it is cleared"
+)
+INCOMPLETE_AT_DECISION = N_(
+    "the enterprise information filing (products, suppliers, distributors) is no longer "
+    "complete (Art. 14(3)): it must be complete when the bureau decides"
+)
 
 
 def items(operator_id: int) -> list[FilingItem]:
@@ -172,3 +189,99 @@ def declare(operator_id: int, *, ctx: Ctx) -> Operator:
         )
     _set_complete(operator, True, ctx, "declared")
     return operator
+
+
+# ---- concealment (隐瞒, Art. 14(3)) ----------------------------------------------------------
+
+
+def active_finding(operator_id: int) -> ConcealmentFinding | None:
+    """The finding of concealment in force (recorded, not cleared), if any."""
+    return db.session.scalar(
+        select(ConcealmentFinding)
+        .where(
+            ConcealmentFinding.operator_id == operator_id,
+            ConcealmentFinding.cleared_at.is_(None),
+        )
+        .order_by(ConcealmentFinding.id.desc())
+        .limit(1)
+    )
+
+
+def findings(operator_id: int) -> list[ConcealmentFinding]:
+    return list(
+        db.session.scalars(
+            select(ConcealmentFinding)
+            .where(ConcealmentFinding.operator_id == operator_id)
+            .order_by(ConcealmentFinding.id.desc())
+        )
+    )
+
+
+def filing_refusals(operator_id: int, *, deciding: bool = False) -> list[str]:
+    """Art. 14(3), 17: what in the filing bars a repair or a reward: incomplete, or a finding
+    of concealment in force. Checked when the enterprise applies and again when the bureau
+    decides (`deciding`: the filing may have become incomplete since)."""
+    operator = _operator(operator_id)
+    reasons = []
+    if not operator.filing_complete:
+        reasons.append(INCOMPLETE_AT_DECISION if deciding else FILING_INCOMPLETE)
+    if active_finding(operator_id) is not None:
+        reasons.append(CONCEALED)
+    return reasons
+
+
+def _staff_for(operator: Operator, ctx: Ctx) -> None:
+    user = ctx.user
+    if user is None or not can_record_concealment(user, operator.bureau_code):
+        raise DomainError(
+            "a finding of concealment is recorded by officers of the operator's bureau or of a "
+            "bureau above it",
+            status=403,
+        )
+
+
+def record_concealment(operator_id: int, reason: str, *, ctx: Ctx) -> ConcealmentFinding:
+    """Staff record that the enterprise concealed products, suppliers or distributors."""
+    operator = _operator(operator_id)
+    _staff_for(operator, ctx)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("give the reason for the finding", field="reason")
+    if active_finding(operator_id) is not None:
+        raise Conflict("a finding of concealment is already recorded for this operator")
+    finding = ConcealmentFinding(
+        operator_id=operator_id, reason=reason, recorded_by=ctx.actor, recorded_at=ctx.now
+    )
+    db.session.add(finding)
+    db.session.flush()
+    record_event(
+        ctx.now,
+        ctx.actor,
+        "filing.concealment",
+        "operator",
+        operator.uscc,
+        {"finding": finding.id, "reason": reason},
+    )
+    return finding
+
+
+def clear_concealment(operator_id: int, reason: str, *, ctx: Ctx) -> ConcealmentFinding:
+    """Staff clear the finding in force (e.g. the filing was completed truthfully)."""
+    operator = _operator(operator_id)
+    _staff_for(operator, ctx)
+    finding = active_finding(operator_id)
+    if finding is None:
+        raise NotFound("no finding of concealment in force for this operator")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("give the reason for clearing the finding", field="reason")
+    finding.cleared_by, finding.cleared_at, finding.cleared_reason = ctx.actor, ctx.now, reason
+    record_event(
+        ctx.now,
+        ctx.actor,
+        "filing.concealment_cleared",
+        "operator",
+        operator.uscc,
+        {"finding": finding.id, "reason": reason},
+    )
+    return finding

@@ -23,6 +23,7 @@ from sqlalchemy import func, insert, select, update
 from app.extensions import db
 from app.permissions import chain_up, forget_bureau_tree
 from app.scoring import ScoringTable, TableError, product_key, table_in_force
+from app.scoring.repairs import unrepairable_items
 from app.scoring.scope import Decision
 from forms.base import N_
 from forms.records import RECORD_SCHEMAS
@@ -47,6 +48,10 @@ OUT_OF_SCOPE = N_(
 UNKNOWN_MODEL = N_(
     "the model or standard of this failure is unknown, so it is never merged with another "
     "failure of the same product under R-180 (Art. 9)"
+)
+MAJOR_IMPACT_FOLLOWS = (
+    "item %(items)s is a major social or other adverse impact: the matter is stored with "
+    "major_impact true and is not repairable for any object it scored (Art. 14)"
 )
 UNKNOWN_CATEGORY = (
     "category %(category)s is not in the scope catalogue; check that it is an industrial "
@@ -615,6 +620,7 @@ class _Importer:
                     "source": "spot_check",
                     "items": items,
                     "intentional": d["intentional"],
+                    "intentional_objects": None,
                     "major_impact": False,
                     "effective_on": on,
                     "bureau_code": d["bureau"],
@@ -680,19 +686,33 @@ class _Importer:
                     where,
                 )
             seen.add(obj)
+            intentional = self._object_intent(d, o, where)
             try:
-                item = table.heaviest(d["items"], o["kind"], d["intentional"])
+                item = table.heaviest(d["items"], o["kind"], intentional)
             except TableError as exc:
                 raise Refused(str(exc), "items") from None
-            planned.append((obj, item))
+            planned.append((obj, item, intentional))
         self._recorder(d["items"], d["bureau"], level, table)
+        # R-REPAIR-ELIGIBLE: the "major impact" flag follows the item (A11.9): stored true,
+        # and listed for review when the record said otherwise.
+        unrepairable = unrepairable_items(d["items"], table)
+        if unrepairable and not d["major_impact"]:
+            self.to_review.append(
+                (d.get("category"), MAJOR_IMPACT_FOLLOWS % {"items": ", ".join(unrepairable)})
+            )
+        intents = [i for _obj, _item, i in planned]
+        per_object = any("intentional" in o for o in d["objects"])
         self.new_matters.append(
             {
                 "ref": d["ref"],
                 "source": "matter",
                 "items": d["items"],
-                "intentional": d["intentional"],
-                "major_impact": d["major_impact"],
+                # The matter-level flag means "every object" (R-INTENT).
+                "intentional": all(intents),
+                "intentional_objects": (
+                    [_label(obj) for obj, _item, i in planned if i] if per_object else None
+                ),
+                "major_impact": d["major_impact"] or bool(unrepairable),
                 "effective_on": on,
                 "bureau_code": d["bureau"],
                 "model": d["model"],
@@ -704,13 +724,28 @@ class _Importer:
                 "recorded_at": self.at,
             }
         )
-        for obj, item in planned:
-            self._deduct(obj, d["ref"], item.deduction(d["intentional"]), on, item.code, None)
+        for obj, item, intentional in planned:
+            self._deduct(obj, d["ref"], item.deduction(intentional), on, item.code, None)
         self.matter_hash[d["ref"]] = digest
         self.events.append(
             ("matter.create", "matter", d["ref"], {"items": d["items"], "objects": len(planned)})
         )
         return "created"
+
+    @staticmethod
+    def _object_intent(d: dict, o: dict, where: str) -> bool:
+        """R-INTENT (Art. 13): intent belongs to each object. The matter's `intentional: true`
+        means every object; an object may say it acted intentionally of its own."""
+        own = o.get("intentional")
+        if own is None:
+            return d["intentional"]
+        if d["intentional"] and not own:
+            raise Refused(
+                "intentional: true on the matter means every object acted intentionally; "
+                "leave it false and mark the objects that did (Art. 13)",
+                f"{where}.intentional",
+            )
+        return own
 
     # ---- writing ------------------------------------------------------------------------
 
@@ -802,6 +837,13 @@ class _Importer:
     def _rekey(self, pending: tuple, object_id: int) -> None:
         if pending in self.start_on:
             self.start_on[object_id] = self.start_on.pop(pending)
+
+
+def _label(obj: tuple) -> str:
+    """How a matter names one of its objects (R-INTENT): an operator by its USCC, a product by
+    producer/brand/Nice class."""
+    kind, key = obj
+    return key if kind == "operator" else f"{key[0]}/{key[1]}/{key[2]}"
 
 
 def import_records(

@@ -48,6 +48,8 @@ def _to_content(table: ScoringTable) -> dict:
                 "intentional_points": str(i.intentional_points),
                 "repairable": i.repairable,
                 "spot_check": i.spot_check,
+                # rules §12: kept only when stated, so older versions keep their content.
+                **({"with": {k: list(v) for k, v in i.with_items.items()}} if i.with_items else {}),
             }
             for i in table.items.values()
         ],

@@ -29,6 +29,7 @@ from app.letters.content import OUTCOMES
 from app.permissions import (
     can_claim_task,
     can_reassign,
+    can_record_concealment,
     can_see_case,
     can_see_matter,
     can_see_operator_records,
@@ -38,6 +39,7 @@ from app.queries.cases import queue as task_queue
 from app.queries.measures import serious_flag
 from app.queries.scores import explained_score
 from app.services import cases as case_service
+from app.services import filing as filing_service
 from app.services.applications import report_correction
 from app.services.imports import Refusal, import_records
 from app.services.scoring_tables import load_tables, table_for
@@ -452,7 +454,34 @@ def scoring_object(object_id: int):
         doc=doc,
         cases=[c for c in cases if can_see_case(user, c)],
         today=ctx.today,
+        finding=filing_service.active_finding(obj.operator_id),
+        findings=filing_service.findings(obj.operator_id),
+        filing_complete=obj.operator.filing_complete,
+        can_find=can_record_concealment(user, obj.operator.bureau_code),
     )
+
+
+@bp.post("/objects/<int:object_id>/concealment", endpoint="concealment")
+@roles(*STAFF)
+def concealment_post(object_id: int):
+    """Record (or, with action=clear, clear) a finding that the enterprise concealed products,
+    suppliers or distributors (隐瞒, Art. 14(3)): it bars repairs and rewards while in force."""
+    obj = _staff_object(object_id)
+    operator_id = obj.operator_id
+    reason = request.form.get("reason", "")
+    clear = request.form.get("action") == "clear"
+    try:
+        if clear:
+            filing_service.clear_concealment(operator_id, reason, ctx=case_ctx())
+        else:
+            filing_service.record_concealment(operator_id, reason, ctx=case_ctx())
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.translated(), "error")
+        return redirect(url_for("inbox.object", object_id=object_id))
+    db.session.commit()
+    flash(_("已解除隐瞒认定") if clear else _("已记录隐瞒认定"), "success")
+    return redirect(url_for("inbox.object", object_id=object_id))
 
 
 def _deduction(entry_id: int) -> tuple[LedgerEntry, ScoringObject, Matter]:
@@ -578,8 +607,20 @@ class MatterForm(Strict):
         validate=validate.Length(1, 20),
         metadata={"label": N_("记分条目"), "help": N_("现行记分标准中的条目")},
     )
+    related_item = fields.String(
+        load_default=None,
+        validate=validate.Length(1, 20),
+        metadata={
+            "label": N_("同时涉及的产品情形"),
+            "help": N_(
+                "按第十二条第一项记分的，选择产品所属的第十一条情形：生产者为第二至九项，"
+                "销售者为第二、三项或第五至七项"
+            ),
+        },
+    )
     intentional = fields.Boolean(
-        load_default=False, metadata={"label": N_("主观故意（按故意情形记分，第十三条）")}
+        load_default=False,
+        metadata={"label": N_("该记分对象主观故意（按故意情形记分，第十三条）")},
     )
     major_impact = fields.Boolean(
         load_default=False, metadata={"label": N_("造成重大社会影响（不予修复，第十四条）")}
@@ -659,6 +700,11 @@ def _item_choices(on) -> tuple[Any, list[tuple[str, str]]]:
     return table, choices
 
 
+def _product_item_choices(table, choices) -> list[tuple[str, str]]:
+    """The items a product may be scored under (Art. 11), for `related_item` (Art. 12(1))."""
+    return [(code, label) for code, label in choices if "product" in table.items[code].objects]
+
+
 def _matter_page(*, values=None, errors=None, refusal=None, status=200):
     """The form; the operator named by its USCC (when registered) is shown with its
     "情节严重" flag, so the officer sees a D-class record before scoring it."""
@@ -673,6 +719,7 @@ def _matter_page(*, values=None, errors=None, refusal=None, status=200):
             "inbox/matter_new.html",
             specs=specs,
             choices=choices,
+            product_choices=_product_item_choices(table, choices),
             table=table,
             refusal=refusal,
             bureau=_user().bureau_code,
@@ -722,7 +769,7 @@ def _matter_records(d: dict, bureau: str) -> tuple[list[dict], dict[str, list[st
             )
     elif d.get("name") and d["name"] != registered.name:
         errors["name"] = [_("登记的名称为“%(name)s”，与填写的不一致", name=registered.name)]
-    obj: dict[str, Any] = {"kind": d["kind"]}
+    obj: dict[str, Any] = {"kind": d["kind"], "intentional": d["intentional"]}
     if d["kind"] == "product":
         obj["producer"] = uscc
         for key in ("brand", "nice_class"):
@@ -734,11 +781,12 @@ def _matter_records(d: dict, bureau: str) -> tuple[list[dict], dict[str, list[st
         {
             "type": "matter",
             "ref": d["ref"],
-            "items": [d["item"]],
-            "intentional": d["intentional"],
+            "items": [d["related_item"], d["item"]] if d.get("related_item") else [d["item"]],
+            "intentional": False,
             "effective_on": d["effective_on"].isoformat(),
             "bureau": bureau,
             "major_impact": d["major_impact"],
+            # R-INTENT (Art. 13): the intent of the object this form scores, its own.
             "objects": [obj],
             "model": d.get("model"),
             "standard": d.get("standard"),

@@ -560,6 +560,7 @@ def _filing_page(*, refusal=None, values=None, errors=None, status=200):
             missing=filing_service.missing(mine),
             item_specs=field_specs(FilingItemForm, values or {"kind": "product"}, errors),
             declaration_specs=field_specs(FilingDeclaration),
+            finding=filing_service.active_finding(mine),
             refusal=refusal,
         ),
         status,

@@ -675,3 +675,99 @@ def test_r_scope_a_matter_about_an_out_of_scope_product_is_refused_in_chinese(wo
         assert why in found.group(1) and "不适用本规范（第二条）" in found.group(1)
         assert "outside the scope" not in page.text
     assert snapshot(world) == before
+
+
+# ---- intent per object, Art. 12(1), concealment (issue 11) -------------------------------
+
+
+def test_r_intent_the_form_marks_the_intent_of_the_object_it_scores(world, live_server, clock):
+    from app.extensions import db
+    from models import LedgerEntry, Matter
+
+    b = browser(live_server, "gz_officer")
+    page = b.post("/inbox/matters/new", matter_form(intentional="on"))
+    assert page.status == 200, page.text
+    with world.app_context():
+        m = db.session.query(Matter).filter_by(ref="穗市监罚〔2026〕88号").one()
+        assert (m.intentional, m.intentional_objects) == (True, [NEW])
+        entry = db.session.query(LedgerEntry).filter_by(matter_id=m.id, kind="DEDUCTION").one()
+        assert entry.points == -8  # A12.3 at its intentional value
+    assert 'data-testid="intent">是<' in page
+    # A matter imported with the intent of one of its objects names that object.
+    _import(
+        world,
+        clock,
+        [
+            matter(
+                "穗市监罚〔2026〕89号",
+                [
+                    {"kind": "seller", "uscc": S4, "intentional": True},
+                    {"kind": "seller", "uscc": L1},
+                ],
+                items=["A12.3"],
+                bureau="440100",
+                effective_on="2026-11-20",
+            )
+        ],
+    )
+    with world.app_context():
+        matter_id = db.session.query(Matter.id).filter_by(ref="穗市监罚〔2026〕89号").scalar()
+    shown = b.get(f"/inbox/matters/{matter_id}")
+    assert shown.status == 200 and f'data-testid="intent">部分记分对象：{S4}<' in shown
+
+
+def test_art_12_1_the_form_records_a_sellers_a12_1_with_the_product_case(world, live_server):
+    from app.extensions import db
+    from models import LedgerEntry, Matter
+
+    b = browser(live_server, "gz_officer")
+    form = b.get("/inbox/matters/new")
+    assert 'name="related_item"' in form and "同时涉及的产品情形" in form
+    before = snapshot(world)
+    refused = b.post("/inbox/matters/new", matter_form(item="A12.1", related_item="A11.4"))
+    assert refused.status == 422 and "Art. 12(1)" in refused
+    assert snapshot(world) == before
+    page = b.post("/inbox/matters/new", matter_form(item="A12.1", related_item="A11.5"))
+    assert page.status == 200, page.text
+    with world.app_context():
+        m = db.session.query(Matter).filter_by(ref="穗市监罚〔2026〕88号").one()
+        assert m.items == ["A11.5", "A12.1"]
+        entry = db.session.query(LedgerEntry).filter_by(matter_id=m.id, kind="DEDUCTION").one()
+        assert (entry.item, entry.points) == ("A12.1", -3)
+
+
+def test_r_repair_eligible_a_concealment_finding_is_recorded_shown_and_cleared(world, live_server):
+    from app.extensions import db
+    from app.queries.scores import find_object
+    from models import AuditEvent
+
+    with world.app_context():
+        object_id = find_object(S1).id
+    sz = browser(live_server, "sz_officer")  # another city: sees nothing of it
+    assert sz.get(f"/inbox/objects/{object_id}").status == 404
+    b = browser(live_server, "gz_officer")
+    page = b.get(f"/inbox/objects/{object_id}")
+    assert 'data-testid="concealment"' in page and "记录隐瞒认定" in page
+    assert 'data-testid="concealment-active"' not in page
+    page = b.post(f"/inbox/objects/{object_id}/concealment", {"reason": "隐瞒经销商广州某商行"})
+    assert page.status == 200 and 'data-testid="concealment-active"' in page
+    assert "隐瞒经销商广州某商行" in page
+    ent = browser(live_server, "ent_s1")
+    filing_page = ent.get("/portal/filing")
+    assert (
+        'data-testid="concealment-active"' in filing_page and "隐瞒经销商广州某商行" in filing_page
+    )
+    page = b.post(
+        f"/inbox/objects/{object_id}/concealment", {"action": "clear", "reason": "已补充填报"}
+    )
+    assert page.status == 200 and 'data-testid="concealment-active"' not in page
+    assert "已补充填报" in page
+    assert 'data-testid="concealment-active"' not in ent.get("/portal/filing")
+    with world.app_context():
+        actions = [
+            a
+            for (a,) in db.session.query(AuditEvent.action).filter(
+                AuditEvent.action.like("filing.concealment%")
+            )
+        ]
+        assert sorted(actions) == ["filing.concealment", "filing.concealment_cleared"]

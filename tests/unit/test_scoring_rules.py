@@ -1406,3 +1406,59 @@ def test_r_repair_keep_a_voided_repair_or_a_revoked_deduction_repairs_nothing():
     fixed = repair(d, 4, "2026-11-20")
     assert repaired_matters([d, fixed, void(fixed, "2026-11-20")], D("2026-11-26")) == {}
     assert repaired_matters([d, fixed, void(d, "2026-10-01")], D("2026-11-26")) == {}
+
+
+# --- which items an item may go with (Art. 12(1), rules §12) ------------------------------------
+
+
+def test_art_12_1_the_shipped_tables_state_what_a12_1_goes_with():
+    for path in sorted(DEFAULT_TABLE.parent.rglob("*.yaml")):
+        table = parse_table(yaml.safe_load(path.read_text(encoding="utf-8")))
+        a12_1 = table.items["A12.1"]
+        assert a12_1.with_items["seller"] == ("A11.2", "A11.3", "A11.5", "A11.6", "A11.7"), path
+        assert a12_1.with_items["producer"] == tuple(f"A11.{n}" for n in range(2, 10)), path
+        assert a12_1.article == "Art. 12(1)"
+
+
+@pytest.mark.parametrize(
+    ("codes", "kind", "scored"),
+    [
+        (["A11.5", "A12.1"], "seller", True),
+        (["A11.7", "A12.1"], "seller", True),
+        (["A11.4", "A12.1"], "seller", False),
+        (["A11.8", "A12.1"], "seller", False),
+        (["A11.9", "A12.1"], "seller", False),
+        (["A12.1"], "seller", False),
+        (["A11.4", "A12.1"], "producer", True),
+        (["A11.9", "A12.1"], "producer", True),
+        (["A11.1", "A12.1"], "producer", False),
+    ],
+)
+def test_art_12_1_a12_1_scores_only_with_the_items_the_table_names(codes, kind, scored):
+    table = load_default()
+    if scored:
+        assert table.heaviest(codes, kind, False).code == "A12.1"
+    else:
+        with pytest.raises(TableError, match=r"only together with .*\(Art\. 12\(1\)"):
+            table.heaviest(codes, kind, False)
+
+
+def test_art_12_1_another_item_of_the_matter_still_scores_the_seller():
+    # A12.1 does not go with A11.4 for a seller, but A12.8 does not depend on it (R-MAX).
+    assert load_default().heaviest(["A11.4", "A12.1", "A12.8"], "seller", False).code == "A12.8"
+
+
+def test_art_12_1_with_is_optional_and_checked():
+    assert parse_table(_valid_table()).items["A12.1"].with_items == {}
+    ok = _with(("items", 1, "with"), {"seller": ["A11.1"]})
+    assert parse_table(ok).items["A12.1"].with_items == {"seller": ("A11.1",)}
+    for bad, words in (
+        ({"seller": ["A11.9"]}, ["with.seller", "A11.9", "not an item"]),
+        ({"product": ["A11.1"]}, ["with", "product", "not one of its objects"]),
+        ({"seller": []}, ["with.seller", "non-empty"]),
+        (["A11.1"], ["with must map"]),
+    ):
+        with pytest.raises(TableError) as caught:
+            parse_table(_with(("items", 1, "with"), bad))
+        for word in words:
+            assert word in str(caught.value)

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from app.clock import CST
 from app.errors import DomainError
 from app.extensions import db
 from app.permissions import bureau_ancestors
@@ -27,6 +28,7 @@ from app.scoring.rewards import SPOT_CHECK_REWARDS, clean_year_runs, cycle_start
 from models import (
     Case,
     CaseTask,
+    FilingItem,
     LedgerEntry,
     Matter,
     Notice,
@@ -427,6 +429,8 @@ def _write_reward(
         )
     if reward.code in SPOT_CHECK_REWARDS:
         _refuse_without_proof_in_cycle(reward.code, obj, ctx.today)
+    if reward.code in REPORT_REWARDS:
+        case.subject = {**case.subject, "proof": operator_report(reward.code, obj, ctx).id}
     granted = sum(
         (
             e.points
@@ -447,6 +451,48 @@ def _write_reward(
         at=ctx.now,
         reason=f"reward case {case.id}",
         item=reward.code,
+    )
+
+
+# R-REWARD-OPERATOR: the rewards that rest on a report the operator filed (Art. 17(2), 17(3)).
+REPORT_REWARDS = {"R17.2": "recall", "R17.3": "self_inspection"}
+SELF_INSPECTION_DAYS = 15
+
+
+def operator_report(code: str, obj: ScoringObject, ctx) -> FilingItem:
+    """The filed report an operator reward rests on, checked on the day of the decision
+    (R-REWARD-OPERATOR): for R17.2 a recall report whose recall lies inside the scoring cycle;
+    for R17.3 a self-inspection filed within 15 days of a non-conformity notice that lies
+    inside the cycle (day 15 counts; rules §6). A statement in the application proves nothing:
+    without such a report the reward is refused."""
+    start = cycle_start(ctx.today)
+    reports = db.session.scalars(
+        select(FilingItem)
+        .where(FilingItem.operator_id == obj.operator_id, FilingItem.kind == REPORT_REWARDS[code])
+        .order_by(FilingItem.event_on.desc(), FilingItem.id.desc())
+    ).all()
+    for item in reports:
+        if item.event_on is None or not start <= item.event_on <= ctx.today:
+            continue
+        if code == "R17.2":
+            return item
+        filed_on = item.filed_on or item.created_at.astimezone(CST).date()
+        if filed_on <= ctx.cal.add_days(item.event_on, SELF_INSPECTION_DAYS).due_on:
+            return item
+    if code == "R17.2":
+        raise DomainError(
+            "reward R17.2 rests on a recall report in the information filing, the recall "
+            "inside the scoring cycle from %(start)s to %(end)s; a statement alone proves "
+            "nothing (Art. 17(2), R-REWARD-OPERATOR)",
+            start=start.isoformat(),
+            end=ctx.today.isoformat(),
+        )
+    raise DomainError(
+        "reward R17.3 rests on a self-inspection filed within 15 days of the non-conformity "
+        "notice, the notice inside the scoring cycle from %(start)s to %(end)s; a statement "
+        "alone proves nothing (Art. 17(3), R-REWARD-OPERATOR)",
+        start=start.isoformat(),
+        end=ctx.today.isoformat(),
     )
 
 

@@ -63,7 +63,13 @@ ACTIONS = {
 }
 ACTIONS = history_actions(ACTIONS)
 ROLES = {"producer": N_("生产者"), "seller": N_("销售者"), "product": N_("产品")}
-FILING_KINDS = {"product": N_("产品"), "supplier": N_("供货商"), "distributor": N_("经销商")}
+FILING_KINDS = {
+    "product": N_("产品"),
+    "supplier": N_("供货商"),
+    "distributor": N_("经销商"),
+    "recall": N_("召回报告"),
+    "self_inspection": N_("自查情况（不合格通报后）"),
+}
 # The enterprise starts these cases, so it may withdraw them before the decision.
 WITHDRAWABLE = ("repair", "objection", "reward")
 

@@ -27,7 +27,11 @@ from tests.helpers import jsonl, matter, operator, uscc
 AT = datetime(2026, 11, 26, 2, tzinfo=UTC)
 TODAY = date(2026, 11, 26)
 S1 = uscc(2, "440100")
-REPAIR = {"not_intentional_statement": "目录版本错误", "rectification": "已下架", "undertaking": True}
+REPAIR = {
+    "not_intentional_statement": "目录版本错误",
+    "rectification": "已下架",
+    "undertaking": True,
+}
 
 
 def at(day: date) -> datetime:
@@ -150,7 +154,7 @@ def test_r_rights_an_amended_repair_restores_at_most_its_deduction(seller):
     (rep,) = entries("REPAIR")
     case = object_to([rep["entry_id"]])
     finish(case.id, {"decision": "accept"})
-    with pytest.raises(DomainError, match="at most the 6.00 points"):
+    with pytest.raises(DomainError, match=r"at most the 6\.00 points"):
         finish(case.id, {"outcome": "amended", "points": "6.5", "reasons": "x"})
     db.session.rollback()
     assert score() == "5.00"
@@ -180,10 +184,21 @@ def test_r_rights_a_repairs_window_runs_from_its_decision_day_15_in_day_16_out(s
 
 
 def test_r_rights_a_reward_can_be_objected_to_and_corrected(seller):
+    from app.services.filing import add_item
+
     op = seller
-    case = apply_reward(
-        find_object(S1).id, "R17.3", "已停止销售并报告", ctx=ctx("ent_s1")
+    # R-REWARD-OPERATOR: R17.3 rests on a self-inspection filed within 15 days of the notice.
+    add_item(
+        op.id,
+        {
+            "kind": "self_inspection",
+            "name": "某牌插座",
+            "detail": "已停售",
+            "event_on": date(2026, 11, 20),
+        },
+        ctx=ctx("ent_s1"),
     )
+    case = apply_reward(find_object(S1).id, "R17.3", "已停止销售并报告", ctx=ctx("ent_s1"))
     db.session.commit()
     _grant_reward_without_proof_check(case)
     (reward,) = entries("REWARD")
@@ -206,7 +221,7 @@ def test_r_rights_a_reward_can_be_objected_to_and_corrected(seller):
 
 
 def _grant_reward_without_proof_check(case: Case) -> None:
-    """R17.3 granted by its verification (the proof rules are tested in test_rewards)."""
+    """R17.3 granted by its verification (its proof is tested in test_rewards)."""
     finish(case.id, {"decision": "approve", "reasons": "经核实"}, day=TODAY)
 
 

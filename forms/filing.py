@@ -46,7 +46,6 @@ class FilingItemForm(Strict):
         },
     )
 
-
     event_on = fields.Date(
         load_default=None,
         metadata={

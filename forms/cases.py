@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .base import N_, Id, Strict
 
@@ -37,11 +37,21 @@ class RepairApplication(Strict):
 
 
 class ObjectionFiling(Strict):
+    """R-RIGHTS (Art. 24): the ledger entries disputed (deductions, repairs, rewards of one
+    matter), or a refused repair or reward case."""
+
     entry_ids = fields.List(
         Id(),
-        required=True,
-        validate=validate.Length(1, 50),
+        load_default=list,
+        validate=validate.Length(0, 50),
         metadata={"label": N_("有异议的记分条目")},
+    )
+    refused_case = Id(
+        load_default=None,
+        metadata={
+            "label": N_("有异议的不予修复或不予奖励决定（案件编号）"),
+            "description": "a repair or reward case that was refused, instead of entry_ids",
+        },
     )
     evidence = fields.String(
         required=True,
@@ -51,6 +61,13 @@ class ObjectionFiling(Strict):
             "help": N_("说明记分有误的理由，并列明相关证据材料"),
         },
     )
+
+    @validates_schema
+    def _one_subject(self, data, **kwargs):
+        if bool(data.get("entry_ids")) == (data.get("refused_case") is not None):
+            raise ValidationError(
+                "name the ledger entries you dispute, or the refused case", "entry_ids"
+            )
 
 
 class CorrectionReport(Strict):

@@ -23,9 +23,34 @@ _BUREAU = {
 }
 
 
+RECIPIENT_KINDS = ("department", "association", "platform")
+
+
 class _ExportQuery(Strict):
     format = fields.String(load_default="csv", metadata=_FORMAT)
     bureau = fields.String(load_default=None, metadata=_BUREAU)
+    # Art. 31, 32: every export records whom the data go to and on what legal basis. Required:
+    # an export without them is refused with 422 naming the missing one.
+    recipient_kind = fields.String(
+        load_default=None,
+        metadata={
+            "description": "required: who receives the data — department (another government "
+            "department), association (an industry association) or platform (an e-commerce "
+            "platform) (Art. 31, 32)",
+            "enum": list(RECIPIENT_KINDS),
+        },
+    )
+    recipient = fields.String(
+        load_default=None,
+        metadata={"description": "required: the name of the recipient (at most 200 characters)"},
+    )
+    legal_basis = fields.String(
+        load_default=None,
+        metadata={
+            "description": "required: the legal basis of the sharing, e.g. the article and the "
+            "agreement or request (at most 500 characters)"
+        },
+    )
 
 
 class ClassExportQuery(_ExportQuery):

@@ -14,13 +14,18 @@ class FilingItemForm(Strict):
 
     kind = fields.String(
         required=True,
-        validate=validate.OneOf(FILING_KINDS, error="choose product, supplier or distributor"),
+        validate=validate.OneOf(
+            FILING_KINDS,
+            error="choose product, supplier, distributor, recall or self_inspection",
+        ),
         metadata={
             "label": N_("类别"),
             "choice_labels": {
                 "product": N_("产品"),
                 "supplier": N_("供货商"),
                 "distributor": N_("经销商"),
+                "recall": N_("召回报告"),
+                "self_inspection": N_("自查情况（不合格通报后）"),
             },
         },
     )
@@ -34,7 +39,21 @@ class FilingItemForm(Strict):
         validate=validate.Length(0, 500, error="at most 500 characters"),
         metadata={
             "label": N_("说明"),
-            "help": N_("产品的品牌和型号；供货商、经销商的统一社会信用代码或地址"),
+            "help": N_(
+                "产品的品牌和型号；供货商、经销商的统一社会信用代码或地址；"
+                "召回报告、自查情况须说明所采取的措施"
+            ),
+        },
+    )
+
+    event_on = fields.Date(
+        load_default=None,
+        metadata={
+            "label": N_("召回日期或不合格通报日期"),
+            "help": N_(
+                "仅召回报告、自查情况填写：召回产品的日期，或收到不合格通报的日期；"
+                "填报日期由系统记录（第十七条）"
+            ),
         },
     )
 

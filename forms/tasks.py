@@ -116,7 +116,13 @@ class ObjectionResolution(Form):
         load_default=None,
         places=1,
         validate=validate.Range(0, 12, min_inclusive=False),
-        metadata={"label": N_("变更后的扣分"), "help": N_("仅在变更记分时填写")},
+        metadata={
+            "label": N_("变更后的分值"),
+            "help": N_(
+                "仅在变更记分时填写：扣分、修复或奖励变更后的分值。对不予修复、不予奖励决定的"
+                "异议，撤销即予以修复或奖励"
+            ),
+        },
     )
     reasons = fields.String(
         required=True, validate=REASONS, metadata={"label": N_("核实情况和理由")}

@@ -155,12 +155,13 @@ class Notification(db.Model):
 class Notice(db.Model):
     """The notice of a scoring (记分告知, Art. 23): matter, points, cumulative score, class and
     rights, to the operator (a product's goes to its producer). `received_on` starts the
-    15-day objection window (Art. 24)."""
+    15-day objection window (Art. 24). A correction issues a new notice of the same matter
+    (R-RIGHTS): the latest notice of a matter is the one whose receipt the window runs from."""
 
     __tablename__ = "notice"
     __table_args__ = (
         CheckConstraint("channel IN ('portal', 'announcement')", name="channel"),
-        Index("uq_notice_operator_matter", "operator_id", "matter_id", unique=True),
+        Index("ix_notice_operator_matter", "operator_id", "matter_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,16 +10,27 @@ from app.extensions import db
 
 from .types import UTCDateTime
 
-FILING_KINDS = ("product", "supplier", "distributor")
+FILING_KINDS = ("product", "supplier", "distributor", "recall", "self_inspection")
+# Reports the operator files as proof of an operator reward (Art. 17(2), 17(3)): a recall of an
+# unsafe product, a seller's self-inspection after a non-conformity notice.
+REPORT_KINDS = ("recall", "self_inspection")
 
 
 class FilingItem(db.Model):
     """One line of an operator's information filing (企业信息填报, Art. 14(3)): a product it makes
-    or sells, a supplier or a distributor. Repairs and operator rewards need a complete filing."""
+    or sells, a supplier or a distributor. Repairs and operator rewards need a complete filing.
+
+    It may also be a report the operator files (Art. 17): a recall (召回报告: the product, the
+    day of the recall in `event_on`, a description) or a self-inspection (自查情况: the product,
+    the day of the non-conformity notice in `event_on`, what was done); `filed_on` is the day
+    the report was filed, which R17.3 checks against the notice."""
 
     __tablename__ = "filing_item"
     __table_args__ = (
-        CheckConstraint("kind IN ('product', 'supplier', 'distributor')", name="kind"),
+        CheckConstraint(
+            "kind IN ('product', 'supplier', 'distributor', 'recall', 'self_inspection')",
+            name="kind",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,6 +39,8 @@ class FilingItem(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     # Brand and model for products; credit code or address for suppliers and distributors.
     detail: Mapped[str] = mapped_column(String(500), default="")
+    event_on: Mapped[date | None]
+    filed_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

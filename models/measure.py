@@ -25,6 +25,7 @@ MEASURE_KINDS = (
     "orange_warning",  # 橙色监管警示 (C)
     "red_warning",  # 红色监管警示 (D)
     "archive_guidance",  # 指导建立产品质量管理档案 (O)
+    "quality_monitoring",  # 加强质量安全监测 (O, Art. 27(5))
     "rectification",  # 责令整改 (B, C, D): a case on workflows/rectification.bpmn
     "interview_training",  # 质量负责人行政约谈和培训 (C)
     "interview",  # 法定代表人及质量负责人行政约谈 (D)

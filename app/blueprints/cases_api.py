@@ -106,11 +106,17 @@ class ObjectionCases(MethodView):
     @blp.arguments(schemas.ObjectionFiling)
     @blp.response(201, schemas.CaseSummary)
     def post(self, data):
-        """File an objection (异议) within 15 days of receiving the notice."""
+        """File an objection (异议) within 15 days of receiving the notice or the decision:
+        against ledger entries of one matter (deductions, repairs, rewards) or a refused
+        repair or reward (`refused_case`)."""
         return _filed(
             "objection",
             lambda key: applications.file_objection(
-                data["entry_ids"], data["evidence"], ctx=_ctx(), idempotency_key=key
+                data["entry_ids"],
+                data["evidence"],
+                ctx=_ctx(),
+                idempotency_key=key,
+                refused_case=data["refused_case"],
             ),
         )
 

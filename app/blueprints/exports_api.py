@@ -2,8 +2,11 @@
 and the dishonesty matters in force, as CSV, JSON Lines or XLSX.
 
 Each call needs an API token with the `export` scope (supervisors and administrators have it
-by default); the caller's bureau tree bounds the rows. Every export is written to the audit
-log (who, what, filters, row count) before it is streamed."""
+by default); the caller's bureau tree bounds the rows. Each call names the recipient
+(`recipient_kind`: department, association or platform; `recipient`: its name) and the
+`legal_basis` of the sharing (Art. 31, 32); a call without them is refused (422). Every export
+is written to the audit log (who, what, filters, row count, recipient, legal basis) before it
+is streamed; administrators see them on /admin/exports."""
 
 from __future__ import annotations
 
@@ -33,7 +36,8 @@ REFUSALS = {
     401: "no or unknown API token",
     403: "the token lacks the 'export' scope, or the bureau is outside the caller's area",
     404: "unknown bureau or classification run",
-    422: "a filter that cannot be met (a class that does not exist, since after until)",
+    422: "a filter that cannot be met (a class that does not exist, since after until), or a "
+    "missing recipient_kind, recipient or legal_basis (Art. 31, 32)",
 }
 
 
@@ -43,12 +47,18 @@ def _refusals(view):
     return view
 
 
-def _caller():
-    return current_user(scope="export")
+def _caller(args: dict):
+    """The caller, and the recipient and legal basis of what it takes out (Art. 31, 32)."""
+    user = current_user(scope="export")
+    sharing = exports.check_sharing(
+        args.pop("recipient_kind"), args.pop("recipient"), args.pop("legal_basis")
+    )
+    return user, sharing
 
 
-def _send(export: exports.Export, fmt: str, user) -> Response:
-    exports.record_export(export, fmt, user=user, at=now())
+def _send(export: exports.Export, fmt: str, caller) -> Response:
+    user, sharing = caller
+    exports.record_export(export, fmt, user=user, at=now(), sharing=sharing)
     db.session.commit()
     return Response(
         stream_with_context(exports.stream(export, fmt)),
@@ -69,12 +79,12 @@ class ClassesExport(MethodView):
     @_refusals
     def get(self, args):
         """The classes a classification run set (default: the latest), by class and bureau."""
-        user = _caller()
+        caller = _caller(args)
         fmt = exports.check_format(args["format"])
         export = exports.class_export(
-            user, run_on=args["run_on"], klass=args["klass"], bureau=args["bureau"]
+            caller[0], run_on=args["run_on"], klass=args["klass"], bureau=args["bureau"]
         )
-        return _send(export, fmt, user)
+        return _send(export, fmt, caller)
 
 
 @blp.route("/exports/matters")
@@ -85,12 +95,16 @@ class MattersExport(MethodView):
     def get(self, args):
         """Credit matters effective in a period, one row per object scored, with what became
         of each deduction (amended, voided, repaired)."""
-        user = _caller()
+        caller = _caller(args)
         fmt = exports.check_format(args["format"])
         export = exports.matter_export(
-            user, since=args["since"], until=args["until"], bureau=args["bureau"], today=today()
+            caller[0],
+            since=args["since"],
+            until=args["until"],
+            bureau=args["bureau"],
+            today=today(),
         )
-        return _send(export, fmt, user)
+        return _send(export, fmt, caller)
 
 
 @blp.route("/exports/a-class")
@@ -100,10 +114,10 @@ class AClassExport(MethodView):
     @_refusals
     def get(self, args):
         """The A-class list of a run, for publication (Art. 29)."""
-        user = _caller()
+        caller = _caller(args)
         fmt = exports.check_format(args["format"])
-        export = exports.a_class_export(user, run_on=args["run_on"], bureau=args["bureau"])
-        return _send(export, fmt, user)
+        export = exports.a_class_export(caller[0], run_on=args["run_on"], bureau=args["bureau"])
+        return _send(export, fmt, caller)
 
 
 @blp.route("/exports/dishonesty")
@@ -115,9 +129,13 @@ class DishonestyExport(MethodView):
         """Dishonesty matters in force today (Art. 29): not voided, inside their 36-month
         window, with the last day each is published. A repaired matter is no longer published
         on the public pages but stays here, marked repaired with the repair's date."""
-        user = _caller()
+        caller = _caller(args)
         fmt = exports.check_format(args["format"])
         export = exports.dishonesty_export(
-            user, since=args["since"], until=args["until"], bureau=args["bureau"], today=today()
+            caller[0],
+            since=args["since"],
+            until=args["until"],
+            bureau=args["bureau"],
+            today=today(),
         )
-        return _send(export, fmt, user)
+        return _send(export, fmt, caller)

@@ -23,7 +23,7 @@ from app.queries.cases import case_pauses
 from app.queries.scores import score_of
 from app.scoring import class_for
 from app.scoring.table import ScoringTable
-from app.services.applications import OBJECTION_DAYS, objection_window_closes
+from app.services.applications import OBJECTION_DAYS, latest_notice, objection_window_closes
 from app.services.cases import Ctx
 from app.services.scoring_tables import load_tables
 from app.web.labels import DEADLINE_LABELS
@@ -479,6 +479,37 @@ def _pause_sections(case: Case) -> tuple[Section, ...]:
     return (Section(_("办理期限"), tuple(paragraphs)),)
 
 
+def _rights_section(
+    case: Case, bureau: Bureau, decided: date, ctx: Ctx
+) -> tuple[date | None, Section] | None:
+    """R-RIGHTS (Art. 24): a repair, a reward and a correction are scorings the enterprise may
+    object to, granted or refused; the letter says until when and to which bureau. After a
+    correction the window runs from the receipt of the new notice of the matter."""
+    if case.process_id not in ("repair", "reward", "correction"):
+        return None
+    if case.process_id == "correction" and case.matter_id is not None:
+        notice = latest_notice(case.matter_id, case.operator_id)
+        if notice is None or notice.received_on is None:
+            text = _(
+                "更正后将重新发出记分告知。如对更正后的记分有异议，可于收到新的告知之日起"
+                "%(days)d日内向%(bureau)s提出异议，并提交相关证明材料（第二十四条）。",
+                days=OBJECTION_DAYS,
+                bureau=bureau.name,
+            )
+            return None, Section(_("异议"), (text,))
+        closes = objection_window_closes(case.matter_id, case.operator_id, ctx)
+    else:
+        closes = objection_window_closes(None, case.operator_id, ctx, decided_on=decided)
+    text = _(
+        "如对本决定有异议，可于收到本决定之日起%(days)d日内（即%(closes)s前）向%(bureau)s"
+        "提出异议，并提交相关证明材料（第二十四条）。",
+        days=OBJECTION_DAYS,
+        closes=day(closes),
+        bureau=bureau.name,
+    )
+    return closes, Section(_("异议"), (text,))
+
+
 def case_letter(case: Case, *, ctx: Ctx) -> Letter:
     """The decision of a repair, objection, correction or reward case, once decided."""
     label = OUTCOMES.get((case.process_id, case.outcome or ""))
@@ -546,7 +577,14 @@ def case_letter(case: Case, *, ctx: Ctx) -> Letter:
     facts.append((_("作出决定的部门"), bureau.name))
     facts.append((_("决定日期"), day(decided)))
     title_key = "objection_not_accepted" if case.outcome == "not_accepted" else case.process_id
-    sections = (*_pause_sections(case), Section(_("查询"), (_query_note(),)))
+    rights = _rights_section(case, bureau, decided, ctx)
+    if rights is not None and rights[0] is not None:
+        facts.append((_("异议期限"), day(rights[0])))
+    sections = (
+        *_pause_sections(case),
+        *((rights[1],) if rights is not None else ()),
+        Section(_("查询"), (_query_note(),)),
+    )
     return Letter(
         kind="decision",
         title=_(TITLES[title_key]),

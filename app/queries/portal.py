@@ -57,6 +57,37 @@ def own_deduction(operator_id: int, entry_id: int) -> tuple[LedgerEntry, Scoring
     return row[0], row[1], row[2]
 
 
+def own_scoring(
+    operator_id: int, entry_id: int
+) -> tuple[LedgerEntry, ScoringObject, Matter | None]:
+    """A deduction, repair or reward of the operator (R-RIGHTS: each can be objected to); a
+    reward has no matter."""
+    row = db.session.execute(
+        select(LedgerEntry, ScoringObject, Matter)
+        .join(ScoringObject, ScoringObject.id == LedgerEntry.object_id)
+        .outerjoin(Matter, Matter.id == LedgerEntry.matter_id)
+        .where(LedgerEntry.id == entry_id, LedgerEntry.kind.in_(("DEDUCTION", "REPAIR", "REWARD")))
+    ).first()
+    if row is None or row[1].operator_id != operator_id:
+        raise NotFound("no scoring entry %(entry)s", entry=entry_id)
+    return row[0], row[1], row[2]
+
+
+def decision_entries(entry_ids: list[int]) -> dict[int, LedgerEntry]:
+    """Repair and reward entries by id: decisions whose objection window runs from their
+    delivery."""
+    if not entry_ids:
+        return {}
+    return {
+        e.id: e
+        for e in db.session.scalars(
+            select(LedgerEntry).where(
+                LedgerEntry.id.in_(entry_ids), LedgerEntry.kind.in_(("REPAIR", "REWARD"))
+            )
+        )
+    }
+
+
 def _sorted_objects(operator_id: int) -> list[ScoringObject]:
     objs = db.session.scalars(
         select(ScoringObject).where(ScoringObject.operator_id == operator_id)
@@ -191,9 +222,11 @@ def notices_by_matter(operator_id: int, matter_ids) -> dict[int, Notice]:
     if not matter_ids:
         return {}
     rows = db.session.scalars(
-        select(Notice).where(Notice.operator_id == operator_id, Notice.matter_id.in_(matter_ids))
+        select(Notice)
+        .where(Notice.operator_id == operator_id, Notice.matter_id.in_(matter_ids))
+        .order_by(Notice.id)
     )
-    return {n.matter_id: n for n in rows}
+    return {n.matter_id: n for n in rows}  # the latest notice of each matter (R-RIGHTS)
 
 
 def my_notices(operator_id: int, *, limit: int = 200) -> list[tuple[Notice, list[int]]]:

@@ -60,6 +60,33 @@ def _deduction(entry_id: int, user: User | None) -> tuple[LedgerEntry, ScoringOb
     return entry, obj, matter
 
 
+# R-RIGHTS (Art. 24, 25): every scoring can be objected to and corrected — a deduction, a repair
+# (e.g. its share) and a reward; a refused repair or reward through the case that refused it.
+DISPUTABLE = ("DEDUCTION", "REPAIR", "REWARD")
+
+
+def _scoring(entry_id: int, user: User | None) -> tuple[LedgerEntry, ScoringObject, Matter | None]:
+    """A scoring entry (deduction, repair or reward) with its object and matter (a reward has
+    none); another operator's entry is not found."""
+    row = db.session.execute(
+        select(LedgerEntry, ScoringObject, Matter)
+        .join(ScoringObject, ScoringObject.id == LedgerEntry.object_id)
+        .outerjoin(Matter, Matter.id == LedgerEntry.matter_id)
+        .where(LedgerEntry.id == entry_id, LedgerEntry.kind.in_(DISPUTABLE))
+    ).first()
+    if row is None or (
+        user is not None and user.role == "enterprise" and user.operator_id != row[1].operator_id
+    ):
+        raise NotFound("no scoring entry %(entry)s", entry=entry_id)
+    return row[0], row[1], row[2]
+
+
+def _decided_on(at) -> date:
+    """The day a decision written at `at` reached the enterprise portal (rules §7: received on
+    delivery to the portal), as a China Standard Time day."""
+    return at.astimezone(CST).date()
+
+
 def _retried(idempotency_key: str | None, process_id: str, operator_id: int) -> Case | None:
     """The case a repeated submission (same Idempotency-Key) started the first time; checked
     before the rules, so a retry gets its case even if, meanwhile, the rules would refuse."""
@@ -88,8 +115,6 @@ def _open_case_for(
 
 def issue_notices(*, ctx: Ctx, limit: int = 500) -> int:
     """Start a notice case for each (operator, matter) scored without a notice yet."""
-    from app.queries.scores import notice_figures
-
     pending = db.session.execute(
         select(ScoringObject.operator_id, LedgerEntry.matter_id)
         .join(ScoringObject, ScoringObject.id == LedgerEntry.object_id)
@@ -107,43 +132,65 @@ def issue_notices(*, ctx: Ctx, limit: int = 500) -> int:
     ).all()
     for operator_id, matter_id in pending:
         matter = db.session.get(Matter, matter_id)
-        operator = db.session.get(Operator, operator_id)
-        # R-NOTICE: each object's own figures, from the rule core; the rights are stated in
-        # the reader's language when the notice is shown.
-        as_of = max(ctx.today, matter.effective_on)
-        content = {
-            "matter": matter.ref,
-            "summary": matter.summary,
-            "items": matter.items,
-            "effective_on": matter.effective_on.isoformat(),
-            "as_of": as_of.isoformat(),
-            "objects": notice_figures(operator_id, matter.ref, as_of),
-        }
-        notice = Notice(
-            operator_id=operator_id,
-            matter_id=matter_id,
-            channel="announcement",
-            content=content,
-            created_at=ctx.now,
-        )
-        db.session.add(notice)
-        db.session.flush()
-        recipient_known = db.session.scalar(
-            select(exists().where(User.operator_id == operator_id, User.role == "enterprise"))
-        )
         # The 3 working days of Art. 23 run from the scoring, not from this pass.
         scored_on = min(matter.recorded_at.astimezone(CST).date(), ctx.today)
-        start_case(
-            "deduction_notice",
-            ctx=ctx,
-            matter_id=matter.id,
-            operator_id=operator_id,
-            deciding_bureau=matter.bureau_code,
-            filed_on=scored_on,
-            subject={"notice_id": notice.id, "matter": matter.ref, "uscc": operator.uscc},
-            start_data={"recipient_known": bool(recipient_known)},
-        )
+        issue_notice(matter, operator_id, ctx=ctx, scored_on=scored_on)
     return len(pending)
+
+
+def issue_notice(
+    matter: Matter,
+    operator_id: int,
+    *,
+    ctx: Ctx,
+    scored_on: date,
+    correction: int | None = None,
+) -> Notice:
+    """A notice of the matter to one operator and the case that delivers it (R-NOTICE,
+    R-CHANNEL). A correction issues one anew (R-RIGHTS): the objection window of the matter
+    then runs from the receipt of that latest notice."""
+    from app.queries.scores import notice_figures
+
+    operator = db.session.get(Operator, operator_id)
+    # R-NOTICE: each object's own figures, from the rule core; the rights are stated in
+    # the reader's language when the notice is shown.
+    as_of = max(ctx.today, matter.effective_on)
+    content = {
+        "matter": matter.ref,
+        "summary": matter.summary,
+        "items": matter.items,
+        "effective_on": matter.effective_on.isoformat(),
+        "as_of": as_of.isoformat(),
+        "objects": notice_figures(operator_id, matter.ref, as_of),
+    }
+    if correction is not None:
+        content["correction_case"] = correction
+    notice = Notice(
+        operator_id=operator_id,
+        matter_id=matter.id,
+        channel="announcement",
+        content=content,
+        created_at=ctx.now,
+    )
+    db.session.add(notice)
+    db.session.flush()
+    recipient_known = db.session.scalar(
+        select(exists().where(User.operator_id == operator_id, User.role == "enterprise"))
+    )
+    subject = {"notice_id": notice.id, "matter": matter.ref, "uscc": operator.uscc}
+    if correction is not None:
+        subject["correction_case"] = correction
+    start_case(
+        "deduction_notice",
+        ctx=ctx,
+        matter_id=matter.id,
+        operator_id=operator_id,
+        deciding_bureau=matter.bureau_code,
+        filed_on=scored_on,
+        subject=subject,
+        start_data={"recipient_known": bool(recipient_known)},
+    )
+    return notice
 
 
 # ---- repair (Art. 14, 15, 21) -------------------------------------------------------------
@@ -209,56 +256,183 @@ def file_repair(
 # ---- objection (Art. 24) -------------------------------------------------------------------
 
 
-def objection_window_closes(matter_id: int, operator_id: int, ctx: Ctx) -> date:
-    notice = db.session.scalar(
-        select(Notice).where(Notice.matter_id == matter_id, Notice.operator_id == operator_id)
+def latest_notice(matter_id: int, operator_id: int) -> Notice | None:
+    """The latest notice of the matter to the operator: after a correction, the new one."""
+    return db.session.scalar(
+        select(Notice)
+        .where(Notice.matter_id == matter_id, Notice.operator_id == operator_id)
+        .order_by(Notice.id.desc())
+        .limit(1)
     )
-    if notice is None or notice.received_on is None:
+
+
+def objection_window_closes(
+    matter_id: int | None, operator_id: int, ctx: Ctx, *, decided_on: date | None = None
+) -> date:
+    """The last day of the 15-day objection window (Art. 24, R-RIGHTS). It runs from the
+    receipt of the latest notice of the matter (a correction issues a new one) or, for a
+    decision — a repair, a reward, a refusal — from its delivery (`decided_on`), whichever is
+    later."""
+    notice = latest_notice(matter_id, operator_id) if matter_id is not None else None
+    starts = [d for d in (notice and notice.received_on, decided_on) if d is not None]
+    if not starts:
         raise DomainError(
             "no notice of this scoring has been received yet; the 15-day "
             "objection window starts on receipt"
         )
-    return ctx.cal.add_days(notice.received_on, OBJECTION_DAYS).due_on
+    return ctx.cal.add_days(max(starts), OBJECTION_DAYS).due_on
+
+
+def entry_window_closes(entry: LedgerEntry, operator_id: int, ctx: Ctx) -> date:
+    """A deduction's window runs from its notice; a repair's or a reward's from the decision
+    that wrote it, or from a later notice of its matter (a correction)."""
+    decided_on = None if entry.kind == "DEDUCTION" else _decided_on(entry.recorded_at)
+    return objection_window_closes(entry.matter_id, operator_id, ctx, decided_on=decided_on)
+
+
+def _refused_case(case_id: int, user: User | None) -> Case:
+    """A repair or reward case that ended in a refusal: a scoring decision of its own that can
+    be objected to (R-RIGHTS)."""
+    case = db.session.get(Case, case_id)
+    if case is None or (
+        user is not None and user.role == "enterprise" and user.operator_id != case.operator_id
+    ):
+        raise NotFound("no case %(case)s", case=case_id)
+    if (
+        case.process_id not in ("repair", "reward")
+        or case.status != "completed"
+        or case.outcome != "rejected"
+    ):
+        raise DomainError(
+            "case %(case)s is not a refused repair or reward; an objection disputes ledger "
+            "entries or a refusal (Art. 24)",
+            field="refused_case",
+            case=case_id,
+        )
+    return case
 
 
 def file_objection(
-    entry_ids: list[int], evidence: str, *, ctx: Ctx, idempotency_key: str | None = None
+    entry_ids: list[int],
+    evidence: str,
+    *,
+    ctx: Ctx,
+    idempotency_key: str | None = None,
+    refused_case: int | None = None,
 ) -> Case:
-    """Only within 15 days of receiving the notice; later filings are refused with the date
-    the window closed."""
+    """R-RIGHTS: an objection disputes ledger entries of one matter — deductions, repairs or
+    rewards (a reward, which has no matter, is disputed alone) — or a refused repair or reward
+    (`refused_case`). Only within 15 days of receiving the notice or the decision; later
+    filings are refused with the date the window closed."""
     user = ctx.user
+    if refused_case is not None:
+        if entry_ids:
+            raise DomainError(
+                "an objection disputes either ledger entries or a refusal", field="entry_ids"
+            )
+        return _object_to_refusal(refused_case, evidence, ctx=ctx, idempotency_key=idempotency_key)
     if not entry_ids:
         raise DomainError("name the ledger entries you dispute", field="entry_ids")
-    found = [_deduction(i, user) for i in entry_ids]
-    matters = {m.id for _, _, m in found}
+    found = [_scoring(i, user) for i in entry_ids]
+    matters = {m.id if m is not None else ("entry", e.id) for e, _, m in found}
     operators = {o.operator_id for _, o, _ in found}
     if len(matters) != 1 or len(operators) != 1:
         raise DomainError("one objection disputes the entries of one matter", field="entry_ids")
-    _entry, obj, matter = found[0]
+    entry, obj, matter = found[0]
     if user is None or not can_start_for_operator(user, obj.operator_id):
         raise DomainError("only the operator concerned can file an objection", status=403)
     if (existing := _retried(idempotency_key, "objection", obj.operator_id)) is not None:
         return existing
-    closes = objection_window_closes(matter.id, obj.operator_id, ctx)
+    closes = min(entry_window_closes(e, obj.operator_id, ctx) for e, _o, _m in found)
     if ctx.today > closes:
         raise DomainError("the 15-day objection window closed on %(date)s", date=closes.isoformat())
     if not evidence.strip():
         raise DomainError("an objection carries its evidence", field="evidence")
-    if _open_case_for("objection", matter.id, operator_id=obj.operator_id):
+    if matter is not None and _open_case_for("objection", matter.id, operator_id=obj.operator_id):
         raise Conflict(
             "matter %(matter)s is already disputed in an open objection", matter=matter.ref
         )
+    if matter is None and _open_objection_of(obj.operator_id, "entry_ids", entry.id):
+        raise Conflict("entry %(entry)s is already disputed in an open objection", entry=entry.id)
+    operator = db.session.get(Operator, obj.operator_id)
     case, _ = start_case(
         "objection",
         ctx=ctx,
-        matter_id=matter.id,
+        matter_id=matter.id if matter is not None else None,
         operator_id=obj.operator_id,
         object_id=obj.id,
-        deciding_bureau=matter.bureau_code,
+        deciding_bureau=(
+            matter.bureau_code
+            if matter is not None
+            else reward_bureau(entry.item or "", operator.bureau_code)
+        ),
         idempotency_key=idempotency_key,
         subject={
             "entry_ids": sorted(entry_ids),
-            "matter": matter.ref,
+            "kinds": sorted({e.kind for e, _o, _m in found}),
+            "matter": matter.ref if matter is not None else None,
+            "evidence": evidence,
+            "window_closes": closes.isoformat(),
+        },
+    )
+    return case
+
+
+def _open_objection_of(operator_id: int, key: str, value: int) -> bool:
+    """Is an objection of the operator open that names `value` under `key` of its subject?"""
+    for subject in db.session.scalars(
+        select(Case.subject).where(
+            Case.operator_id == operator_id,
+            Case.process_id == "objection",
+            Case.status == "open",
+            Case.matter_id.is_(None),
+        )
+    ):
+        named = (subject or {}).get(key)
+        if named == value or (isinstance(named, list) and value in named):
+            return True
+    return False
+
+
+def _object_to_refusal(
+    case_id: int, evidence: str, *, ctx: Ctx, idempotency_key: str | None
+) -> Case:
+    """An objection against a refused repair or reward (R-RIGHTS). Its window runs from the
+    delivery of the refusal; the bureau that refused decides it. Revoking the refusal grants
+    the application as the approval would have (the rules are checked again)."""
+    user = ctx.user
+    refused = _refused_case(case_id, user)
+    if user is None or not can_start_for_operator(user, refused.operator_id):
+        raise DomainError("only the operator concerned can file an objection", status=403)
+    if (existing := _retried(idempotency_key, "objection", refused.operator_id)) is not None:
+        return existing
+    closes = objection_window_closes(
+        None, refused.operator_id, ctx, decided_on=_decided_on(refused.completed_at)
+    )
+    if ctx.today > closes:
+        raise DomainError("the 15-day objection window closed on %(date)s", date=closes.isoformat())
+    if not evidence.strip():
+        raise DomainError("an objection carries its evidence", field="evidence")
+    if _open_objection_of(refused.operator_id, "refused_case", refused.id) or (
+        refused.matter_id is not None
+        and _open_case_for("objection", refused.matter_id, operator_id=refused.operator_id)
+    ):
+        raise Conflict("case %(case)s is already disputed in an open objection", case=refused.id)
+    subject = refused.subject or {}
+    case, _ = start_case(
+        "objection",
+        ctx=ctx,
+        matter_id=refused.matter_id,
+        operator_id=refused.operator_id,
+        object_id=refused.object_id,
+        deciding_bureau=refused.deciding_bureau,
+        idempotency_key=idempotency_key,
+        subject={
+            "entry_ids": [],
+            "refused_case": refused.id,
+            "refused_process": refused.process_id,
+            "matter": subject.get("matter"),
+            "code": subject.get("code"),
             "evidence": evidence,
             "window_closes": closes.isoformat(),
         },
@@ -270,22 +444,30 @@ def file_objection(
 
 
 def report_correction(entry_id: int, description: str, *, ctx: Ctx) -> Case:
+    """R-RIGHTS (Art. 25): an error in any scoring — a deduction, a repair or a reward — is
+    reported to the bureau that decided it."""
     user = ctx.user
     if user is None or not can_report_error(user):
         raise DomainError("errors are reported by staff of the administration", status=403)
-    entry, obj, matter = _deduction(entry_id, None)
+    entry, obj, matter = _scoring(entry_id, None)
     if not description.strip():
         raise DomainError("describe the error", field="description")
+    operator = db.session.get(Operator, obj.operator_id)
     case, _ = start_case(
         "correction",
         ctx=ctx,
-        matter_id=matter.id,
+        matter_id=matter.id if matter is not None else None,
         operator_id=obj.operator_id,
         object_id=obj.id,
-        deciding_bureau=matter.bureau_code,
+        deciding_bureau=(
+            matter.bureau_code
+            if matter is not None
+            else reward_bureau(entry.item or "", operator.bureau_code)
+        ),
         subject={
             "entry_ids": [entry.id],
-            "matter": matter.ref,
+            "kinds": [entry.kind],
+            "matter": matter.ref if matter is not None else None,
             "description": description,
             "reported_by": user.username,
         },

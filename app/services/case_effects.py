@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from app.clock import CST
 from app.errors import DomainError
 from app.extensions import db
 from app.permissions import bureau_ancestors
@@ -29,6 +30,7 @@ from app.scoring.rewards import SPOT_CHECK_REWARDS, clean_year_runs, cycle_start
 from models import (
     Case,
     CaseTask,
+    FilingItem,
     LedgerEntry,
     Matter,
     Notice,
@@ -163,7 +165,15 @@ def _repair_approved(case: Case, ctx) -> None:
     """REPAIR entries effective on the verification date (Art. 21): one approved repair is of
     the matter, and restores its deduction on every object of the applicant that it scored,
     each by its own share (R-REPAIR-ONE-MATTER); it counts once toward R-REPAIR-LIMIT."""
-    deduction, _obj = _entry(case.subject["entry_id"])
+    share = _write_repair(case, ctx, case.subject["entry_id"])
+    case.outcome = "approved"
+    notify_operator(case, ctx, "repair", f"信用修复申请已通过，修复 {share:.0%}。Repair approved.")
+
+
+def _write_repair(case: Case, ctx, entry_id: int) -> Decimal:
+    """The REPAIR entries of a granted repair (by its approval, or by an objection that
+    revoked its refusal); the largest share restored."""
+    deduction, _obj = _entry(entry_id)
     matter = db.session.get(Matter, deduction.matter_id)
     if not matter_repairable(matter):
         raise DomainError(NOT_REPAIRABLE)
@@ -187,9 +197,7 @@ def _repair_approved(case: Case, ctx) -> None:
             matter_id=deduction.matter_id,
         )
         shares.append(points / -target.points)
-    case.outcome = "approved"
-    share = max(shares)
-    notify_operator(case, ctx, "repair", f"信用修复申请已通过，修复 {share:.0%}。Repair approved.")
+    return max(shares)
 
 
 def operator_repair_dates(operator_id: int) -> list:
@@ -230,14 +238,20 @@ def _repair_rejected(case: Case, ctx) -> None:
 
 
 def _replace_or_void(case: Case, ctx, *, void: bool, points: Decimal | None, why: str) -> None:
-    """Compensating entries: a VOID of each disputed entry and, if amended, a new deduction of
-    the same matter on the same date (rules §2, §8)."""
+    """Compensating entries (rules §2, §8, R-RIGHTS): a VOID of each disputed entry and, if
+    amended, a new entry of the same kind, matter and date with the decided points — a
+    deduction (its repairs kept, R-REPAIR-KEEP), a repair of the same deduction, a reward of
+    the same item. A revoked repair gives the repair back to R-REPAIR-LIMIT."""
     for entry_id in case.subject["entry_ids"]:
         entry, obj = _entry(entry_id)
         entries = object_entries(obj.id)
         live = {e.id for e in live_entries(entries, ctx.today)}
         if entry.id not in live:
             raise DomainError("entry %(entry)s is already voided", entry=entry.id)
+        amended_points = None
+        if not void and points is not None:
+            amended_points = Decimal(points).quantize(Decimal("0.01"))
+            _check_amended(entry, amended_points, entries, ctx)
         add_entry(
             obj,
             "VOID",
@@ -249,11 +263,13 @@ def _replace_or_void(case: Case, ctx, *, void: bool, points: Decimal | None, why
             target_id=entry.id,
             matter_id=entry.matter_id,
         )
-        if not void and points is not None:
+        if amended_points is None:
+            continue
+        if entry.kind == "DEDUCTION":
             amended = add_entry(
                 obj,
                 "DEDUCTION",
-                -Decimal(points).quantize(Decimal("0.01")),
+                -amended_points,
                 entry.effective_on,
                 actor=ctx.actor,
                 at=ctx.now,
@@ -264,6 +280,48 @@ def _replace_or_void(case: Case, ctx, *, void: bool, points: Decimal | None, why
                 product_key=entry.product_key,
             )
             _keep_repairs(case, ctx, obj, entries, entry.id, amended, why)
+        else:  # a repair names its deduction; a reward names nothing (rules §2)
+            add_entry(
+                obj,
+                entry.kind,
+                amended_points,
+                entry.effective_on,
+                actor=ctx.actor,
+                at=ctx.now,
+                reason=f"{why} (case {case.id}): replaces entry {entry.id}",
+                matter_id=entry.matter_id,
+                item=entry.item,
+                target_id=entry.target_id if entry.kind == "REPAIR" else None,
+            )
+
+
+def _check_amended(entry: LedgerEntry, points: Decimal, entries, ctx) -> None:
+    """An amended repair restores at most its deduction (Art. 15); an amended reward keeps the
+    object within 2 reward points (R-REWARD-CAP)."""
+    if points <= 0:
+        raise DomainError("amended points are more than 0; to cancel the entry, revoke it")
+    if entry.kind == "REPAIR":
+        deduction = next((e for e in entries if e.id == entry.target_id), None)
+        if deduction is not None and points > -deduction.points:
+            raise DomainError(
+                "a repair restores at most the %(points)s points of its deduction (Art. 15)",
+                points=f"{-deduction.points:.2f}",
+            )
+    if entry.kind == "REWARD":
+        others = sum(
+            (
+                e.points
+                for e in live_entries(entries, ctx.today)
+                if e.kind is EntryKind.REWARD
+                and e.id != entry.id
+                and ctx.today < window_end(e.effective_on)
+            ),
+            Decimal("0"),
+        )
+        if others + points > 2:
+            raise DomainError(
+                "rewards count for at most 2 points per object (Art. 18, R-REWARD-CAP)"
+            )
 
 
 def _keep_repairs(case: Case, ctx, obj, entries, replaced_id: int, amended, why: str) -> None:
@@ -310,8 +368,10 @@ def _objection_not_accepted(case: Case, ctx) -> None:
 def _objection_resolved(case: Case, ctx) -> None:
     form = _form(case, ctx, "resolve_objection")
     outcome = form["outcome"]
-    if outcome != "upheld":
-        points = Decimal(form["points"]) if form.get("points") else None
+    points = Decimal(form["points"]) if form.get("points") else None
+    if case.subject.get("refused_case"):
+        _refusal_resolved(case, ctx, outcome, points)
+    elif outcome != "upheld":
         _replace_or_void(
             case, ctx, void=outcome == "revoked", points=points, why=f"objection {outcome}"
         )
@@ -319,13 +379,45 @@ def _objection_resolved(case: Case, ctx) -> None:
     notify_operator(case, ctx, "objection", f"异议处理结果：{outcome}。{form.get('reasons', '')}")
 
 
+def _refusal_resolved(case: Case, ctx, outcome: str, points: Decimal | None) -> None:
+    """R-RIGHTS: an objection against a refused repair or reward. Upheld, the refusal stands;
+    revoked, the application is granted as its approval would have granted it (the limit, the
+    cap and the proof are checked again); amended, a reward is granted with the decided
+    points — a repair's points follow from its share (R-REPAIR-SHARE), so it is granted or not."""
+    if outcome == "upheld":
+        return
+    refused = db.session.get(Case, case.subject["refused_case"])
+    if refused.process_id == "repair":
+        if outcome == "amended":
+            raise DomainError(
+                "a refused repair is granted by revoking the refusal: its points follow from "
+                "its share (Art. 15)"
+            )
+        _write_repair(case, ctx, refused.subject["entry_id"])
+        return
+    obj = db.session.get(ScoringObject, refused.object_id)
+    _write_reward(case, ctx, obj, refused.subject["code"], points=points)
+
+
 @effect("correction_applied")
 def _correction_applied(case: Case, ctx) -> None:
+    """The corrected scoring, then a new notice of the matter (R-RIGHTS): the objection window
+    runs from its receipt."""
+    from .applications import issue_notice
+
     form = _form(case, ctx, "verify_correction")
     points = Decimal(form["points"]) if form.get("points") else None
     _replace_or_void(case, ctx, void=bool(form.get("void")), points=points, why="correction")
     case.outcome = "corrected"
     notify_operator(case, ctx, "correction", f"信用记分已更正：{form.get('reasons', '')}")
+    if case.matter_id is not None:
+        issue_notice(
+            db.session.get(Matter, case.matter_id),
+            case.operator_id,
+            ctx=ctx,
+            scored_on=ctx.today,
+            correction=case.id,
+        )
 
 
 @effect("correction_rejected")
@@ -339,21 +431,31 @@ def _correction_rejected(case: Case, ctx) -> None:
 @effect("reward_granted")
 def _reward_granted(case: Case, ctx) -> None:
     """A REWARD entry effective on the verification date, within the 2-point cap (R-REWARD-CAP)."""
+    obj = db.session.get(ScoringObject, case.object_id)
+    _write_reward(case, ctx, obj, case.subject["code"])
+    case.outcome = "granted"
+    notify_operator(case, ctx, "reward", "奖励申请已核实，予以加分。Reward granted.")
+
+
+def _write_reward(
+    case: Case, ctx, obj: ScoringObject, code: str, *, points: Decimal | None = None
+) -> None:
+    """The REWARD entry of a granted reward (by its verification, or by an objection against
+    its refusal), with its proof checked on the day (Art. 16, 17) and within the cap."""
     from .scoring_tables import require_table
 
-    obj = db.session.get(ScoringObject, case.object_id)
     table = require_table(ctx.today, None)  # R-VALIDITY: refused (Art. 36) if none covers
-    reward = table.rewards.get(case.subject["code"])
+    reward = table.rewards.get(code)
     if reward is None:
         raise DomainError(
-            "reward %(code)s is not in table %(table)s",
-            code=case.subject["code"],
-            table=table.version,
+            "reward %(code)s is not in table %(table)s", code=code, table=table.version
         )
     refuse_reward_role(reward, obj)
     _refuse_on_filing(case, filing=reward.code.startswith("R17"))
     if reward.code in SPOT_CHECK_REWARDS:
         _refuse_without_proof_in_cycle(reward.code, obj, ctx.today)
+    if reward.code in REPORT_REWARDS:
+        case.subject = {**case.subject, "proof": operator_report(reward.code, obj, ctx).id}
     granted = sum(
         (
             e.points
@@ -368,15 +470,55 @@ def _reward_granted(case: Case, ctx) -> None:
     add_entry(
         obj,
         "REWARD",
-        min(reward.points, room),
+        min(points if points is not None else reward.points, room),
         ctx.today,
         actor=ctx.actor,
         at=ctx.now,
         reason=f"reward case {case.id}",
         item=reward.code,
     )
-    case.outcome = "granted"
-    notify_operator(case, ctx, "reward", "奖励申请已核实，予以加分。Reward granted.")
+
+
+# R-REWARD-OPERATOR: the rewards that rest on a report the operator filed (Art. 17(2), 17(3)).
+REPORT_REWARDS = {"R17.2": "recall", "R17.3": "self_inspection"}
+SELF_INSPECTION_DAYS = 15
+
+
+def operator_report(code: str, obj: ScoringObject, ctx) -> FilingItem:
+    """The filed report an operator reward rests on, checked on the day of the decision
+    (R-REWARD-OPERATOR): for R17.2 a recall report whose recall lies inside the scoring cycle;
+    for R17.3 a self-inspection filed within 15 days of a non-conformity notice that lies
+    inside the cycle (day 15 counts; rules §6). A statement in the application proves nothing:
+    without such a report the reward is refused."""
+    start = cycle_start(ctx.today)
+    reports = db.session.scalars(
+        select(FilingItem)
+        .where(FilingItem.operator_id == obj.operator_id, FilingItem.kind == REPORT_REWARDS[code])
+        .order_by(FilingItem.event_on.desc(), FilingItem.id.desc())
+    ).all()
+    for item in reports:
+        if item.event_on is None or not start <= item.event_on <= ctx.today:
+            continue
+        if code == "R17.2":
+            return item
+        filed_on = item.filed_on or item.created_at.astimezone(CST).date()
+        if filed_on <= ctx.cal.add_days(item.event_on, SELF_INSPECTION_DAYS).due_on:
+            return item
+    if code == "R17.2":
+        raise DomainError(
+            "reward R17.2 rests on a recall report in the information filing, the recall "
+            "inside the scoring cycle from %(start)s to %(end)s; a statement alone proves "
+            "nothing (Art. 17(2), R-REWARD-OPERATOR)",
+            start=start.isoformat(),
+            end=ctx.today.isoformat(),
+        )
+    raise DomainError(
+        "reward R17.3 rests on a self-inspection filed within 15 days of the non-conformity "
+        "notice, the notice inside the scoring cycle from %(start)s to %(end)s; a statement "
+        "alone proves nothing (Art. 17(3), R-REWARD-OPERATOR)",
+        start=start.isoformat(),
+        end=ctx.today.isoformat(),
+    )
 
 
 def operator_role(operator_id: int) -> str:

@@ -591,15 +591,53 @@ def dishonesty_export(
 # ---- audit and streaming ------------------------------------------------------------------
 
 
-def record_export(export: Export, fmt: str, *, user: User, at: datetime) -> None:
-    """Who exported what, with which filters, how many rows (Art. 31, 32: authorised only)."""
+def check_sharing(kind: str | None, name: str | None, basis: str | None) -> dict:
+    """Art. 31, 32: credit information is shared with departments, industry associations and
+    e-commerce platforms only through authorised exports, each recording its recipient and its
+    legal basis. A missing or unknown one is refused (422), naming the field."""
+    from forms.exports import RECIPIENT_KINDS
+
+    if not kind:
+        raise DomainError(
+            "an export names its recipient_kind (one of %(kinds)s) (Art. 31, 32)",
+            field="recipient_kind",
+            kinds=", ".join(RECIPIENT_KINDS),
+        )
+    if kind not in RECIPIENT_KINDS:
+        raise DomainError(
+            "unknown recipient_kind %(kind)s: use one of %(kinds)s (Art. 31, 32)",
+            field="recipient_kind",
+            kind=kind,
+            kinds=", ".join(RECIPIENT_KINDS),
+        )
+    for field, value, most in (("recipient", name, 200), ("legal_basis", basis, 500)):
+        if not (value or "").strip():
+            raise DomainError("an export names its %(name)s (Art. 31, 32)", field=field, name=field)
+        if len(value.strip()) > most:
+            raise DomainError(
+                "%(name)s has at most %(n)s characters", field=field, name=field, n=most
+            )
+    return {"recipient_kind": kind, "recipient": name.strip(), "legal_basis": basis.strip()}
+
+
+def record_export(
+    export: Export, fmt: str, *, user: User, at: datetime, sharing: dict | None = None
+) -> None:
+    """Who exported what, with which filters, how many rows, to whom and on what legal basis
+    (Art. 31, 32: authorised only)."""
     record_event(
         at,
         user.username,
         f"export.{export.name}",
         "export",
         export.name,
-        {"filters": export.filters, "format": fmt, "rows": export.count, "role": user.role},
+        {
+            "filters": export.filters,
+            "format": fmt,
+            "rows": export.count,
+            "role": user.role,
+            **(sharing or {}),
+        },
     )
 
 

@@ -17,6 +17,7 @@ from app.permissions import can_record_concealment
 from app.scoring.repairs import FILING_INCOMPLETE
 from forms.base import N_
 from models import ConcealmentFinding, FilingItem, Operator
+from models.filing import REPORT_KINDS
 
 from .audit import record_event
 from .cases import Ctx
@@ -100,6 +101,11 @@ def add_item(operator_id: int, data: dict, *, ctx: Ctx) -> FilingItem:
         raise DomainError("give a name", field="name")
     if data["kind"] == "product":
         _in_scope(name)
+    event_on = data.get("event_on")
+    if data["kind"] in REPORT_KINDS:
+        _check_report(data, event_on, ctx)
+    else:
+        event_on = None
     count = db.session.scalar(
         select(func.count()).select_from(FilingItem).where(FilingItem.operator_id == operator_id)
     )
@@ -110,6 +116,8 @@ def add_item(operator_id: int, data: dict, *, ctx: Ctx) -> FilingItem:
             FilingItem.operator_id == operator_id,
             FilingItem.kind == data["kind"],
             FilingItem.name == name,
+            # A product may be recalled or self-inspected more than once: one report a day.
+            FilingItem.event_on.is_(None) if event_on is None else FilingItem.event_on == event_on,
         )
     )
     if same is not None:
@@ -119,6 +127,8 @@ def add_item(operator_id: int, data: dict, *, ctx: Ctx) -> FilingItem:
         kind=data["kind"],
         name=name,
         detail=(data.get("detail") or "").strip(),
+        event_on=event_on,
+        filed_on=ctx.today if data["kind"] in REPORT_KINDS else None,
         created_at=ctx.now,
     )
     db.session.add(item)
@@ -129,10 +139,32 @@ def add_item(operator_id: int, data: dict, *, ctx: Ctx) -> FilingItem:
         "filing.add",
         "operator",
         operator.uscc,
-        {"item": item.id, "kind": item.kind, "name": item.name, "detail": item.detail},
+        {
+            "item": item.id,
+            "kind": item.kind,
+            "name": item.name,
+            "detail": item.detail,
+            "event_on": item.event_on.isoformat() if item.event_on else None,
+            "filed_on": item.filed_on.isoformat() if item.filed_on else None,
+        },
     )
-    _recheck(operator, ctx)
+    if item.kind not in REPORT_KINDS:  # a report neither makes nor breaks the filing
+        _recheck(operator, ctx)
     return item
+
+
+def _check_report(data: dict, event_on, ctx: Ctx) -> None:
+    """A recall report (Art. 17(2)) names the product, the day of the recall and what was
+    done; a self-inspection (Art. 17(3)) the product, the day of the non-conformity notice and
+    what was done. The day it is filed is recorded by the system (R-REWARD-OPERATOR)."""
+    if event_on is None:
+        raise DomainError(
+            "give the day of the recall or of the non-conformity notice", field="event_on"
+        )
+    if event_on > ctx.today:
+        raise DomainError("the day %(day)s is after today", field="event_on", day=str(event_on))
+    if not (data.get("detail") or "").strip():
+        raise DomainError("describe the recall or the self-inspection", field="detail")
 
 
 def _in_scope(name: str) -> None:

@@ -4,7 +4,8 @@ After a run, every object's official class brings its measures: B a yellow super
 and a rectification order; C an orange warning, a rectification order and an interview with
 training of the quality manager; D a red warning, a rectification order and an interview of
 the legal representative and the quality manager (and the "情节严重" flag of Art. 30, read by
-`app.queries.measures.serious_flag`); O guidance to build a quality archive; A none.
+`app.queries.measures.serious_flag`); O guidance to build a quality archive and strengthened
+quality-safety monitoring (Art. 27(5)), followed up by staff like an interview; A none.
 
 A province-scale run has a million objects, so the measures are written by a few set-based
 statements (INSERT … SELECT), never object by object. A rectification order becomes a case on
@@ -60,18 +61,19 @@ KINDS_BY_CLASS: dict[str, tuple[str, ...]] = {
     "B": ("yellow_notice", "rectification"),
     "C": ("orange_warning", "rectification", "interview_training"),
     "D": ("red_warning", "rectification", "interview"),
-    "O": ("archive_guidance",),
+    "O": ("archive_guidance", "quality_monitoring"),
 }
 # The class notice of each class: what the enterprise acknowledges on its measures page.
 NOTICE_KINDS = ("yellow_notice", "orange_warning", "red_warning", "archive_guidance")
 # Measures staff record as done from the measures page (a rectification closes by its case).
-STAFF_KINDS = ("interview_training", "interview", *NOTICE_KINDS)
+STAFF_KINDS = ("interview_training", "interview", "quality_monitoring", *NOTICE_KINDS)
 
 KIND_LABELS = {
     "yellow_notice": N_("黄色监管提示"),
     "orange_warning": N_("橙色监管警示"),
     "red_warning": N_("红色监管警示"),
     "archive_guidance": N_("指导建立产品质量管理档案"),
+    "quality_monitoring": N_("加强质量安全监测"),
     "rectification": N_("责令整改"),
     "interview_training": N_("约谈和培训质量负责人"),
     "interview": N_("约谈法定代表人及质量负责人"),
@@ -87,7 +89,8 @@ _CLASS_MESSAGES = {
     "D": "被划为D类，实施特别监管：发出红色监管警示，责令对出现的质量问题进行整改并跟踪检查落实"
     "情况，对法定代表人及质量负责人进行行政约谈，原则上每年实施4次以上监督抽查或检查；"
     "发生质量违法行为的，可依法适用“情节严重”的情形处理（第三十条）。",
-    "O": "被划为O类（未获得质量信用分），实施反应式监管：请在产品监管系统建立产品质量管理档案。",
+    "O": "被划为O类（未获得质量信用分），实施反应式监管：请在产品监管系统建立产品质量管理档案；"
+    "监管部门将加强对其质量安全监测。",
 }
 
 

@@ -315,6 +315,20 @@ def table(version: str):
     return render_template("admin/table.html", row=row, content=row.content)
 
 
+# -- exports (Art. 31, 32) ------------------------------------------------------------------
+
+
+@bp.get("/exports")
+@roles("admin")
+def exports():
+    """The audit log of exports: who took which data, to which recipient, on what legal basis."""
+    from app.queries.audit import RECIPIENT_KIND_LABELS, export_events
+
+    return render_template(
+        "admin/exports.html", events=export_events(), kind_labels=RECIPIENT_KIND_LABELS
+    )
+
+
 # -- users ------------------------------------------------------------------------------------
 
 

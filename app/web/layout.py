@@ -51,6 +51,7 @@ NAV = {
         ("admin.users", N_("用户")),
         ("admin.bureaus", N_("市场监管部门")),
         ("admin.runs", N_("分类评定")),
+        ("admin.exports", N_("数据共享记录")),
         ("statistics.index", N_("统计分析")),
     ],
 }

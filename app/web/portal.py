@@ -24,6 +24,7 @@ from app.services import filing as filing_service
 from app.services.applications import (
     OBJECTION_DAYS,
     apply_reward,
+    entry_window_closes,
     file_objection,
     file_repair,
     objection_window_closes,
@@ -62,7 +63,13 @@ ACTIONS = {
 }
 ACTIONS = history_actions(ACTIONS)
 ROLES = {"producer": N_("生产者"), "seller": N_("销售者"), "product": N_("产品")}
-FILING_KINDS = {"product": N_("产品"), "supplier": N_("供货商"), "distributor": N_("经销商")}
+FILING_KINDS = {
+    "product": N_("产品"),
+    "supplier": N_("供货商"),
+    "distributor": N_("经销商"),
+    "recall": N_("召回报告"),
+    "self_inspection": N_("自查情况（不合格通报后）"),
+}
 # The enterprise starts these cases, so it may withdraw them before the decision.
 WITHDRAWABLE = ("repair", "objection", "reward")
 
@@ -124,8 +131,13 @@ def scoring_object(object_id: int):
     for matter_id, notice in notices.items():
         if notice.received_on is not None:
             windows[matter_id] = objection_window_closes(matter_id, mine, ctx)
+    # R-RIGHTS: a repair or a reward can be objected to within 15 days of its decision.
+    decisions = q.decision_entries([e["entry_id"] for e in entries if e.get("entry_id")])
     repaired, in_progress = q.settled_matters(mine, ctx.today)
     for e in entries:
+        if e.get("entry_id") in decisions:
+            e["window_closes"] = entry_window_closes(decisions[e["entry_id"]], mine, ctx)
+            continue
         e["repaired"] = e["matter"] in repaired
         e["in_progress"] = e["matter"] in in_progress
         matter_id = matters.get(e["entry_id"])
@@ -280,12 +292,12 @@ def _posted_int(name: str) -> int:
 
 def _objection_context(entry_ids: list[int]) -> dict:
     mine = _mine()
-    found = [q.own_deduction(mine, i) for i in entry_ids]
+    found = [q.own_scoring(mine, i) for i in entry_ids]
     entry, obj, matter = found[0]
-    notice = q.notices_by_matter(mine, {matter.id}).get(matter.id)
+    notice = q.notices_by_matter(mine, {matter.id}).get(matter.id) if matter else None
     closes = None
-    if notice is not None and notice.received_on is not None:
-        closes = objection_window_closes(matter.id, mine, case_ctx())
+    if entry.kind != "DEDUCTION" or (notice is not None and notice.received_on is not None):
+        closes = entry_window_closes(entry, mine, case_ctx())
     return {
         "entry": entry,
         "entries": [f[0] for f in found],

@@ -330,13 +330,29 @@ def test_reward_granted_within_the_cap(world, seeded):
     from models import ScoringObject
 
     with seeded.app_context():
-        obj_id = (
+        obj = (
             db.session.query(ScoringObject)
             .filter(ScoringObject.kind == "operator")
             .order_by(ScoringObject.id.desc())
             .first()
-            .id
         )
+        obj_id, operator_id = obj.id, obj.operator_id
+        # R-REWARD-OPERATOR: R17.3 rests on a self-inspection filed within 15 days of the
+        # non-conformity notice.
+        from app.services.cases import Ctx
+        from app.services.filing import add_item
+
+        add_item(
+            operator_id,
+            {
+                "kind": "self_inspection",
+                "name": "某牌插座",
+                "detail": "已停售同型号产品",
+                "event_on": date(2026, 11, 20),
+            },
+            ctx=Ctx("ent_s1", date(2026, 11, 26), datetime(2026, 11, 26, 2, tzinfo=UTC)),
+        )
+        db.session.commit()
     ent, officer = world["ent_s1"], world["gz_officer"]
     status, body = ent.post("/cases/reward", {"object_id": obj_id, "code": "R16", "statement": "x"})
     assert status == 422 and "does not apply" in body["message"]  # R16 is for products

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import date
 from types import SimpleNamespace
@@ -119,8 +120,20 @@ def world(live_server, seeded, clock):
     return SimpleNamespace(base=f"{live_server}/api/v1", tokens=tokens)
 
 
-def fetch(world, path: str, who: str | None = "gz_supervisor"):
+# Art. 31, 32: every export names its recipient and legal basis.
+SHARING = urllib.parse.urlencode(
+    {
+        "recipient_kind": "department",
+        "recipient": "广州市商务局",
+        "legal_basis": "第三十一条；穗商函〔2026〕12号",
+    }
+)
+
+
+def fetch(world, path: str, who: str | None = "gz_supervisor", sharing: str | None = SHARING):
     headers = {"Authorization": f"Bearer {world.tokens[who]}"} if who else {}
+    if sharing:
+        path = f"{path}{'&' if '?' in path else '?'}{sharing}"
     req = urllib.request.Request(world.base + path, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=15) as resp:
@@ -278,6 +291,52 @@ def test_every_export_is_audited_with_who_what_filters_and_rows(world, seeded):
             "bureau": None,
         }
         assert events[1].detail["filters"]["since"] == "2026-01-01"
+        assert (
+            events[0].detail["recipient_kind"],
+            events[0].detail["recipient"],
+            events[0].detail["legal_basis"],
+        ) == ("department", "广州市商务局", "第三十一条；穗商函〔2026〕12号")
+
+
+def test_art_31_an_export_without_recipient_or_legal_basis_is_refused_naming_it(world, seeded):
+    from app.extensions import db
+    from models import AuditEvent
+
+    for sharing, missing in [
+        (None, "recipient_kind"),
+        ("recipient_kind=platform&legal_basis=x", "recipient"),
+        ("recipient_kind=association&recipient=%E5%8D%8F%E4%BC%9A", "legal_basis"),
+        ("recipient_kind=association&recipient=x&legal_basis=%20", "legal_basis"),
+    ]:
+        status, _h, body = fetch(world, "/exports/classes", sharing=sharing)
+        answer = json.loads(body)
+        assert status == 422 and missing in answer["message"], answer
+        assert "Art. 31, 32" in answer["message"]
+    status, _h, body = fetch(
+        world, "/exports/classes", sharing="recipient_kind=media&recipient=x&legal_basis=y"
+    )
+    assert status == 422 and "department, association, platform" in json.loads(body)["message"]
+    with seeded.app_context():  # refused: nothing exported, nothing recorded
+        assert (
+            db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "export")).all()
+            == []
+        )
+    assert rows(world, "/exports/a-class", "jsonl", "prov_supervisor") is not None
+
+
+def test_art_31_the_audit_view_shows_each_exports_recipient_and_legal_basis(world, seeded):
+    from app.extensions import db
+    from tests.functional.web import Browser, make_user
+
+    rows(world, "/exports/dishonesty", "csv")
+    with seeded.app_context():
+        make_user("audit_admin", "admin")
+        db.session.commit()
+    browser = Browser(world.base.removesuffix("/api/v1"))
+    browser.login("audit_admin")
+    page = browser.get("/admin/exports").text
+    assert "export.dishonesty" in page
+    assert "政府部门" in page and "广州市商务局" in page and "穗商函〔2026〕12号" in page
 
 
 def test_the_exports_are_in_the_openapi_document(world, live_server):

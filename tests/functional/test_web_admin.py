@@ -34,6 +34,7 @@ ADMIN_PAGES = [
     "/admin/bureaus",
     "/admin/bureaus/440100",
     "/admin/runs",
+    "/admin/exports",
 ]
 
 
@@ -153,6 +154,7 @@ def test_every_admin_page_is_reachable_from_the_menu_and_opens(live_server, prov
         "/admin/users",
         "/admin/bureaus",
         "/admin/runs",
+        "/admin/exports",
     ):
         assert f'href="{path}"' in home.text, path
     for path in ADMIN_PAGES:

@@ -529,3 +529,43 @@ def test_r_scope_the_filing_refuses_a_product_outside_the_spec_in_chinese(
     with seeded.app_context():
         names = sorted(n for (n,) in db.session.query(FilingItem.name))
     assert names == ["某电梯公司", "电梯导轨"]
+
+
+def test_r_rights_a_repair_entry_offers_an_objection_within_15_days_of_the_decision(
+    live_server, world, seeded, clock
+):
+    """R-RIGHTS: the repair's row offers 提出异议 until 15 days after the decision (approved
+    on 2026-11-27: to 2026-12-14, a Monday); the objection page names the repair."""
+    from app.extensions import db
+    from app.services.cases import Ctx, complete_task
+    from models import CaseTask, LedgerEntry, User
+
+    b = browser(live_server, "ent_s1")
+    apply_repair(b, world["entries"]["M1"])
+    (case_id, _s), *_ = open_cases(seeded, "repair")
+    clock.set_today(date(2026, 11, 27))
+    with seeded.app_context():
+        officer = db.session.query(User).filter_by(username="gz_officer").one()
+        task = db.session.query(CaseTask).filter_by(case_id=case_id, state="open").one()
+        ctx = Ctx("gz_officer", clock.today(), clock.now(), user=officer)
+        complete_task(task.id, {"decision": "approve", "rectified_confirmed": True}, ctx=ctx)
+        db.session.commit()
+        repair_id = db.session.query(LedgerEntry.id).filter_by(kind="REPAIR").scalar()
+    path = f"/portal/objects/{world['objects'][(S1, 'operator')]}"
+    page = b.get(path)
+    row = page.text.split(f'data-entry="{repair_id}"')[1].split("</tr>")[0]
+    assert 'data-testid="objection"' in row and "异议期至 2026-12-14" in row
+    form = b.get(f"/portal/apply/objection?entry={repair_id}")
+    assert form.status == 200 and "自收到决定之日起15日内，至 2026-12-14" in form
+    filed = b.post(
+        "/portal/apply/objection",
+        {
+            "entry_ids": repair_id,
+            "evidence": "本次扣分为36个月内首次扣分，应恢复全部扣分",
+            "idempotency_key": KEY.search(form.text).group(1),
+        },
+    )
+    assert filed.status == 200 and "异议已提交" in filed
+    clock.set_today(date(2026, 12, 15))
+    row = b.get(path).text.split(f'data-entry="{repair_id}"')[1].split("</tr>")[0]
+    assert 'data-testid="objection"' not in row and "异议期已于 2026-12-14 届满" in row

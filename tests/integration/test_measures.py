@@ -118,7 +118,11 @@ def test_measures_by_class_b_c_d_o_and_none_for_a(province):
         ("operator", "D", "rectification"),
         ("operator", "D", "red_warning"),
     ]
-    assert measures_of(O5) == [("operator", "O", "archive_guidance")]
+    # Art. 27(5): guidance to build a quality archive and strengthened monitoring.
+    assert measures_of(O5) == [
+        ("operator", "O", "archive_guidance"),
+        ("operator", "O", "quality_monitoring"),
+    ]
     # Each of P6's objects gets its own measures; the producer receives them.
     assert measures_of(P6) == [
         ("operator", "B", "rectification"),
@@ -379,6 +383,32 @@ def test_staff_record_interviews_with_a_note(users):
     with pytest.raises(Conflict, match="verifying"):
         complete_measure(rect.id, "done", ctx=ctx("gz_supervisor"))
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "measure.done"))
+
+
+def test_art_27_o_class_monitoring_is_tracked_until_staff_record_it(users):
+    """Art. 27(5): an O-class object is put under strengthened quality-safety monitoring, a
+    measure of its own: open after the run, untouched by the enterprise acknowledging its
+    guidance, done when staff of the responsible bureau record what they did."""
+    from tests.functional.web import make_user
+
+    make_user("ent_o5", "enterprise", operator_id=op_id(O5))
+    make_user("sz_officer_o", "officer", bureau="440300")
+    db.session.commit()
+    classify()
+    monitoring = db.session.scalar(
+        select(Measure).where(
+            Measure.operator_id == op_id(O5), Measure.kind == "quality_monitoring"
+        )
+    )
+    assert (monitoring.klass, monitoring.state, monitoring.bureau_code) == ("O", "open", "440300")
+    run_id = monitoring.run_id
+    assert acknowledge_notices(run_id, ctx=ctx("ent_o5")) == 1  # the guidance only
+    assert measures_of(O5, state="open") == [("operator", "O", "quality_monitoring")]
+    with pytest.raises(NotFound):  # another city's officer
+        complete_measure(monitoring.id, "已抽样监测", ctx=ctx("gz_officer"))
+    done = complete_measure(monitoring.id, "2026-07-03 列入重点监测并抽样", ctx=ctx("sz_officer_o"))
+    assert (done.state, done.completed_by) == ("done", "sz_officer_o")
+    assert measures_of(O5, state="open") == []
 
 
 def test_enterprise_acknowledges_its_class_notice(users):

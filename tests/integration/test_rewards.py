@@ -173,3 +173,117 @@ def test_reward_routing_names_the_deciding_bureau_of_each_reward(
     seeded, db_session, code, bureau, deciding
 ):
     assert reward_bureau(code, bureau) == deciding
+
+
+# ---- R-REWARD-OPERATOR: operator rewards rest on proof (Art. 17) ---------------------------
+
+
+def _report(operator_uscc: str, kind: str, event_on: str, filed_on: date, detail="已停售并报告"):
+    from app.services.filing import add_item
+
+    op = db.session.scalar(select(Operator).where(Operator.uscc == operator_uscc))
+    item = add_item(
+        op.id,
+        {
+            "kind": kind,
+            "name": "某牌插座",
+            "detail": detail,
+            "event_on": date.fromisoformat(event_on),
+        },
+        ctx=ctx(filed_on),
+    )
+    db.session.commit()
+    return item
+
+
+def _apply_and_verify(operator_uscc: str, code: str, officer: str, bureau: str):
+    op = db.session.scalar(select(Operator).where(Operator.uscc == operator_uscc))
+    make_user(f"ent_{op.id}", "enterprise", operator_id=op.id)
+    make_user(officer, "officer", bureau=bureau)
+    db.session.commit()
+    case = apply_reward(
+        object_id(operator_uscc, "operator"), code, "情况说明", ctx=ctx(username=f"ent_{op.id}")
+    )
+    db.session.commit()
+    return case, lambda: complete_task(
+        task_of(case).id, {"decision": "approve"}, ctx=ctx(TODAY, officer)
+    )
+
+
+def _rewards() -> list[LedgerEntry]:
+    return list(db.session.scalars(select(LedgerEntry).where(LedgerEntry.kind == "REWARD")))
+
+
+def test_r_reward_operator_r17_1_rests_on_the_producers_spot_checks_inside_the_cycle(producers):
+    """Clean years of 2019-2020 prove nothing in 2026; 2024-2025 do (Art. 17(1), like R16)."""
+    load(checks(P1, "2019-05-01", "2020-05-01"))
+    case, verify = _apply_and_verify(P1, "R17.1", "prov_officer", "440000")
+    assert case.deciding_bureau == "440000"
+    with pytest.raises(DomainError, match=r"Art\. 16") as refused:
+        verify()
+    assert "2023-11-27" in refused.value.message
+    db.session.rollback()
+    assert _rewards() == []
+    load(checks(P1, "2024-05-01", "2025-05-01"))
+    assert verify().outcome == "granted"
+    assert [r.item for r in _rewards()] == ["R17.1"]
+
+
+def test_r_reward_operator_r17_2_is_refused_without_a_recall_report(producers):
+    _case, verify = _apply_and_verify(P1, "R17.2", "sz_officer", "440300")
+    with pytest.raises(DomainError, match=r"recall report.*statement alone proves nothing"):
+        verify()
+    db.session.rollback()
+    assert _rewards() == []
+    # A recall before the cycle proves nothing either; one inside it does.
+    _report(P1, "recall", "2023-11-26", date(2023, 12, 1))
+    with pytest.raises(DomainError, match=r"Art\. 17\(2\)"):
+        verify()
+    db.session.rollback()
+    item = _report(P1, "recall", "2026-03-02", date(2026, 3, 5))
+    done = verify()
+    assert done.outcome == "granted" and done.subject["proof"] == item.id
+    assert [r.item for r in _rewards()] == ["R17.2"]
+
+
+@pytest.fixture
+def seller6(seeded, db_session):
+    load([operator(6, bureau="440305")])
+
+
+def test_r_reward_operator_r17_3_self_inspection_filed_on_day_15_counts(seller6):
+    # The notice on 2026-11-02; 15 days end on 2026-11-17 (a Tuesday).
+    _report(S6, "self_inspection", "2026-11-02", date(2026, 11, 17))
+    _case, verify = _apply_and_verify(S6, "R17.3", "sz_officer", "440300")
+    assert verify().outcome == "granted"
+    assert [r.item for r in _rewards()] == ["R17.3"]
+
+
+def test_r_reward_operator_r17_3_self_inspection_filed_on_day_16_is_refused(seller6):
+    item = _report(S6, "self_inspection", "2026-11-02", date(2026, 11, 18))
+    assert (item.event_on, item.filed_on) == (date(2026, 11, 2), date(2026, 11, 18))
+    _case, verify = _apply_and_verify(S6, "R17.3", "sz_officer", "440300")
+    with pytest.raises(DomainError, match=r"within 15 days.*Art\. 17\(3\)"):
+        verify()
+    db.session.rollback()
+    assert _rewards() == []
+
+
+def test_r_reward_operator_a_report_needs_its_day_and_a_description(seller6):
+    from app.services.filing import add_item
+
+    op = db.session.scalar(select(Operator).where(Operator.uscc == S6))
+    with pytest.raises(DomainError, match="day of the recall or of the non-conformity"):
+        add_item(op.id, {"kind": "self_inspection", "name": "x", "detail": "y"}, ctx=ctx())
+    with pytest.raises(DomainError, match="describe"):
+        add_item(
+            op.id,
+            {"kind": "recall", "name": "x", "detail": " ", "event_on": date(2026, 1, 5)},
+            ctx=ctx(),
+        )
+    with pytest.raises(DomainError, match="after today"):
+        add_item(
+            op.id,
+            {"kind": "recall", "name": "x", "detail": "y", "event_on": date(2026, 11, 27)},
+            ctx=ctx(),
+        )

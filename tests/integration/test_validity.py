@@ -244,6 +244,19 @@ def test_r_validity_a_reward_granted_after_the_spec_ended_is_refused(expired, db
     from app.services.reference import publish_demo_successor
 
     publish_demo_successor(actor="test", at=AT)
+    # R-REWARD-OPERATOR: R17.3 rests on a self-inspection filed within 15 days of the notice.
+    from app.services.filing import add_item
+
+    add_item(
+        ent.operator_id,
+        {
+            "kind": "self_inspection",
+            "name": "某牌",
+            "detail": "已停售",
+            "event_on": date(2026, 5, 25),
+        },
+        ctx=ctx(date(2026, 6, 1), user=ent),
+    )
     done = cases.complete_task(task.id, {"decision": "approve"}, ctx=ctx(user=officer))
     assert done.outcome == "granted"
     assert db.session.scalar(select(func.count()).where(LedgerEntry.kind == "REWARD")) == 1

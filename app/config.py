@@ -62,6 +62,17 @@ class Config:
     INSPECTION_RANDOM_RATIO = os.environ.get("INSPECTION_RANDOM_RATIO", "0.05")
     INSPECTION_CLEAN_WEIGHT = os.environ.get("INSPECTION_CLEAN_WEIGHT", "0.5")
 
+    # Evidence files (证据材料) on applications and supplements: the store (folder, or s3 for
+    # S3-compatible object storage through boto3), its place, and the limits of each upload.
+    ATTACHMENTS_STORE = os.environ.get("ATTACHMENTS_STORE", "folder")
+    ATTACHMENTS_DIR = os.environ.get("ATTACHMENTS_DIR", str(ROOT / "instance" / "attachments"))
+    ATTACHMENTS_S3_BUCKET = os.environ.get("ATTACHMENTS_S3_BUCKET", "")
+    ATTACHMENTS_S3_ENDPOINT = os.environ.get("ATTACHMENTS_S3_ENDPOINT") or None
+    ATTACHMENTS_S3_PREFIX = os.environ.get("ATTACHMENTS_S3_PREFIX", "")
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+    ATTACHMENTS_PER_UPLOAD = int(os.environ.get("ATTACHMENTS_PER_UPLOAD", "5"))
+    ATTACHMENTS_PER_CASE = int(os.environ.get("ATTACHMENTS_PER_CASE", "20"))
+
     API_TITLE = "Guangdong product quality credit API (广东省产品质量信用)"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -1,5 +1,6 @@
 """SQLAlchemy 2.0 typed models, one module per aggregate."""
 
+from .attachment import Attachment
 from .audit import AuditEvent, SchedulerHeartbeat
 from .bureau import Bureau
 from .case import Case, CaseEvent, CaseTask, Deadline, Notice, Notification, WorkflowSpec
@@ -16,6 +17,7 @@ from .user import ApiToken, LoginAttempt, User
 
 __all__ = [
     "ApiToken",
+    "Attachment",
     "AuditEvent",
     "Bureau",
     "Case",

@@ -67,6 +67,7 @@ DEADLINE_LABELS = {
 PAUSE_ACTIONS = {
     "deadline_paused": N_("期限暂停（补正材料）"),
     "deadline_resumed": N_("期限恢复计算"),
+    "attachment_added": N_("上传证据材料"),
 }
 
 

@@ -73,6 +73,22 @@ class Config:
     ATTACHMENTS_PER_UPLOAD = int(os.environ.get("ATTACHMENTS_PER_UPLOAD", "5"))
     ATTACHMENTS_PER_CASE = int(os.environ.get("ATTACHMENTS_PER_CASE", "20"))
 
+    # Notices by e-mail (R-CHANNEL, Art. 23): off unless SMTP_HOST is set. SMTP_TLS: none,
+    # starttls or ssl. See app/notify/email.py.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_TLS = os.environ.get("SMTP_TLS", "none")
+    SMTP_SENDER = os.environ.get("SMTP_SENDER", "")
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "10"))
+    # Notices by SMS through an HTTP gateway: off unless SMS_GATEWAY_URL is set; a template id
+    # per kind of notice, "deduction_notice:TPL_1". See app/notify/sms.py.
+    SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+    SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+    SMS_TEMPLATES = os.environ.get("SMS_TEMPLATES", "")
+    SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "10"))
+
     API_TITLE = "Guangdong product quality credit API (广东省产品质量信用)"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

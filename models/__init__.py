@@ -3,7 +3,16 @@
 from .attachment import Attachment
 from .audit import AuditEvent, SchedulerHeartbeat
 from .bureau import Bureau
-from .case import Case, CaseEvent, CaseTask, Deadline, Notice, Notification, WorkflowSpec
+from .case import (
+    Case,
+    CaseEvent,
+    CaseTask,
+    Deadline,
+    Notice,
+    NoticeDelivery,
+    Notification,
+    WorkflowSpec,
+)
 from .classification import ClassificationRequest, ClassificationResult, ClassificationRun
 from .filing import FilingItem
 from .holiday import HolidaySchedule
@@ -35,6 +44,7 @@ __all__ = [
     "Matter",
     "Measure",
     "Notice",
+    "NoticeDelivery",
     "Notification",
     "Operator",
     "SchedulerHeartbeat",

@@ -30,6 +30,7 @@ from models import (
 from .bureaus import city_of, province_of
 from .case_effects import matter_deductions, operator_repair_dates
 from .cases import Ctx, start_case
+from .notices import reach
 from .scoring_tables import load_tables, require_table
 
 OBJECTION_DAYS = 15
@@ -121,12 +122,11 @@ def issue_notices(*, ctx: Ctx, limit: int = 500) -> int:
         )
         db.session.add(notice)
         db.session.flush()
-        recipient_known = db.session.scalar(
-            select(exists().where(User.operator_id == operator_id, User.role == "enterprise"))
-        )
+        # R-CHANNEL: the portal, e-mail or SMS now; else a letter; else an announcement.
+        route = reach(notice, operator, matter, ctx)
         # The 3 working days of Art. 23 run from the scoring, not from this pass.
         scored_on = min(matter.recorded_at.astimezone(CST).date(), ctx.today)
-        start_case(
+        notice_case, _new = start_case(
             "deduction_notice",
             ctx=ctx,
             matter_id=matter.id,
@@ -134,8 +134,9 @@ def issue_notices(*, ctx: Ctx, limit: int = 500) -> int:
             deciding_bureau=matter.bureau_code,
             filed_on=scored_on,
             subject={"notice_id": notice.id, "matter": matter.ref, "uscc": operator.uscc},
-            start_data={"recipient_known": bool(recipient_known)},
+            start_data={"route": route},
         )
+        notice.case_id = notice_case.id
     return len(pending)
 
 

@@ -7,12 +7,14 @@ Every form is CSRF-protected; the JSON API (bearer tokens, no cookies) is exempt
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 
 from app.extensions import babel, csrf, db, login_manager
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "zh"  # letters composed by the scheduler (e-mailed notices) are in Chinese
     lang = session.get("lang")
     if lang in ("zh", "en"):
         return lang

@@ -170,8 +170,18 @@ def queue():
         r["mine"] = r["claimed_by"] == user.id
         r["can_claim"] = r["claimed_by"] is None and can_claim_task(user, task)
     query = {k: v for k, v in f.items() if k != "page" and v and not (k == "sort" and v == "due")}
+    from app.queries.letters import letters_to_post
+
+    to_post = len(letters_to_post(user, user.bureau_code) or []) if user.bureau_code else 0
     return render_template(
-        "inbox/queue.html", rows=rows, f=f, more=more, query=query, sorts=SORTS, today=ctx.today
+        "inbox/queue.html",
+        rows=rows,
+        f=f,
+        more=more,
+        query=query,
+        sorts=SORTS,
+        today=ctx.today,
+        to_post=to_post,
     )
 
 

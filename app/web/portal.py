@@ -34,7 +34,7 @@ from app.services.cases import complete_task, withdraw_case
 from app.services.scoring_tables import load_tables, table_for
 from forms.base import N_
 from forms.cases import ObjectionFiling, RepairApplication, RewardApplication
-from forms.filing import FilingDeclaration, FilingItemForm
+from forms.filing import ContactForm, FilingDeclaration, FilingItemForm
 from forms.tasks import TASK_FORMS
 from models import Case, CaseTask, Notification, Operator
 
@@ -596,14 +596,24 @@ def withdraw(case_id: int):
 # ---- information filing ---------------------------------------------------------------------
 
 
-def _filing_page(*, refusal=None, values=None, errors=None, status=200):
+def _filing_page(
+    *, refusal=None, values=None, errors=None, status=200, contact_values=None, contact_errors=None
+):
     mine = _mine()
     items = filing_service.items(mine)
     grouped = {k: [i for i in items if i.kind == k] for k in FILING_KINDS}
+    operator = db.session.get(Operator, mine)
+    if contact_values is None:
+        contact_values = {
+            "email": operator.email or "",
+            "mobile": operator.mobile or "",
+            "postal_address": operator.postal_address or "",
+        }
     return (
         render_template(
             "portal/filing.html",
-            operator=db.session.get(Operator, mine),
+            operator=operator,
+            contact_specs=field_specs(ContactForm, contact_values, contact_errors),
             grouped=grouped,
             missing=filing_service.missing(mine),
             item_specs=field_specs(FilingItemForm, values or {"kind": "product"}, errors),
@@ -654,6 +664,20 @@ def filing_remove(item_id: int):
     mine = _mine()
     return _filing_write(
         lambda: filing_service.remove_item(mine, item_id, ctx=case_ctx()), _("已删除")
+    )
+
+
+@bp.post("/filing/contacts")
+@roles("enterprise")
+def filing_contacts():
+    data, raw, errors = load(ContactForm, request.form)
+    if data is None:
+        return _filing_page(contact_values=raw, contact_errors=errors, status=422)
+    mine = _mine()
+    return _filing_write(
+        lambda: filing_service.set_contacts(mine, data, ctx=case_ctx()),
+        _("联系方式已保存"),
+        contact_values=raw,
     )
 
 

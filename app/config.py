@@ -62,6 +62,33 @@ class Config:
     INSPECTION_RANDOM_RATIO = os.environ.get("INSPECTION_RANDOM_RATIO", "0.05")
     INSPECTION_CLEAN_WEIGHT = os.environ.get("INSPECTION_CLEAN_WEIGHT", "0.5")
 
+    # Evidence files (证据材料) on applications and supplements: the store (folder, or s3 for
+    # S3-compatible object storage through boto3), its place, and the limits of each upload.
+    ATTACHMENTS_STORE = os.environ.get("ATTACHMENTS_STORE", "folder")
+    ATTACHMENTS_DIR = os.environ.get("ATTACHMENTS_DIR", str(ROOT / "instance" / "attachments"))
+    ATTACHMENTS_S3_BUCKET = os.environ.get("ATTACHMENTS_S3_BUCKET", "")
+    ATTACHMENTS_S3_ENDPOINT = os.environ.get("ATTACHMENTS_S3_ENDPOINT") or None
+    ATTACHMENTS_S3_PREFIX = os.environ.get("ATTACHMENTS_S3_PREFIX", "")
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+    ATTACHMENTS_PER_UPLOAD = int(os.environ.get("ATTACHMENTS_PER_UPLOAD", "5"))
+    ATTACHMENTS_PER_CASE = int(os.environ.get("ATTACHMENTS_PER_CASE", "20"))
+
+    # Notices by e-mail (R-CHANNEL, Art. 23): off unless SMTP_HOST is set. SMTP_TLS: none,
+    # starttls or ssl. See app/notify/email.py.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_TLS = os.environ.get("SMTP_TLS", "none")
+    SMTP_SENDER = os.environ.get("SMTP_SENDER", "")
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "10"))
+    # Notices by SMS through an HTTP gateway: off unless SMS_GATEWAY_URL is set; a template id
+    # per kind of notice, "deduction_notice:TPL_1". See app/notify/sms.py.
+    SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+    SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+    SMS_TEMPLATES = os.environ.get("SMS_TEMPLATES", "")
+    SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "10"))
+
     API_TITLE = "Guangdong product quality credit API (广东省产品质量信用)"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -102,6 +102,18 @@ def can_see_case(user: User, case: Case) -> bool:
     return supervises(user, case.deciding_bureau)
 
 
+def can_see_attachments(user: User, case: Case) -> bool:
+    """Evidence files of a case: the enterprise whose case it is, officers of the deciding
+    bureau and supervisors over it; nobody else (administrators neither)."""
+    if user.role == "enterprise":
+        return user.operator_id == case.operator_id
+    if user.role == "officer":
+        return user.bureau_code == case.deciding_bureau
+    if user.role == "supervisor":
+        return supervises(user, case.deciding_bureau)
+    return False
+
+
 def can_claim_task(user: User, task: CaseTask) -> bool:
     return task.lane != "enterprise" and user.role in STAFF and user.bureau_code == task.bureau_code
 

@@ -66,3 +66,28 @@ class FilingDeclaration(Strict):
         validate=validate.Equal(True, error="confirm that the filing is true and complete"),
         metadata={"label": N_("本企业承诺如实填报，无隐瞒")},
     )
+
+
+class ContactForm(Strict):
+    """Where notices reach the operator (R-CHANNEL, Art. 23): e-mail and mobile for 数据电文,
+    the postal address for letters. An empty field clears it."""
+
+    email = fields.String(
+        load_default="",
+        validate=validate.Regexp(
+            r"^(|[^@\s]+@[^@\s]+\.[^@\s]+)$", error=N_("give a valid e-mail address")
+        ),
+        metadata={"label": N_("电子邮箱"), "help": N_("用于接收记分告知等文书")},
+    )
+    mobile = fields.String(
+        load_default="",
+        validate=validate.Regexp(
+            r"^(|(\+86)?1[3-9][0-9]{9})$", error=N_("give an 11-digit mainland mobile number")
+        ),
+        metadata={"label": N_("手机号码"), "help": N_("11位手机号码，用于接收短信告知")},
+    )
+    postal_address = fields.String(
+        load_default="",
+        validate=validate.Length(0, 300, error=N_("at most 300 characters")),
+        metadata={"label": N_("邮寄地址"), "help": N_("无法以数据电文送达时，告知书邮寄至此地址")},
+    )

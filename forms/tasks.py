@@ -219,6 +219,49 @@ class RectificationVerification(Form):
             raise ValidationError("say what is still to be rectified", "reasons")
 
 
+class IsoDate(fields.Date):
+    """A date kept as its ISO text in the case data (the engine stores plain values)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).isoformat()
+
+
+class LetterPosting(Form):
+    """邮寄告知书 (R-CHANNEL): the letter to the registered address was posted on this day."""
+
+    posted_on = IsoDate(
+        required=True,
+        metadata={"label": N_("邮寄日期"), "help": N_("打印告知书并交邮的日期")},
+    )
+    tracking = fields.String(
+        load_default="",
+        validate=validate.Length(0, 100),
+        metadata={"label": N_("邮件号码"), "help": N_("挂号信或EMS的邮件号码")},
+    )
+
+
+class LetterResult(Form):
+    """投递结果: delivered on a day (the day the notice counts as received) or returned."""
+
+    outcome = fields.String(
+        required=True,
+        validate=validate.OneOf(["delivered", "returned"]),
+        metadata={
+            "label": N_("投递结果"),
+            "choice_labels": {"delivered": N_("已签收"), "returned": N_("被退回")},
+        },
+    )
+    on = IsoDate(
+        required=True,
+        metadata={"label": N_("签收或退回日期"), "help": N_("以邮政投递记录为准")},
+    )
+    reasons = fields.String(
+        load_default=None,
+        validate=REASONS,
+        metadata={"label": N_("退回原因"), "help": N_("如：查无此单位、地址不详、拒收")},
+    )
+
+
 TASK_FORMS: dict[str, type[Form]] = {
     cls.__name__: cls
     for cls in (
@@ -231,5 +274,7 @@ TASK_FORMS: dict[str, type[Form]] = {
         RewardVerification,
         RectificationReport,
         RectificationVerification,
+        LetterPosting,
+        LetterResult,
     )
 }

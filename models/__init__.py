@@ -1,8 +1,18 @@
 """SQLAlchemy 2.0 typed models, one module per aggregate."""
 
+from .attachment import Attachment
 from .audit import AuditEvent, SchedulerHeartbeat
 from .bureau import Bureau
-from .case import Case, CaseEvent, CaseTask, Deadline, Notice, Notification, WorkflowSpec
+from .case import (
+    Case,
+    CaseEvent,
+    CaseTask,
+    Deadline,
+    Notice,
+    NoticeDelivery,
+    Notification,
+    WorkflowSpec,
+)
 from .classification import ClassificationRequest, ClassificationResult, ClassificationRun
 from .filing import ConcealmentFinding, FilingItem
 from .holiday import HolidaySchedule
@@ -16,6 +26,7 @@ from .user import ApiToken, LoginAttempt, User
 
 __all__ = [
     "ApiToken",
+    "Attachment",
     "AuditEvent",
     "Bureau",
     "Case",
@@ -34,6 +45,7 @@ __all__ = [
     "Matter",
     "Measure",
     "Notice",
+    "NoticeDelivery",
     "Notification",
     "Operator",
     "SchedulerHeartbeat",

@@ -160,7 +160,9 @@ class Notice(db.Model):
 
     __tablename__ = "notice"
     __table_args__ = (
-        CheckConstraint("channel IN ('portal', 'announcement')", name="channel"),
+        CheckConstraint(
+            "channel IN ('portal', 'email', 'sms', 'letter', 'announcement')", name="channel"
+        ),
         Index("ix_notice_operator_matter", "operator_id", "matter_id"),
     )
 
@@ -172,3 +174,27 @@ class Notice(db.Model):
     content: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_on: Mapped[date | None]
+
+
+class NoticeDelivery(db.Model):
+    """One try to reach the recipient of a notice by one channel (R-CHANNEL): what was sent
+    where, and what came of it. A refused e-mail or SMS is kept with the reason, and the next
+    channel is tried; a letter is queued, posted, then delivered or returned."""
+
+    __tablename__ = "notice_delivery"
+    __table_args__ = (
+        CheckConstraint("channel IN ('portal', 'email', 'sms', 'letter')", name="channel"),
+        CheckConstraint(
+            "state IN ('delivered', 'refused', 'queued', 'posted', 'returned')", name="state"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(10))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    posted_on: Mapped[date | None]
+    delivered_on: Mapped[date | None]

@@ -21,4 +21,9 @@ class Operator(db.Model):
     bureau_code: Mapped[str] = mapped_column(ForeignKey("bureau.code"), index=True)
     # 企业信息填报 complete (Art. 14(3)): a condition of repairs and operator rewards.
     filing_complete: Mapped[bool] = mapped_column(default=False)
+    # Where notices reach it (R-CHANNEL, Art. 23), filed by the operator: e-mail and mobile for
+    # 数据电文, the postal address for letters.
+    email: Mapped[str | None] = mapped_column(String(254))
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    postal_address: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

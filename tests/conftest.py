@@ -83,10 +83,11 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def app(database_url, clock):
+def app(database_url, clock, tmp_path):
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
+            "ATTACHMENTS_DIR": str(tmp_path / "attachments"),
             "TESTING": True,
             "CLOCK": clock,
             "IMPORT_TOKENS": "sampling:s3cret-token",

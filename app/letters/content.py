@@ -345,7 +345,12 @@ def notice_letter(notice: Notice, *, ctx: Ctx) -> Letter:
         facts.extend(_object_facts(figures, operator))
     facts.append((_("作出记分决定的部门"), bureau.name))
     if notice.received_on is not None:
-        how = _("企业端送达") if notice.channel == "portal" else _("通告")
+        how = {
+            "portal": _("企业端送达"),
+            "email": _("电子邮件送达"),
+            "sms": _("短信送达"),
+            "letter": _("信件送达"),
+        }.get(notice.channel, _("通告"))
         facts.append((_("告知方式及日期"), f"{how}，{day(notice.received_on)}"))
 
     # Rights: objection (Art. 24) and repair (Art. 14, 15).

@@ -15,7 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from .content import Letter
 
@@ -51,8 +51,16 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
 
 def render_pdf(letter: Letter) -> bytes:
     """The PDF bytes (page streams compressed)."""
+    return render_batch([(letter, None)])
+
+
+def render_batch(letters: list[tuple[Letter, str | None]]) -> bytes:
+    """Letters for posting, one after another, each from a new page and, where an address is
+    given, with the address block (recipient's address and name) at its head: a batch printed
+    by the deciding bureau (R-CHANNEL)."""
     st = _styles()
     buf = io.BytesIO()
+    first = letters[0][0]
     doc = SimpleDocTemplate(
         buf,
         pagesize=A4,
@@ -60,11 +68,27 @@ def render_pdf(letter: Letter) -> bytes:
         rightMargin=22 * mm,
         topMargin=20 * mm,
         bottomMargin=20 * mm,
-        title=letter.title,
-        author=letter.issuer,
-        subject=letter.reference,
+        title=first.title,
+        author=first.issuer,
+        subject=first.reference,
         pageCompression=1,
     )
+    story: list = []
+    for i, (letter, address) in enumerate(letters):
+        if i:
+            story.append(PageBreak())
+        if address:
+            story += [
+                _p(address, st["body"]),
+                _p(f"{letter.recipient}（{letter.recipient_uscc}） 收", st["body"]),
+                Spacer(1, 10 * mm),
+            ]
+        story += _story(letter, st)
+    doc.build(story)
+    return buf.getvalue()
+
+
+def _story(letter: Letter, st: dict) -> list:
     story: list = [
         _p(letter.issuer, st["issuer"]),
         _p(letter.title, st["title"]),
@@ -97,5 +121,4 @@ def render_pdf(letter: Letter) -> bytes:
         _p(letter.issuer, st["right"]),
         _p(letter.dated, st["right"]),
     ]
-    doc.build(story)
-    return buf.getvalue()
+    return story

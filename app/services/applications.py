@@ -37,6 +37,7 @@ from .case_effects import (
 )
 from .cases import Ctx, start_case
 from .filing import CONCEALED, active_finding
+from .notices import reach
 from .scoring_tables import require_table
 
 OBJECTION_DAYS = 15
@@ -174,13 +175,12 @@ def issue_notice(
     )
     db.session.add(notice)
     db.session.flush()
-    recipient_known = db.session.scalar(
-        select(exists().where(User.operator_id == operator_id, User.role == "enterprise"))
-    )
+    # R-CHANNEL: the portal, e-mail or SMS now; else a letter; else an announcement.
+    route = reach(notice, operator, matter, ctx)
     subject = {"notice_id": notice.id, "matter": matter.ref, "uscc": operator.uscc}
     if correction is not None:
         subject["correction_case"] = correction
-    start_case(
+    notice_case, _new = start_case(
         "deduction_notice",
         ctx=ctx,
         matter_id=matter.id,
@@ -188,8 +188,9 @@ def issue_notice(
         deciding_bureau=matter.bureau_code,
         filed_on=scored_on,
         subject=subject,
-        start_data={"recipient_known": bool(recipient_known)},
+        start_data={"route": route},
     )
+    notice.case_id = notice_case.id
     return notice
 
 

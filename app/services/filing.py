@@ -317,3 +317,16 @@ def clear_concealment(operator_id: int, reason: str, *, ctx: Ctx) -> Concealment
         {"finding": finding.id, "reason": reason},
     )
     return finding
+
+
+def set_contacts(operator_id: int, data: dict, *, ctx: Ctx) -> Operator:
+    """The e-mail, mobile and postal address notices reach the operator at (R-CHANNEL)."""
+    operator = _operator(operator_id)
+    before = {k: getattr(operator, k) for k in ("email", "mobile", "postal_address")}
+    after = {k: (data.get(k) or "").strip() or None for k in before}
+    if after == before:
+        return operator
+    for k, v in after.items():
+        setattr(operator, k, v)
+    record_event(ctx.now, ctx.actor, "filing.contacts", "operator", operator.uscc, after)
+    return operator

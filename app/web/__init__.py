@@ -7,12 +7,14 @@ Every form is CSRF-protected; the JSON API (bearer tokens, no cookies) is exempt
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 
 from app.extensions import babel, csrf, db, login_manager
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "zh"  # letters composed by the scheduler (e-mailed notices) are in Chinese
     lang = session.get("lang")
     if lang in ("zh", "en"):
         return lang
@@ -23,7 +25,18 @@ def init_web(app: Flask, api_blueprints) -> None:
     from models import User
 
     babel.init_app(app, locale_selector=select_locale)
-    csrf.init_app(app)
+
+    @app.before_request
+    def _bound_uploads() -> None:
+        """A page form with files is read only up to the files it may carry (and 1 MiB of
+        fields), before CSRF protection reads it: a larger body is refused with 413."""
+        if request.mimetype == "multipart/form-data" and not request.path.startswith("/api/"):
+            cfg = app.config
+            request.max_content_length = (
+                cfg["ATTACHMENTS_PER_UPLOAD"] * cfg["ATTACHMENT_MAX_BYTES"] + 1024 * 1024
+            )
+
+    csrf.init_app(app)  # after the bound above: its check reads the form
     for blp in api_blueprints:
         csrf.exempt(blp)
     login_manager.init_app(app)
@@ -43,7 +56,18 @@ def init_web(app: Flask, api_blueprints) -> None:
             return None
         return user
 
-    from . import admin, auth_views, dashboard, inbox, letters, measures, portal, public, statistics
+    from . import (
+        admin,
+        attachments,
+        auth_views,
+        dashboard,
+        inbox,
+        letters,
+        measures,
+        portal,
+        public,
+        statistics,
+    )
     from .layout import register_layout
 
     for module in (
@@ -54,6 +78,7 @@ def init_web(app: Flask, api_blueprints) -> None:
         dashboard,
         admin,
         letters,
+        attachments,
         statistics,
         measures,
     ):

@@ -34,6 +34,7 @@ from app.permissions import (
     can_see_matter,
     can_see_operator_records,
 )
+from app.queries.attachments import case_attachments
 from app.queries.cases import case_file, case_history, my_cases
 from app.queries.cases import queue as task_queue
 from app.queries.measures import serious_flag
@@ -41,6 +42,7 @@ from app.queries.scores import explained_score
 from app.services import cases as case_service
 from app.services import filing as filing_service
 from app.services.applications import report_correction
+from app.services.attachments import attach, read_uploads
 from app.services.imports import Refusal, import_records
 from app.services.scoring_tables import load_tables, table_for
 from forms.base import N_, Strict
@@ -170,8 +172,18 @@ def queue():
         r["mine"] = r["claimed_by"] == user.id
         r["can_claim"] = r["claimed_by"] is None and can_claim_task(user, task)
     query = {k: v for k, v in f.items() if k != "page" and v and not (k == "sort" and v == "due")}
+    from app.queries.letters import letters_to_post
+
+    to_post = len(letters_to_post(user, user.bureau_code) or []) if user.bureau_code else 0
     return render_template(
-        "inbox/queue.html", rows=rows, f=f, more=more, query=query, sorts=SORTS, today=ctx.today
+        "inbox/queue.html",
+        rows=rows,
+        f=f,
+        more=more,
+        query=query,
+        sorts=SORTS,
+        today=ctx.today,
+        to_post=to_post,
     )
 
 
@@ -318,6 +330,7 @@ def _case_page(case_id: int, *, posted=None, refusal=None, status: int = 200):
             entries=_entries(subject),
             texts=[(label, subject[key]) for key, label in SUBJECT_TEXTS if subject.get(key)],
             diagram=_diagram(case),
+            attachments=case_attachments(user, case),
             flag=serious_flag(case.operator_id, ctx.today),
             decided=file["status"] == "completed"
             and (file["process"], file["outcome"] or "") in OUTCOMES,
@@ -496,7 +509,9 @@ def _deduction(entry_id: int) -> tuple[LedgerEntry, ScoringObject, Matter]:
     return entry, _staff_object(entry.object_id), matter
 
 
-def _correction_page(entry_id: int, *, values=None, errors=None, refusal=None, status=200):
+def _correction_page(
+    entry_id: int, *, values=None, errors=None, refusal=None, status=200, files_error=None
+):
     entry, obj, matter = _deduction(entry_id)
     specs = field_specs(
         CorrectionReport, {"entry_id": entry_id, **(values or {})}, errors, hidden=("entry_id",)
@@ -509,6 +524,7 @@ def _correction_page(entry_id: int, *, values=None, errors=None, refusal=None, s
             matter=matter,
             specs=specs,
             refusal=refusal,
+            files_error=files_error,
         ),
         status,
     )
@@ -528,13 +544,20 @@ def correction_post(entry_id: int):
     data, raw, errors = load(CorrectionReport, request.form)
     if data is None or data["entry_id"] != entry_id:
         return _correction_page(entry_id, values=raw, errors=errors, status=422)
+    ctx = case_ctx()
     try:
-        case = report_correction(entry_id, data["description"], ctx=case_ctx())
+        uploads = read_uploads(request.files.getlist("files"))
+        case = report_correction(entry_id, data["description"], ctx=ctx)
+        attach(case, uploads, ctx=ctx)
     except NotFound:
         db.session.rollback()
         raise
     except DomainError as err:
         db.session.rollback()
+        if err.field == "files":
+            return _correction_page(
+                entry_id, values=raw, files_error=err.translated(), status=err.status
+            )
         return _correction_page(entry_id, values=raw, refusal=err.translated(), status=err.status)
     case_id, bureau, object_id = case.id, case.deciding_bureau, case.object_id
     visible = can_see_case(_user(), case)

@@ -50,6 +50,7 @@ EFFECT_LABELS = {
     "rectification_returned": N_("整改退回"),
     "overdue": N_("超过法定期限，已告知监督人员"),
     "withdrawn": N_("撤回"),
+    "letter_delivered": N_("信件已签收"),
 }
 # The legal deadlines, by the name the processes give them (rules §6).
 DEADLINE_LABELS = {
@@ -67,6 +68,12 @@ DEADLINE_LABELS = {
 PAUSE_ACTIONS = {
     "deadline_paused": N_("期限暂停（补正材料）"),
     "deadline_resumed": N_("期限恢复计算"),
+    "attachment_added": N_("上传证据材料"),
+    # R-CHANNEL: each try to reach the recipient of a notice.
+    "notice_delivered": N_("告知书已送达"),
+    "notice_refused": N_("告知书未能送达（改用下一方式）"),
+    "notice_queued": N_("告知书待邮寄"),
+    "notice_returned": N_("信件被退回"),
 }
 
 

@@ -61,3 +61,30 @@ def klass(object_id: int, fmt: str):
     measures = content.measures_for(obj, classified)
     letter = content.class_letter(obj, classified, measures, ctx=case_ctx())
     return _answer(letter, fmt, "letters.klass", object_id=object_id)
+
+
+@bp.get("/post/<bureau_code>.pdf")
+@roles("officer", "supervisor")
+def post_batch(bureau_code: str):
+    """The letters a bureau has to post (记分告知书 to operators no 数据电文 reached), each
+    with its address block, in one PDF to print (R-CHANNEL). Staff of that bureau and the
+    supervisors over it; anyone else gets 404."""
+    from app.errors import NotFound
+    from app.letters.pdf import render_batch
+    from app.queries.letters import letters_to_post
+
+    rows = letters_to_post(current_user, bureau_code)
+    if rows is None:
+        raise NotFound("no bureau %(code)s in your area", code=bureau_code)
+    if not rows:
+        raise NotFound("there are no letters to post")
+    ctx = case_ctx()
+    batch = [(content.notice_letter(n, ctx=ctx), d.address) for n, d in rows]
+    return Response(
+        render_batch(batch),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="letters-{bureau_code}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -18,6 +18,7 @@ from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.letters.content import OUTCOMES, notice_objects
 from app.queries import portal as q
+from app.queries.attachments import case_attachments
 from app.queries.cases import case_file, case_history
 from app.queries.scores import explained_score, object_view
 from app.services import filing as filing_service
@@ -29,11 +30,12 @@ from app.services.applications import (
     file_repair,
     objection_window_closes,
 )
+from app.services.attachments import attach, read_uploads
 from app.services.cases import complete_task, withdraw_case
 from app.services.scoring_tables import load_tables, table_for
 from forms.base import N_
 from forms.cases import ObjectionFiling, RepairApplication, RewardApplication
-from forms.filing import FilingDeclaration, FilingItemForm
+from forms.filing import ContactForm, FilingDeclaration, FilingItemForm
 from forms.tasks import TASK_FORMS
 from models import Case, CaseTask, Notification, Operator
 
@@ -202,7 +204,16 @@ def _reasons(refusal: str | None) -> tuple[str | None, list[str]]:
     return head, [r.strip() for r in rest.split("；") if r.strip()]
 
 
-def _apply_page(kind: str, context: dict, specs: list, *, refusal=None, status=200):
+def _refused(err: DomainError) -> dict:
+    """A refusal shown beside the file input when it is about the files, else on top."""
+    if err.field == "files":
+        return {"files_error": err.translated()}
+    return {"refusal": err.translated()}
+
+
+def _apply_page(
+    kind: str, context: dict, specs: list, *, refusal=None, status=200, files_error=None
+):
     head, reasons = _reasons(refusal)
     return (
         render_template(
@@ -212,6 +223,7 @@ def _apply_page(kind: str, context: dict, specs: list, *, refusal=None, status=2
             key=_key_for_form() if request.method == "POST" else str(uuid.uuid4()),
             refusal=head,
             reasons=reasons,
+            files_error=files_error,
             **context,
         ),
         status,
@@ -270,15 +282,18 @@ def repair_post():
         specs = field_specs(RepairApplication, raw, errors, hidden=("entry_id",))
         return _apply_page("repair", context, specs, status=422)
     application = {k: v for k, v in data.items() if k != "entry_id"}
+    ctx = case_ctx()
     try:
-        case = file_repair(entry_id, application, ctx=case_ctx(), idempotency_key=key)
+        uploads = read_uploads(request.files.getlist("files"))
+        case = file_repair(entry_id, application, ctx=ctx, idempotency_key=key)
+        attach(case, uploads, ctx=ctx)
     except NotFound:
         db.session.rollback()
         raise
     except DomainError as err:
         db.session.rollback()
         specs = field_specs(RepairApplication, raw, hidden=("entry_id",))
-        return _apply_page("repair", context, specs, refusal=err.translated(), status=err.status)
+        return _apply_page("repair", context, specs, status=err.status, **_refused(err))
     return _started(_commit_case(case, key), _("修复申请已提交"))
 
 
@@ -344,15 +359,18 @@ def objection_post():
     if data is None:
         specs = _objection_specs(entry_ids, raw, errors)
         return _apply_page("objection", context, specs, status=422)
+    ctx = case_ctx()
     try:
-        case = file_objection(entry_ids, data["evidence"], ctx=case_ctx(), idempotency_key=key)
+        uploads = read_uploads(request.files.getlist("files"))
+        case = file_objection(entry_ids, data["evidence"], ctx=ctx, idempotency_key=key)
+        attach(case, uploads, ctx=ctx)
     except NotFound:
         db.session.rollback()
         raise
     except DomainError as err:
         db.session.rollback()
         specs = _objection_specs(entry_ids, raw)
-        return _apply_page("objection", context, specs, refusal=err.translated(), status=err.status)
+        return _apply_page("objection", context, specs, status=err.status, **_refused(err))
     return _started(_commit_case(case, key), _("异议已提交"))
 
 
@@ -394,17 +412,20 @@ def reward_post():
     context = _reward_context(object_id)
     if data is None:
         return _apply_page("reward", context, _reward_specs(context, raw, errors), status=422)
+    ctx = case_ctx()
     try:
+        uploads = read_uploads(request.files.getlist("files"))
         case = apply_reward(
-            object_id, data["code"], data["statement"], ctx=case_ctx(), idempotency_key=key
+            object_id, data["code"], data["statement"], ctx=ctx, idempotency_key=key
         )
+        attach(case, uploads, ctx=ctx)
     except NotFound:
         db.session.rollback()
         raise
     except DomainError as err:
         db.session.rollback()
         specs = _reward_specs(context, raw)
-        return _apply_page("reward", context, specs, refusal=err.translated(), status=err.status)
+        return _apply_page("reward", context, specs, status=err.status, **_refused(err))
     return _started(_commit_case(case, key), _("奖励申请已提交"))
 
 
@@ -474,7 +495,9 @@ def cases():
     )
 
 
-def _case_page(case_id: int, *, refusal=None, values=None, errors=None, status=200):
+def _case_page(
+    case_id: int, *, refusal=None, values=None, errors=None, status=200, files_error=None
+):
     ctx = case_ctx()
     file = case_file(current_user, case_id, today=ctx.today)
     history = case_history(current_user, case_id)
@@ -490,6 +513,26 @@ def _case_page(case_id: int, *, refusal=None, values=None, errors=None, status=2
     ]
     task = mine_open[0] if mine_open else None
     task_specs = field_specs(TASK_FORMS[task["form"]], values, errors) if task else None
+    # What the bureau asked for (e.g. the material a repair verification found missing),
+    # shown beside the form that answers it.
+    asked = None
+    if task is not None:
+        asked_row = db.session.scalar(
+            select(CaseTask)
+            .where(
+                CaseTask.case_id == case_id,
+                CaseTask.lane != "enterprise",
+                CaseTask.state == "done",
+            )
+            .order_by(CaseTask.id.desc())
+            .limit(1)
+        )
+        if asked_row is not None and (asked_row.form_data or {}).get("reasons"):
+            asked = {
+                "title": asked_row.title,
+                "reasons": asked_row.form_data["reasons"],
+                "at": asked_row.completed_at,
+            }
     decided = file["status"] == "completed" and (file["process"], file["outcome"] or "") in OUTCOMES
     return (
         render_template(
@@ -499,6 +542,9 @@ def _case_page(case_id: int, *, refusal=None, values=None, errors=None, status=2
             actions=ACTIONS,
             task=task,
             task_specs=task_specs,
+            asked=asked,
+            attachments=case_attachments(current_user, db.session.get(Case, case_id)),
+            files_error=files_error,
             decided=decided,
             withdrawable=file["status"] == "open" and file["process"] in WITHDRAWABLE,
             refusal=refusal,
@@ -529,13 +575,15 @@ def task(case_id: int, task_id: int):
     if data is None:
         return _case_page(case_id, values=raw, errors=errors, status=422)
     try:
-        complete_task(task_id, data, ctx=ctx)
+        uploads = read_uploads(request.files.getlist("files"))
+        case = complete_task(task_id, data, ctx=ctx)
+        attach(case, uploads, ctx=ctx, task=row)
     except NotFound:
         db.session.rollback()
         raise
     except DomainError as err:
         db.session.rollback()
-        return _case_page(case_id, refusal=err.translated(), values=raw, status=err.status)
+        return _case_page(case_id, values=raw, status=err.status, **_refused(err))
     db.session.commit()
     flash(_("已提交"), "success")
     return redirect(url_for("portal.case", case_id=case_id))
@@ -560,14 +608,24 @@ def withdraw(case_id: int):
 # ---- information filing ---------------------------------------------------------------------
 
 
-def _filing_page(*, refusal=None, values=None, errors=None, status=200):
+def _filing_page(
+    *, refusal=None, values=None, errors=None, status=200, contact_values=None, contact_errors=None
+):
     mine = _mine()
     items = filing_service.items(mine)
     grouped = {k: [i for i in items if i.kind == k] for k in FILING_KINDS}
+    operator = db.session.get(Operator, mine)
+    if contact_values is None:
+        contact_values = {
+            "email": operator.email or "",
+            "mobile": operator.mobile or "",
+            "postal_address": operator.postal_address or "",
+        }
     return (
         render_template(
             "portal/filing.html",
-            operator=db.session.get(Operator, mine),
+            operator=operator,
+            contact_specs=field_specs(ContactForm, contact_values, contact_errors),
             grouped=grouped,
             missing=filing_service.missing(mine),
             item_specs=field_specs(FilingItemForm, values or {"kind": "product"}, errors),
@@ -619,6 +677,20 @@ def filing_remove(item_id: int):
     mine = _mine()
     return _filing_write(
         lambda: filing_service.remove_item(mine, item_id, ctx=case_ctx()), _("已删除")
+    )
+
+
+@bp.post("/filing/contacts")
+@roles("enterprise")
+def filing_contacts():
+    data, raw, errors = load(ContactForm, request.form)
+    if data is None:
+        return _filing_page(contact_values=raw, contact_errors=errors, status=422)
+    mine = _mine()
+    return _filing_write(
+        lambda: filing_service.set_contacts(mine, data, ctx=case_ctx()),
+        _("联系方式已保存"),
+        contact_values=raw,
     )
 
 

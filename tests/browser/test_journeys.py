@@ -134,3 +134,39 @@ def test_a_supervisor_sees_the_case_go_overdue_when_the_clock_passes_its_deadlin
     assert "广州甲商行" in supervisor.locator("main").inner_text() or (
         supervisor.locator("main table tr").count() > 1
     )
+
+
+def test_an_enterprise_uploads_evidence_with_its_objection_and_the_officer_downloads_it(
+    world, new_page, tmp_path
+):
+    """Evidence files (Art. 24): chosen in the portal's form on a phone, listed on the case
+    file with their SHA-256, downloaded by the deciding bureau's officer with the same bytes."""
+    import hashlib
+
+    photo = tmp_path / "整改照片.png"
+    content = b"\x89PNG\r\n\x1a\n" + bytes(range(200))
+    photo.write_bytes(content)
+    enterprise = new_page(width=390, height=844)
+    sign_in(enterprise, "ent_s1", PASSWORD)
+    enterprise.click("nav.menu >> text=我的记分对象")
+    enterprise.click("main table a[href*='/portal/objects/'] >> nth=0")
+    enterprise.click("[data-testid=objection]")
+    enterprise.fill("textarea[name=evidence]", "整改照片见附件。")
+    enterprise.set_input_files("[data-testid=files]", str(photo))
+    enterprise.click("main button[type=submit]")
+    enterprise.wait_for_url("**/portal/cases/*")
+    files = enterprise.locator("[data-testid=attachments]")
+    assert "整改照片.png" in files.inner_text()
+    assert hashlib.sha256(content).hexdigest() in files.inner_text()
+
+    officer = new_page()
+    sign_in(officer, "gz_officer", PASSWORD)
+    officer.click("nav.menu >> text=待办任务")
+    officer.click("[data-testid=queue] a[href*='/inbox/cases/'] >> nth=0")
+    with officer.expect_download() as got:
+        officer.click("[data-testid=attachments] a >> text=整改照片.png")
+    download = got.value
+    assert download.suggested_filename == "整改照片.png"
+    from pathlib import Path
+
+    assert Path(download.path()).read_bytes() == content

@@ -74,6 +74,51 @@ class Browser:
             return self.get(urllib.parse.urlsplit(page.location).path + _query(page.location))
         return page
 
+    def post_files(
+        self, path: str, data: dict | list, files: list[tuple[str, bytes]], *, follow=True
+    ) -> Page:
+        """A multipart/form-data POST, as a form with `<input type=file name=files>` sends it:
+        `files` are (file name, bytes)."""
+        import uuid
+
+        if self.csrf is None:
+            self.get("/login")
+        pairs = list(data.items()) if isinstance(data, dict) else list(data)
+        pairs.append(("csrf_token", self.csrf))
+        boundary = uuid.uuid4().hex
+        parts = []
+        for name, value in pairs:
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                f"{value}\r\n".encode()
+            )
+        for filename, content in files:
+            head = (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="files"; '
+                f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+            )
+            parts.append(head.encode() + content + b"\r\n")
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        req = urllib.request.Request(
+            self.base + path,
+            data=body,
+            method="POST",
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        page = self._open(req)
+        if follow and page.status in (301, 302, 303) and page.location:
+            return self.get(urllib.parse.urlsplit(page.location).path + _query(page.location))
+        return page
+
+    def download(self, path: str) -> tuple[int, bytes, dict]:
+        """Status, body and headers of a download (no decoding, no redirects followed)."""
+        req = urllib.request.Request(self.base + path)
+        try:
+            with self.opener.open(req, timeout=15) as resp:
+                return resp.status, resp.read(), dict(resp.headers)
+        except urllib.error.HTTPError as err:
+            return err.code, err.read(), dict(err.headers)
+
     def login(self, username: str, password: str = PASSWORD) -> Page:
         self.get("/login")
         return self.post("/login", {"username": username, "password": password})

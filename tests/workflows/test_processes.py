@@ -40,7 +40,7 @@ EFFECTS = {
     "deliver_notice", "announce", "repair_approved", "repair_rejected",
     "objection_not_accepted", "objection_resolved", "correction_applied",
     "correction_rejected", "reward_granted", "reward_rejected", "withdrawn", "overdue",
-    "rectification_accepted", "rectification_returned",
+    "rectification_accepted", "rectification_returned", "letter_delivered",
 }  # fmt: skip
 
 NS = {
@@ -69,6 +69,8 @@ USER_TASKS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
     "deduction_notice": {
         "publish_announcement": (
             "officer", _deadline("AnnouncementForm", "notify", 3, "case")),
+        "post_letter": ("officer", _deadline("LetterPosting", "notify", 3, "case")),
+        "letter_result": ("officer", {"formKey": "LetterResult"}),
     },
     "repair": {
         "verify_repair": ("officer", _deadline("RepairVerification", "verify_repair", 5, "case")),
@@ -97,7 +99,7 @@ USER_TASKS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
     },
 }  # fmt: skip
 PROCESS_EFFECTS = {
-    "deduction_notice": {"deliver_notice", "announce", "overdue"},
+    "deduction_notice": {"deliver_notice", "announce", "letter_delivered", "overdue"},
     "repair": {"repair_approved", "repair_rejected", "withdrawn", "overdue"},
     "objection": {"objection_not_accepted", "objection_resolved", "withdrawn", "overdue"},
     "correction": {"correction_applied", "correction_rejected", "overdue"},
@@ -216,7 +218,7 @@ class Case:
 
 @pytest.fixture(params=[False, True], ids=["memory", "saved"])
 def start(request) -> Callable[..., Case]:
-    """Start a case: `start("repair")` or `start("deduction_notice", recipient_known=True)`."""
+    """Start a case: `start("repair")` or `start("deduction_notice", route="electronic")`."""
     started: list[Case] = []
 
     def _start(process_id: str, **data: Any) -> Case:
@@ -468,26 +470,45 @@ def test_diagram_is_complete_and_laid_out_in_lanes(process_id):
 # ---- the paths: deduction_notice ---------------------------------------------------------
 
 
-def test_deduction_notice_delivered_to_a_known_recipient(start):
-    case = start("deduction_notice", recipient_known=True)
+def test_r_channel_deduction_notice_delivered_electronically(start):
+    case = start("deduction_notice", route="electronic")
     case.assert_done("deliver_notice")
 
 
-def test_deduction_notice_announced_when_the_recipient_is_unknown(start):
-    case = start("deduction_notice", recipient_known=False)
+def test_r_channel_deduction_notice_announced_when_the_recipient_is_unknown(start):
+    case = start("deduction_notice", route="announce")
     assert case.effects == []
     assert_open(case, "publish_announcement")
     case.complete("publish_announcement")
     case.assert_done("announce")
 
 
-def test_deduction_notice_needs_recipient_known_in_the_start_data():
+def test_r_channel_deduction_notice_by_letter_delivered(start):
+    case = start("deduction_notice", route="letter")
+    assert_open(case, "post_letter")
+    case.complete("post_letter", posted_on="2026-11-26")
+    assert_open(case, "letter_result")
+    case.complete("letter_result", outcome="delivered", on="2026-11-30")
+    case.assert_done("letter_delivered")
+
+
+def test_r_channel_a_returned_letter_leads_to_the_announcement(start):
+    case = start("deduction_notice", route="letter")
+    case.complete("post_letter", posted_on="2026-11-26")
+    case.complete("letter_result", outcome="returned", on="2026-11-30")
+    assert case.effects == []
+    assert_open(case, "publish_announcement")
+    case.complete("publish_announcement")
+    case.assert_done("announce")
+
+
+def test_deduction_notice_needs_its_route_in_the_start_data():
     with pytest.raises(WorkflowException):
         Case("deduction_notice")
 
 
 def test_deduction_notice_overdue_announcement_stays_open(start):
-    case = start("deduction_notice", recipient_known=False)
+    case = start("deduction_notice", route="announce")
     task_id = case.task("publish_announcement").id
     case.send("deadline")
     assert case.effects == ["overdue"]

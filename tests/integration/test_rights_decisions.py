@@ -208,6 +208,17 @@ def test_r_reward_operator_the_grant_checks_the_role_again(people):
 
 
 def test_r_reward_operator_refused_at_the_grant_when_the_filing_became_incomplete(people):
+    # The proof R17.3 rests on: a self-inspection filed within 15 days of the notice.
+    filing.add_item(
+        operator_id(S2),
+        {
+            "kind": "self_inspection",
+            "name": "某牌插座",
+            "detail": "已停售同型号产品并报告",
+            "event_on": date(2026, 11, 20),
+        },
+        ctx=ctx("ent_s2"),
+    )
     case = apply_reward(object_of(S2), "R17.3", "停售并填报", ctx=ctx("ent_s2"))
     db.session.commit()
     load([operator(2, filing=False)])  # the filing is incomplete since

@@ -112,6 +112,8 @@ def set_password(user: User, password: str) -> None:
             status=400,
             n=MIN_PASSWORD,
         )
+    if user.password_hash is not None:
+        user.end_sessions()  # a new password ends the sessions the old one opened
     user.password_hash = generate_password_hash(password)
 
 

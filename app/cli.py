@@ -72,6 +72,7 @@ def table_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def table_load(file: Path) -> None:
     """Publish a scoring-table version from a YAML file."""
+    from app.scoring import parse_table
     from app.services.scoring_tables import publish_table
 
     try:
@@ -86,6 +87,19 @@ def table_load(file: Path) -> None:
     state = "published" if created else "already published, unchanged"
     default = " (default table)" if row.is_default else ""
     click.echo(f"scoring table {row.version}{default}, applies from {row.applies_from}: {state}")
+    table = parse_table(row.content)
+    if table.regulation is not None:
+        click.echo(f"  regulation: {table.regulation.title} ({table.regulation.number})")
+    click.echo(
+        f"  applies until: {table.applies_until} (Art. 36)"
+        if table.applies_until is not None
+        else "  applies until: a later version applies (open-ended)"
+    )
+    spot = [code for code, item in table.items.items() if item.spot_check]
+    click.echo(
+        f"  related to spot checks, recorded by the provincial bureau (Art. 19): "
+        f"{', '.join(spot) or 'none'}"
+    )
 
 
 @credit.command("import")
@@ -111,6 +125,10 @@ def import_command(file: Path, as_json: bool) -> None:
         )
         for r in report.refusals:
             click.echo(f"  line {r.line}" + (f" [{r.ref}]" if r.ref else "") + f": {r.reason}")
+        if report.review:
+            click.echo(f"to review {len(report.review)} (accepted):")
+            for w in report.review:
+                click.echo(f"  line {w.line}" + (f" [{w.ref}]" if w.ref else "") + f": {w.reason}")
     sys.exit(1 if report.refused else 0)
 
 
@@ -159,12 +177,24 @@ def score_command(
     callback=_date,
     help="Run date (YYYY-MM-DD); default the latest scheduled date (CLASSIFICATION_DAYS).",
 )
-def classify_command(as_of: date | None) -> None:
-    """A classification run (R-HALFYEAR) as of a date; repeating it for the date is safe."""
+@click.option(
+    "--off-cycle",
+    is_flag=True,
+    help="Run on a date that is not a scheduled run date (R-HALFYEAR); needs --reason.",
+)
+@click.option("--reason", default=None, help="Why an off-cycle run is needed (recorded).")
+def classify_command(as_of: date | None, off_cycle: bool, reason: str | None) -> None:
+    """A classification run (R-HALFYEAR) as of a date; repeating it for the date is safe.
+    A date that is not a scheduled run date is refused unless --off-cycle --reason "…"."""
     from flask import current_app
     from sqlalchemy import func, select
 
-    from app.services.classification import latest_scheduled_date, run_classification
+    from app.services.classification import (
+        latest_scheduled_date,
+        off_cycle_run,
+        refuse_earlier_run,
+        run_classification,
+    )
     from models import Operator
 
     if as_of is None:
@@ -175,12 +205,24 @@ def classify_command(as_of: date | None) -> None:
 
     if as_of > today():
         _fail(f"--as-of {as_of} is in the future (today is {today()})")
+    try:  # refused before any progress is shown
+        refuse_earlier_run(as_of)
+        off_cycle_run(as_of, off_cycle=off_cycle, reason=reason)
+    except DomainError as exc:
+        _fail(exc.message)
     operators = db.session.scalar(select(func.count()).select_from(Operator))
     try:
         with click.progressbar(
             length=operators, label="classifying", file=sys.stderr, show_pos=True
         ) as bar:
-            report = run_classification(as_of, actor=_actor(), at=now(), progress=bar.update)
+            report = run_classification(
+                as_of,
+                actor=_actor(),
+                at=now(),
+                progress=bar.update,
+                off_cycle=off_cycle,
+                reason=reason,
+            )
     except DomainError as exc:
         _fail(exc.message)
     db.session.commit()

@@ -16,7 +16,13 @@ class Config:
         "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'credit.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # SECRET_KEY signs sessions and CSRF tokens. Outside CREDIT_ENV=development/demo (and the
+    # tests) the app refuses to start without a random one of 32+ characters (app/security.py).
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    ENVIRONMENT = os.environ.get("CREDIT_ENV")  # production when unset
+    # TRUSTED_PROXIES: how many reverse proxies stand in front of the app; the client address
+    # (sign-in throttling) is then read from X-Forwarded-For. 0: the socket's address.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     # Session cookies: HttpOnly, SameSite=Lax, and Secure (sent over HTTPS only) unless
     # SECURE_COOKIES=0, which the local demo on plain http://127.0.0.1 sets.
     SESSION_COOKIE_SECURE = os.environ.get("SECURE_COOKIES", "1") != "0"
@@ -33,6 +39,8 @@ class Config:
     # CLOCK_TODAY=YYYY-MM-DD freezes "today" for demos and tests (the one injectable clock).
     # IMPORT_TOKENS="name:token,…": who may POST /api/v1/imports.
     IMPORT_TOKENS = os.environ.get("IMPORT_TOKENS", "")
+    # R-SCOPE: the scope catalogue of Art. 2; unset = data/scope/excluded_products.yaml.
+    SCOPE_CATALOGUE = os.environ.get("SCOPE_CATALOGUE") or None
     CLOCK_TODAY = os.environ.get("CLOCK_TODAY")
     # Classification runs every half year on these month-day pairs (R-HALFYEAR).
     CLASSIFICATION_DAYS = os.environ.get("CLASSIFICATION_DAYS", "01-01,07-01")

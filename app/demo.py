@@ -48,6 +48,9 @@ _OPERATOR_MATTER_ITEMS = {
     "producer": ["A12.1", "A12.3", "A12.4", "A12.5", "A12.6"],
     "seller": ["A12.1", "A12.3", "A12.7", "A12.8", "A12.9", "A12.10"],
 }
+SPOT_CHECK_REFUSAL = "A12.4"  # refusing a spot check: recorded by the province (Art. 19)
+CITY_INSTEAD_OF_REFUSAL = "A12.5"
+PROVINCE = "440000"
 _PRODUCT_MATTER_ITEMS = ["A11.2", "A11.3", "A11.4", "A11.5", "A11.6", "A11.7", "A11.8"]
 
 
@@ -143,6 +146,7 @@ def synthetic_records(
                 }
 
     # Matters decided by city bureaus against products, producers and sellers.
+    refusers: list[str] = []
     n_matters = int(operators * matters_per_operator * 0.35)
     for _ in range(n_matters):
         ref_no += 1
@@ -169,6 +173,11 @@ def synthetic_records(
         else:
             continue
         bureau = city if city in cities else rng.choice(cities)
+        if items == [SPOT_CHECK_REFUSAL]:
+            # Refusing a spot check is scored by the province (Art. 19), below; the city's
+            # matter is a recall left undone instead (same points).
+            items = [CITY_INSTEAD_OF_REFUSAL]
+            refusers.append(uscc)
         yield {
             "type": "matter",
             "ref": f"粤{bureau}市监罚〔{effective_on.year}〕{ref_no}号",
@@ -181,6 +190,25 @@ def synthetic_records(
             "model": None,
             "standard": None,
             "summary": "演示数据：质量信用事项",
+        }
+
+    # Refusals of a spot check, scored by the provincial bureau (Art. 19, rules §11): one in
+    # three of the producers drawn for one above.
+    for uscc in refusers[::3]:
+        ref_no += 1
+        effective_on = today - timedelta(days=rng.randint(1, 1200))
+        yield {
+            "type": "matter",
+            "ref": f"粤市监拒检〔{effective_on.year}〕{ref_no}号",
+            "items": [SPOT_CHECK_REFUSAL],
+            "intentional": False,
+            "effective_on": effective_on.isoformat(),
+            "bureau": PROVINCE,
+            "major_impact": False,
+            "objects": [{"kind": "producer", "uscc": uscc}],
+            "model": None,
+            "standard": None,
+            "summary": "演示数据：监督抽查中拒检",
         }
 
 
@@ -197,9 +225,12 @@ def build_demo(*, operators: int, seed: int, today: date, at: datetime) -> list[
 
     from app.services.classification import run_classification
     from app.services.imports import import_records
-    from app.services.reference import init_reference_data
+    from app.services.reference import init_reference_data, publish_demo_successor
 
     init_reference_data(actor="demo", at=at)
+    # The default table ends with the Spec on 2026-06-04 (Art. 36, R-VALIDITY): demo dates
+    # after it need a successor, here one marked as a demonstration.
+    publish_demo_successor(actor="demo", at=at)
     records = synthetic_records(
         operators=operators, seed=seed, today=today, bureaus=province_bureaus()
     )

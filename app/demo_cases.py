@@ -47,7 +47,12 @@ def _seller_with_deductions(city: str, since: date) -> list[Operator]:
     return [op for op, _n in rows]
 
 
-def _deductions(operator: Operator, since: date) -> list[int]:
+def _deductions(operator: Operator, since: date, until: date, city: str) -> list[int]:
+    """The operator's own deductions of `city` that still count on every day the demo files a case:
+    effective by `until` (the earliest filing day) and never voided, replaced or repaired
+    (no entry targets them). A larger province has such entries among its sellers' (a
+    deduction effective a day ago cannot be repaired three days ago)."""
+    targeted = select(LedgerEntry.target_id).where(LedgerEntry.target_id.is_not(None))
     return list(
         db.session.scalars(
             select(LedgerEntry.id)
@@ -55,10 +60,13 @@ def _deductions(operator: Operator, since: date) -> list[int]:
             .join(Matter, Matter.id == LedgerEntry.matter_id)
             .where(
                 ScoringObject.operator_id == operator.id,
+                Matter.bureau_code == city,
                 ScoringObject.kind == "operator",
                 LedgerEntry.kind == "DEDUCTION",
                 Matter.intentional.is_(False),
                 Matter.effective_on > since,
+                LedgerEntry.effective_on <= until,
+                LedgerEntry.id.not_in(targeted),
             )
             .order_by(LedgerEntry.effective_on.desc())
         )
@@ -122,7 +130,12 @@ def build_demo_cases(*, today: date, at: datetime) -> list[str]:
         (supervisor.username, f"supervisor {city}", sup_token),
     ]
     since = today - timedelta(days=900)  # well inside the 36-month window
-    sellers = _seller_with_deductions(city, since)[:5]
+    first_filing = today - timedelta(days=10)
+    sellers = [
+        op
+        for op in _seller_with_deductions(city, since)
+        if _deductions(op, since, first_filing, city)
+    ][:5]
     enterprises = []
     for n, op in enumerate(sellers):
         user, token = _user(f"enterprise{n + 1}", "enterprise", op.name, at, operator_id=op.id)
@@ -142,7 +155,7 @@ def build_demo_cases(*, today: date, at: datetime) -> list[str]:
     tick(ctx=ctx(10), commit=db.session.flush)
     made: list[str] = []
     for n, (user, op) in enumerate(enterprises):
-        entry = _deductions(op, since)[0]
+        entry = _deductions(op, since, first_filing, city)[0]
         if n == 0:  # filed ten days ago, never accepted: overdue now
             case = applications.file_objection([entry], "演示：对认定事实有异议", ctx=ctx(10, user))
             made.append(f"objection {case.id}: overdue in the {city} queue")

@@ -6,6 +6,14 @@ from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 
+class Reasons(tuple):
+    """Several refusal reasons in one message: each an English template of the catalogues,
+    joined in the reader's language."""
+
+    def __str__(self) -> str:
+        return "; ".join(self)
+
+
 class DomainError(Exception):
     """A request the rules refuse. `status` is the HTTP status the API answers with.
 
@@ -35,7 +43,13 @@ class DomainError(Exception):
         """The message in the page's language (inside a request)."""
         from flask_babel import gettext
 
-        return gettext(self.template, **self.params) if self.params else gettext(self.template)
+        if not self.params:
+            return gettext(self.template)
+        params = {
+            k: "；".join(gettext(r) for r in v) if isinstance(v, Reasons) else v
+            for k, v in self.params.items()
+        }
+        return gettext(self.template, **params)
 
 
 class NotFound(DomainError):

@@ -23,6 +23,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.json.ensure_ascii = False  # Chinese names stay readable in JSON
 
+    from .security import init_security
+
+    init_security(app)  # refuses to start without a real SECRET_KEY in production
+
     clock = app.config.get("CLOCK") or Clock()
     if app.config.get("CLOCK_TODAY") and "CLOCK" not in (config or {}):
         clock.set_today(date.fromisoformat(app.config["CLOCK_TODAY"]))

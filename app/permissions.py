@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from sqlalchemy import event, select
@@ -57,20 +58,30 @@ def _subtree(code: str, tree: tuple[tuple[str, str | None], ...]) -> frozenset[s
     out, stack = set(), [code]
     while stack:
         c = stack.pop()
+        if c in out:  # a cycle in the tree (refused on every write) must not hang a request
+            continue
         out.add(c)
         stack.extend(children.get(c, ()))
     return frozenset(out)
 
 
+def chain_up(code: str | None, parent_of: Callable[[str], str | None]) -> list[str]:
+    """`code` and every bureau above it, nearest first. Stops at the first bureau met twice,
+    so a cycle in the tree (refused on every write, but rows can be edited by hand) can never
+    make a request walk forever."""
+    out: list[str] = []
+    seen: set[str] = set()
+    current = code
+    while current and current not in seen:
+        seen.add(current)
+        out.append(current)
+        current = parent_of(current)
+    return out
+
+
 def bureau_ancestors(code: str) -> list[str]:
     """The bureau and every bureau above it (whose supervisors watch it)."""
-    parents = _parents(_tree())
-    out = []
-    current: str | None = code
-    while current:
-        out.append(current)
-        current = parents.get(current)
-    return out
+    return chain_up(code, _parents(_tree()).get)
 
 
 def supervises(user: User, bureau_code: str) -> bool:

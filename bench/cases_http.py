@@ -25,6 +25,7 @@ import argparse
 import http.client
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -71,6 +72,7 @@ def gunicorn(url: str, *, workers: int = 2, today: date = TODAY) -> Iterator[Ser
         "DATABASE_URL": url,
         "CLOCK_TODAY": today.isoformat(),
         "IMPORT_TOKENS": f"bench:{IMPORT_TOKEN}",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
     }
     server = subprocess.Popen(
         [
@@ -275,13 +277,14 @@ def build(url: str, sellers: int, officers: int) -> tuple[list[dict], list[str]]
     from app.extensions import db
     from app.services.cases import Ctx
     from app.services.imports import import_records
-    from app.services.reference import init_reference_data
+    from app.services.reference import init_reference_data, publish_demo_successor
     from app.services.scheduler import tick
 
     app = fresh_database(url)
     with app.app_context():
         at = datetime.now(UTC)
         init_reference_data(actor="bench", at=at)
+        publish_demo_successor(actor="bench", at=at)  # dates after 2026-06-04
         lines = [json.dumps(r, ensure_ascii=False).encode() for r in seller_records(sellers)]
         report = import_records(lines, today=TODAY, actor="bench", at=at)
         assert report.refused == 0, report.refusals[:3]

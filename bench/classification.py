@@ -28,13 +28,14 @@ RUN_ON = date(2026, 7, 1)
 
 def generate(args) -> None:
     from app.extensions import db
-    from app.services.reference import init_reference_data
+    from app.services.reference import init_reference_data, publish_demo_successor
     from bench.province import generate as generate_province
 
     app = fresh_database()
     with app.app_context():
         at = datetime.now(UTC)
         init_reference_data(actor="bench", at=at)
+        publish_demo_successor(actor="bench", at=at)  # dates after 2026-06-04
         db.session.commit()
         db.engine.dispose()
     start = time.perf_counter()

@@ -30,7 +30,7 @@ def migrated_app(url: str = BENCH_DB, **config):
 
     from app.factory import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, **config})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ENVIRONMENT": "testing", **config})
     with app.app_context():
         upgrade()
     return app

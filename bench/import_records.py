@@ -29,7 +29,7 @@ def main() -> None:
     from app.demo import province_bureaus, synthetic_records
     from app.extensions import db
     from app.services.imports import import_records
-    from app.services.reference import init_reference_data
+    from app.services.reference import init_reference_data, publish_demo_successor
 
     app = fresh_database(BENCH_DB + "_import")
     OUT.mkdir(exist_ok=True)
@@ -37,6 +37,7 @@ def main() -> None:
     with app.app_context():
         at = datetime.now(UTC)
         init_reference_data(actor="bench", at=at)
+        publish_demo_successor(actor="bench", at=at)  # dates after 2026-06-04
         db.session.commit()
         written = 0
         with path.open("w", encoding="utf-8") as fh:

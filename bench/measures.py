@@ -47,10 +47,11 @@ def build_province(url: str, *, objects: int, seed: int = 7) -> dict:
     _guard(url)
     app = fresh_database(url)
     from app.extensions import db
-    from app.services.reference import init_reference_data
+    from app.services.reference import init_reference_data, publish_demo_successor
 
     with app.app_context():
         init_reference_data(actor="bench", at=datetime.now(UTC))
+        publish_demo_successor(actor="bench", at=datetime.now(UTC))  # dates after 2026-06-04
         db.session.commit()
         db.engine.dispose()
     rng = random.Random(seed)

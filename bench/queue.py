@@ -62,7 +62,7 @@ def build(url: str, open_tasks: int, history: int, operators: int, seed: int = 5
     from app.auth import create_user, issue_token
     from app.extensions import db
     from app.services.cases import engine
-    from app.services.reference import init_reference_data
+    from app.services.reference import init_reference_data, publish_demo_successor
     from models import WorkflowSpec
 
     rng = random.Random(seed)
@@ -70,6 +70,7 @@ def build(url: str, open_tasks: int, history: int, operators: int, seed: int = 5
     with app.app_context():
         at = datetime.now(UTC)
         init_reference_data(actor="bench", at=at)
+        publish_demo_successor(actor="bench", at=at)  # dates after 2026-06-04
         eng = engine()
         for d in eng.definitions.values():
             db.session.add(

@@ -23,13 +23,13 @@ TODAY = date(2026, 11, 26)
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def build(url: str) -> str:
+def build(url: str) -> tuple[str, str]:
     import json
 
     from app.demo import make_uscc
     from app.extensions import db
     from app.services.imports import import_records
-    from app.services.reference import init_reference_data
+    from app.services.reference import init_reference_data, publish_demo_successor
 
     app = fresh_database(url)
     producer = make_uscc("440300", 42)
@@ -89,14 +89,21 @@ def build(url: str) -> str:
     with app.app_context():
         at = datetime.now(UTC)
         init_reference_data(actor="bench", at=at)
+        publish_demo_successor(actor="bench", at=at)  # dates after 2026-06-04
         lines = [json.dumps(r, ensure_ascii=False).encode() for r in records]
         report = import_records(lines, today=TODAY, actor="bench", at=at)
         assert report.refused == 0, report.refusals[:3]
+        from app.auth import create_user, issue_token
+
+        reader = create_user(
+            "bench-reader", "officer", display_name="bench", at=at, bureau_code="440000"
+        )
+        token = issue_token(reader, ("read",))
         db.session.commit()
         n = db.session.execute(db.text("SELECT count(*) FROM ledger_entry")).scalar()
         print(f"producer {producer}: 50 products, {n} ledger entries")
         db.engine.dispose()
-    return producer
+    return producer, token
 
 
 def main() -> None:
@@ -104,12 +111,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     args = parser.parse_args()
     url = BENCH_DB + "_http"
-    producer = build(url)
+    producer, token = build(url)
+    auth = {"Authorization": f"Bearer {token}"}
     with gunicorn(url, today=TODAY) as server:
         port = server.port
         path = f"/api/v1/operators/{producer}/score?as_of=2026-11-26"
         conn = http.client.HTTPConnection("127.0.0.1", port)
-        conn.request("GET", path)
+        conn.request("GET", path, headers=auth)
         first = conn.getresponse()
         body = first.read()
         assert first.status == 200, body[:300]
@@ -118,7 +126,7 @@ def main() -> None:
         times = []
         for _ in range(args.requests):
             start = time.perf_counter()
-            conn.request("GET", path)
+            conn.request("GET", path, headers=auth)
             resp = conn.getresponse()
             resp.read()
             times.append((time.perf_counter() - start) * 1000)

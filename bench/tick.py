@@ -49,7 +49,7 @@ def template(app) -> dict:
     from app.services.applications import file_objection
     from app.services.cases import Ctx
     from app.services.imports import import_records
-    from app.services.reference import init_reference_data
+    from app.services.reference import init_reference_data, publish_demo_successor
     from app.services.scheduler import tick
     from models import Case
 
@@ -57,6 +57,7 @@ def template(app) -> dict:
         at = datetime.now(UTC)
         now = Clock(TODAY).now()
         init_reference_data(actor="bench", at=at)
+        publish_demo_successor(actor="bench", at=at)  # dates after 2026-06-04
         lines = [json.dumps(r, ensure_ascii=False).encode() for r in seller_records(2)]
         report = import_records(lines, today=TODAY, actor="bench", at=at)
         assert report.refused == 0, report.refusals[:3]

@@ -88,6 +88,12 @@ class Run(Schema):
     started_by = fields.String()
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     changes = fields.Dict(keys=fields.String(), values=fields.Integer())
+    off_cycle = fields.Boolean(
+        metadata={"description": "Run on a date that is not a scheduled run date (R-HALFYEAR)"}
+    )
+    reason = fields.String(
+        allow_none=True, metadata={"description": "Why the off-cycle run was asked for"}
+    )
 
 
 class ResultsQuery(Strict):
@@ -125,6 +131,13 @@ class Refusal(Schema):
     reason = fields.String()
 
 
+class Review(Schema):
+    line = fields.Integer()
+    ref = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    reason = fields.String()
+
+
 class ImportReport(Schema):
     read = fields.Integer()
     created = fields.Integer()
@@ -132,6 +145,8 @@ class ImportReport(Schema):
     unchanged = fields.Integer()
     refused = fields.Integer()
     refusals = fields.List(fields.Nested(Refusal))
+    # Accepted records to look at: categories the scope catalogue does not know (R-SCOPE).
+    review = fields.List(fields.Nested(Review))
 
 
 __all__ = ["validate_uscc"]

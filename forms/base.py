@@ -1,6 +1,10 @@
 """The base of every schema: unknown fields are refused, never silently dropped."""
 
-from marshmallow import RAISE, Schema
+from marshmallow import RAISE, Schema, fields, validate
+
+# The largest id a database row can have (a signed 64-bit integer): a larger number is refused
+# as a bad value (422) rather than reaching the database driver, which cannot pass it (500).
+MAX_ID = 2**63 - 1
 
 
 class Strict(Schema):
@@ -11,3 +15,10 @@ class Strict(Schema):
 def N_(text: str) -> str:  # noqa: N802  (the gettext convention)
     """Marks a text for the message catalogues; pages translate it when they show it."""
     return text
+
+
+class Id(fields.Integer):
+    """A row id sent by a client: 1 to MAX_ID."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Range(min=1, max=MAX_ID), **kwargs)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .base import N_, Strict
+from .base import N_, Id, Strict
 
 
 class RepairApplication(Strict):
-    entry_id = fields.Integer(required=True, metadata={"label": N_("扣分条目")})
+    entry_id = Id(required=True, metadata={"label": N_("扣分条目")})
     not_intentional_statement = fields.String(
         required=True,
         validate=validate.Length(1, 5000),
@@ -38,7 +38,7 @@ class RepairApplication(Strict):
 
 class ObjectionFiling(Strict):
     entry_ids = fields.List(
-        fields.Integer(),
+        Id(),
         required=True,
         validate=validate.Length(1, 50),
         metadata={"label": N_("有异议的记分条目")},
@@ -54,7 +54,7 @@ class ObjectionFiling(Strict):
 
 
 class CorrectionReport(Strict):
-    entry_id = fields.Integer(required=True, metadata={"label": N_("记分条目")})
+    entry_id = Id(required=True, metadata={"label": N_("记分条目")})
     description = fields.String(
         required=True,
         validate=validate.Length(1, 5000),
@@ -66,7 +66,7 @@ class CorrectionReport(Strict):
 
 
 class RewardApplication(Strict):
-    object_id = fields.Integer(required=True, metadata={"label": N_("记分对象")})
+    object_id = Id(required=True, metadata={"label": N_("记分对象")})
     code = fields.String(
         required=True, validate=validate.Length(1, 10), metadata={"label": N_("奖励条目")}
     )

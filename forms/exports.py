@@ -123,13 +123,19 @@ class MatterRow(Schema):
         metadata={"description": "points after objections and corrections (0.00 if voided)"}
     )
     status = fields.String(metadata={"description": "in_force, amended or voided"})
-    repaired = fields.Boolean(metadata={"description": "a repair restored points of it"})
+    repaired = fields.Boolean(
+        metadata={"description": "the operator repaired the matter (Art. 14, 15, 21)"}
+    )
     expires_on = fields.Date(metadata={"description": "first day it no longer counts (36 months)"})
+    repaired_on = fields.Date(
+        allow_none=True,
+        metadata={"description": "effective date of the repair (已修复), null if not repaired"},
+    )
 
 
 class DishonestyRow(Schema):
-    """A dishonesty matter in force, for publication (Art. 29): not voided, not repaired,
-    inside its 36-month window."""
+    """A dishonesty matter in force (Art. 29): not voided, inside its 36-month window. A
+    repaired one is no longer published on the public pages; it is here marked repaired."""
 
     matter_ref = fields.String()
     effective_on = fields.Date()
@@ -144,7 +150,18 @@ class DishonestyRow(Schema):
     brand = fields.String(allow_none=True)
     nice_class = fields.Integer(allow_none=True)
     points = fields.String(metadata={"description": "points in force, e.g. -4.00"})
-    published_until = fields.Date(metadata={"description": "end of its 36-month window"})
+    published_until = fields.Date(
+        metadata={
+            "description": "the last day it is published: the day before it leaves its "
+            "36-month window (R-WINDOW), as the public pages show it"
+        }
+    )
+    repaired = fields.Boolean(
+        metadata={"description": "repaired (已修复): no longer on the public pages"}
+    )
+    repaired_on = fields.Date(
+        allow_none=True, metadata={"description": "effective date of the repair, or null"}
+    )
 
 
 class ExportError(Schema):

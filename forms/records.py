@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .base import Strict
-from .validators import validate_bureau_code, validate_category, validate_uscc
+from .validators import validate_bureau_code, validate_uscc
 
 NICE_CLASS = validate.Range(1, 34, error="Nice class must be a goods class from 1 to 34")
 
@@ -31,7 +31,8 @@ class ProductRecord(RecordSchema):
     producer = fields.String(required=True, validate=validate_uscc)
     brand = fields.String(required=True, validate=validate.Length(1, 100))
     nice_class = fields.Integer(required=True, strict=True, validate=NICE_CLASS)
-    category = fields.String(required=True, validate=[validate.Length(1, 50), validate_category])
+    # R-SCOPE is decided by the import against the scope catalogue (app/scoring/scope.py).
+    category = fields.String(required=True, validate=validate.Length(1, 50))
 
 
 class SpotCheckRecord(RecordSchema):
@@ -99,6 +100,9 @@ class MatterRecord(RecordSchema):
     model = fields.String(load_default=None, allow_none=True)
     standard = fields.String(load_default=None, allow_none=True)
     summary = fields.String(load_default=None, allow_none=True)
+    # The category of the product the matter is about (R-SCOPE), optional; absent stays absent
+    # so that the content hash of records written before it existed does not change.
+    category = fields.String(allow_none=True, validate=validate.Length(1, 50))
 
 
 RECORD_SCHEMAS: dict[str, type[RecordSchema]] = {

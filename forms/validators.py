@@ -6,9 +6,6 @@ from marshmallow import ValidationError
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
-# Art. 2: these are outside the Spec (R-SCOPE).
-EXCLUDED_CATEGORIES = ("食品", "食品添加剂", "化妆品", "计量器具", "特种设备")
-
 
 def validate_uscc(value: str) -> None:
     """R-OBJ-OPERATOR: an 18-character Unified Social Credit Code with a valid check character."""
@@ -25,13 +22,3 @@ def validate_uscc(value: str) -> None:
 def validate_bureau_code(value: str) -> None:
     if len(value) != 6 or not value.isdigit():
         raise ValidationError(f"bureau code {value!r} must be a 6-digit division code")
-
-
-def validate_category(value: str) -> None:
-    """R-SCOPE: food, food additives, cosmetics, measuring instruments and special equipment
-    fall outside the Spec."""
-    if value.strip() in EXCLUDED_CATEGORIES:
-        raise ValidationError(
-            f"category {value!r} is outside the Spec (Art. 2 excludes "
-            f"{'、'.join(EXCLUDED_CATEGORIES)})"
-        )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, Index, String
+from sqlalchemy import JSON, CheckConstraint, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -12,7 +12,8 @@ from .types import Points, UTCDateTime
 
 
 class ClassificationRun(db.Model):
-    """A half-yearly classification run (R-HALFYEAR): one per date."""
+    """A half-yearly classification run (R-HALFYEAR): one per date. A run on a date that is
+    not a scheduled run date is off-cycle, asked for explicitly with its reason."""
 
     __tablename__ = "classification_run"
 
@@ -23,6 +24,8 @@ class ClassificationRun(db.Model):
     started_by: Mapped[str] = mapped_column(String(100))
     counts: Mapped[dict] = mapped_column(JSON, default=dict)
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    off_cycle: Mapped[bool] = mapped_column(default=False, server_default=false())
+    reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class ClassificationResult(db.Model):
@@ -70,3 +73,5 @@ class ClassificationRequest(db.Model):
     objects: Mapped[int | None]
     refusal: Mapped[str | None] = mapped_column(String(500))
     refusal_params: Mapped[dict | None] = mapped_column(JSON)
+    off_cycle: Mapped[bool] = mapped_column(default=False, server_default=false())
+    reason: Mapped[str | None] = mapped_column(String(500))

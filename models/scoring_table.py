@@ -18,6 +18,8 @@ class ScoringTableVersion(db.Model):
 
     version: Mapped[str] = mapped_column(String(50), primary_key=True)
     applies_from: Mapped[date] = mapped_column(unique=True)
+    # R-VALIDITY (Art. 36): the last day it applies; None until a later version starts.
+    applies_until: Mapped[date | None] = mapped_column(default=None)
     is_default: Mapped[bool] = mapped_column(default=False)
     content: Mapped[dict] = mapped_column(JSON)
     source: Mapped[str] = mapped_column(Text)

@@ -36,6 +36,9 @@ class User(db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Carried by every signed-in session (in its id); sign-out, a password change or reset and
+    # deactivation raise it (`end_sessions`), which ends every earlier session of the user.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", lazy="raise")
 
@@ -53,7 +56,13 @@ class User(db.Model):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session keeps: the id and the session generation, "id:generation"."""
+        return f"{self.id}:{self.session_generation}"
+
+    def end_sessions(self) -> None:
+        """Every session signed in before now stops opening pages (the next request of each
+        is anonymous)."""
+        self.session_generation = (self.session_generation or 0) + 1
 
 
 class ApiToken(db.Model):

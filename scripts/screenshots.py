@@ -44,6 +44,7 @@ def build(url: str, operators: int):
             "SQLALCHEMY_DATABASE_URI": url,
             "CLOCK": Clock(today=TODAY),
             "SESSION_COOKIE_SECURE": False,
+            "ENVIRONMENT": "demo",
         }
     )
     with app.app_context():

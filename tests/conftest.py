@@ -18,6 +18,8 @@ from app.config import normalise_database_url
 from app.factory import create_app
 
 TODAY = date(2026, 11, 26)
+# Apps made by the tests (and the commands they run) may use the development SECRET_KEY.
+os.environ.setdefault("CREDIT_ENV", "testing")
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 
@@ -110,8 +112,10 @@ def db_session(app):
 
 
 @pytest.fixture
-def seeded(app):
-    """Bureau tree and the default scoring table, as `flask credit init` leaves them."""
+def expired(app):
+    """Bureau tree and the default scoring table only, as `flask credit init` leaves them: the
+    default ends with the Spec on 2026-06-04 (Art. 36), so today (2026-11-26) no version
+    covers; for the tests of R-VALIDITY itself."""
     from app.extensions import db
     from app.services.reference import init_reference_data
 
@@ -122,11 +126,34 @@ def seeded(app):
 
 
 @pytest.fixture
-def live_server(seeded):
-    """The app served over real HTTP on a loopback port, in a thread."""
-    server = make_server("127.0.0.1", 0, seeded, threaded=True)
+def seeded(expired):
+    """Bureau tree, the default scoring table and its demonstration successor (from
+    2026-06-05), so today's matters, runs and rewards have a version in force."""
+    from app.extensions import db
+    from app.services.reference import publish_demo_successor
+
+    with expired.app_context():
+        publish_demo_successor(actor="test", at=datetime(2026, 1, 1, tzinfo=UTC))
+        db.session.commit()
+    return expired
+
+
+def _serve(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(5)
+
+
+@pytest.fixture
+def live_server(seeded):
+    """The app served over real HTTP on a loopback port, in a thread."""
+    yield from _serve(seeded)
+
+
+@pytest.fixture
+def expired_server(expired):
+    """The same, with no scoring-table version after 2026-06-04 (R-VALIDITY)."""
+    yield from _serve(expired)

@@ -9,6 +9,7 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.context import now, today
 from app.errors import DomainError
@@ -23,6 +24,18 @@ blp = Blueprint(
 )
 
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
+
+
+@blp.before_request
+def _needs_read_scope() -> None:
+    """Scores, deductions, classes and reference data are for token holders with the `read`
+    scope, checked before anything of the request is read; what Art. 29 lets the public see
+    (the A-class list, the dishonesty matters) is on the public pages. Imports have their own
+    tokens."""
+    if request.endpoint != "credit_api.Imports":
+        from app.auth import current_user
+
+        current_user(scope="read")
 
 
 def _score(uscc: str, args: dict, brand: str | None = None, nice_class: int | None = None):
@@ -114,11 +127,15 @@ class Imports(MethodView):
         from app.services.imports import import_records
 
         actor = _token_actor()
-        if request.content_length and request.content_length > MAX_IMPORT_BYTES:
-            raise DomainError("the file is larger than 200 MiB; split it", status=413)
-        report = import_records(
-            request.get_data().splitlines(keepends=True), today=today(), actor=actor, at=now()
-        )
+        # The limit holds while the body is read (a chunked body has no Content-Length), and
+        # the body is read line by line, never whole into memory.
+        request.max_content_length = MAX_IMPORT_BYTES
+        too_large = DomainError("the file is larger than 200 MiB; split it", status=413)
+        try:
+            report = import_records(request.stream, today=today(), actor=actor, at=now())
+        except RequestEntityTooLarge:
+            db.session.rollback()
+            raise too_large from None
         db.session.commit()
         return report.as_dict()
 

@@ -3,15 +3,18 @@ diagram, overdue overview. Every call is one transaction; the caller is named by
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.auth import current_user
 from app.context import now, today
-from app.errors import DomainError, NotFound
+from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.queries import cases as q
 from app.services import applications, cases
@@ -66,6 +69,25 @@ def _done(case: Case, status: int = 201):
     return _summary(case), status
 
 
+def _filed(process_id: str, file: Callable[[str | None], Case]):
+    """File an application; the same Idempotency-Key sent twice at once (a double click on a
+    slow line) gives both the one case: the second meets the first's unique key, waits for it
+    to commit, and then answers with that case instead of a server error."""
+    key = _key()
+    try:
+        return _done(file(key))
+    except IntegrityError:
+        db.session.rollback()
+        existing = (
+            db.session.scalar(select(Case).where(Case.idempotency_key == key)) if key else None
+        )
+        if existing is None:
+            raise
+        if (existing.process_id, existing.operator_id) != (process_id, _ctx().user.operator_id):
+            raise Conflict("this idempotency key was used for another case") from None
+        return _summary(existing), 201
+
+
 @blp.route("/cases/repair")
 class RepairCases(MethodView):
     @blp.arguments(schemas.RepairApplication)
@@ -73,7 +95,10 @@ class RepairCases(MethodView):
     def post(self, data):
         """Apply for the repair of a deduction (信用修复). Refused with every failed condition."""
         entry_id = data.pop("entry_id")
-        return _done(applications.file_repair(entry_id, data, ctx=_ctx(), idempotency_key=_key()))
+        return _filed(
+            "repair",
+            lambda key: applications.file_repair(entry_id, data, ctx=_ctx(), idempotency_key=key),
+        )
 
 
 @blp.route("/cases/objection")
@@ -82,10 +107,11 @@ class ObjectionCases(MethodView):
     @blp.response(201, schemas.CaseSummary)
     def post(self, data):
         """File an objection (异议) within 15 days of receiving the notice."""
-        return _done(
-            applications.file_objection(
-                data["entry_ids"], data["evidence"], ctx=_ctx(), idempotency_key=_key()
-            )
+        return _filed(
+            "objection",
+            lambda key: applications.file_objection(
+                data["entry_ids"], data["evidence"], ctx=_ctx(), idempotency_key=key
+            ),
         )
 
 
@@ -106,14 +132,11 @@ class RewardCases(MethodView):
     @blp.response(201, schemas.CaseSummary)
     def post(self, data):
         """Apply for a reward (奖励申请)."""
-        return _done(
-            applications.apply_reward(
-                data["object_id"],
-                data["code"],
-                data["statement"],
-                ctx=_ctx(),
-                idempotency_key=_key(),
-            )
+        return _filed(
+            "reward",
+            lambda key: applications.apply_reward(
+                data["object_id"], data["code"], data["statement"], ctx=_ctx(), idempotency_key=key
+            ),
         )
 
 

@@ -88,7 +88,7 @@ class MattersExport(MethodView):
         user = _caller()
         fmt = exports.check_format(args["format"])
         export = exports.matter_export(
-            user, since=args["since"], until=args["until"], bureau=args["bureau"]
+            user, since=args["since"], until=args["until"], bureau=args["bureau"], today=today()
         )
         return _send(export, fmt, user)
 
@@ -112,8 +112,9 @@ class DishonestyExport(MethodView):
     @blp.response(200, schemas.DishonestyRow, content_type="application/x-ndjson", description=ROWS)
     @_refusals
     def get(self, args):
-        """Dishonesty matters in force today, for publication (Art. 29): not voided, not
-        repaired, inside their 36-month window."""
+        """Dishonesty matters in force today (Art. 29): not voided, inside their 36-month
+        window, with the last day each is published. A repaired matter is no longer published
+        on the public pages but stays here, marked repaired with the repair's date."""
         user = _caller()
         fmt = exports.check_format(args["format"])
         export = exports.dishonesty_export(

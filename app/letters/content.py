@@ -19,12 +19,14 @@ from app.clock import CST
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.permissions import can_see_case, can_see_operator_records
+from app.queries.cases import case_pauses
 from app.queries.scores import score_of
 from app.scoring import class_for
 from app.scoring.table import ScoringTable
 from app.services.applications import OBJECTION_DAYS, objection_window_closes
 from app.services.cases import Ctx
 from app.services.scoring_tables import load_tables
+from app.web.labels import DEADLINE_LABELS
 from forms.base import N_
 from models import (
     Bureau,
@@ -261,9 +263,7 @@ def notice_objects(notice: Notice, operator: Operator) -> list[dict]:
         found = {
             o.id: o
             for o in db.session.scalars(
-                select(ScoringObject).where(
-                    ScoringObject.id.in_([f["object_id"] for f in objects])
-                )
+                select(ScoringObject).where(ScoringObject.id.in_([f["object_id"] for f in objects]))
             )
         }
         return [{**f, "object": found.get(f["object_id"])} for f in objects]
@@ -321,8 +321,6 @@ def _object_facts(figures: dict, operator: Operator) -> list[tuple[str, str]]:
             )
         facts.append((_("现行监管等级"), text))
     return facts
-
-
 
 
 def notice_letter(notice: Notice, *, ctx: Ctx) -> Letter:
@@ -455,6 +453,32 @@ def _entry_line(e: LedgerEntry) -> str:
     )
 
 
+def _pause_sections(case: Case) -> tuple[Section, ...]:
+    """R-PAUSE: when the verification waited for material, the letter says that the clock
+    stopped, from when to when, and why."""
+    paragraphs = []
+    for p in case_pauses(case):
+        name = _(DEADLINE_LABELS.get(p["deadline"], p["deadline"]))
+        if p["until"] is None:  # cannot happen for a decided case; said plainly if it does
+            paragraphs.append(
+                _("%(deadline)s期限自%(since)s起暂停。", deadline=name, since=day(p["since"]))
+            )
+        else:
+            paragraphs.append(
+                _(
+                    "因等待补正材料，%(deadline)s期限自%(since)s起暂停计算，至%(until)s收到"
+                    "材料后恢复计算。",
+                    deadline=name,
+                    since=day(p["since"]),
+                    until=day(p["until"]),
+                )
+            )
+    if not paragraphs:
+        return ()
+    paragraphs.append(_("补正期间不计入办理时限 (R-PAUSE)。"))
+    return (Section(_("办理期限"), tuple(paragraphs)),)
+
+
 def case_letter(case: Case, *, ctx: Ctx) -> Letter:
     """The decision of a repair, objection, correction or reward case, once decided."""
     label = OUTCOMES.get((case.process_id, case.outcome or ""))
@@ -522,7 +546,7 @@ def case_letter(case: Case, *, ctx: Ctx) -> Letter:
     facts.append((_("作出决定的部门"), bureau.name))
     facts.append((_("决定日期"), day(decided)))
     title_key = "objection_not_accepted" if case.outcome == "not_accepted" else case.process_id
-    sections = (Section(_("查询"), (_query_note(),)),)
+    sections = (*_pause_sections(case), Section(_("查询"), (_query_note(),)))
     return Letter(
         kind="decision",
         title=_(TITLES[title_key]),

@@ -8,6 +8,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy import case as sql_case
 
 from app.calendar import WorkCalendar
+from app.clock import CST
 from app.errors import NotFound
 from app.extensions import db
 from app.permissions import bureau_tree_codes, can_see_case
@@ -173,7 +174,48 @@ def case_file(user: User, case_id: int, *, today: date) -> dict:
             }
             for d in deadlines
         ],
+        "pauses": case_pauses(case, list(deadlines)),
     }
+
+
+def case_pauses(case: Case, deadlines: list[Deadline] | None = None) -> list[dict]:
+    """Each time a deadline's clock stopped while the applicant supplemented material
+    (R-PAUSE: 补正期间不计入办理时限), oldest first: the deadline, the day it stopped, the day
+    the material arrived and it went on (None while it is still stopped, or the day the case
+    ended if it ended first), the days that were left and whether they are working days."""
+    if deadlines is None:
+        deadlines = list(db.session.scalars(select(Deadline).where(Deadline.case_id == case.id)))
+    by_name = {d.name: d for d in deadlines}
+    events = db.session.scalars(
+        select(CaseEvent)
+        .where(
+            CaseEvent.case_id == case.id,
+            CaseEvent.action.in_(("deadline_paused", "deadline_resumed")),
+        )
+        .order_by(CaseEvent.id)
+    )
+    out: list[dict] = []
+    open_: dict[str, dict] = {}
+    for e in events:
+        name = e.detail.get("deadline")
+        if e.action == "deadline_paused":
+            row = by_name.get(name)
+            open_[name] = {
+                "deadline": name,
+                "since": date.fromisoformat(e.detail["on"]),
+                "until": None,
+                "remaining": e.detail.get("remaining"),
+                "working_days": row is None or row.working_days is not None,
+            }
+            out.append(open_[name])
+        elif name in open_:
+            open_.pop(name)["until"] = date.fromisoformat(e.detail["on"])
+    ended = case.completed_at.astimezone(CST).date() if case.completed_at else None
+    for pause in open_.values():
+        row = by_name.get(pause["deadline"])
+        if row is None or row.state != "paused":
+            pause["until"] = ended
+    return out
 
 
 def case_history(user: User, case_id: int) -> list[dict]:

@@ -8,15 +8,19 @@ Published, and nothing else (Art. 29; rules §2, §9, §10):
   published here;
 - dishonesty matters (失信事项): original deductions of a matter that still count on the day —
   not voided by an objection or a correction (an amended one shows its amended points), not
-  repaired (Art. 14, 15), effective on or before today and inside their 36-month window
-  (R-WINDOW: effective E, shown while E ≤ today < E + 36 months). Once a deduction drops out
-  of the score it is no longer a matter in force and is no longer published. A spot-check
-  failure merged under R-180 (0 points) is still a recorded dishonesty matter and is shown.
+  repaired (Art. 14, 15: 信用修复后停止公示; the operator's repair of a matter withdraws it for
+  every object of that operator), effective on or before today and inside their 36-month
+  window (R-WINDOW: effective E, shown from E to `published_until(E)`, the day before
+  E + 36 months). Once a deduction drops out of the score it is no longer published. A
+  spot-check failure merged under R-180 (0 points) is still a recorded dishonesty matter and
+  is shown.
 
-These are the same rows the disclosure exports send (`app.services.exports`: the A-class list
-and the dishonesty matters), built from the same query pieces, so the page and the files
-never disagree. The class is shown for information only: it may not be printed on product
-labels or used commercially (Art. 28); every public page says so.
+These are the rows the disclosure exports send (`app.services.exports`: the A-class list and
+the dishonesty matters), built from the same query pieces, with the same "published until"
+and repair status from the pure core (`app.scoring.disclosure`), so the page and the files
+never disagree; the dishonesty export also keeps repaired matters, marked repaired. The class
+is shown for information only: it may not be printed on product labels or used commercially
+(Art. 28); every public page says so.
 
 The pages are anonymous and may be asked for any page number, so every query here is a
 single indexed, paged query (the fate of a deduction is decided in SQL), never one per row.
@@ -33,14 +37,16 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.permissions import bureau_tree_codes
 from app.scoring.dates import add_months, window_end
+from app.scoring.disclosure import published_until
 from app.services.exports import (
     _class_base,
     _class_where,
+    _in_force,
     _matter_base,
     _matter_where,
-    _published,
     _titles,
     fates,
+    repairs,
 )
 from models import Bureau, ClassificationResult, ClassificationRun, LedgerEntry, Operator
 from models import ScoringObject as Obj
@@ -93,9 +99,13 @@ def city_names() -> dict[str, tuple[str, str]]:
     by_code = {code: (name, parent, level) for code, name, parent, level in rows}
     out = {}
     for code in by_code:
-        current = code
+        current, seen = code, {code}
+        # up to the city; `seen` stops at a cycle (refused on every write) instead of hanging
         while by_code[current][2] == "county" and by_code[current][1] in by_code:
+            if by_code[current][1] in seen:
+                break
             current = by_code[current][1]
+            seen.add(current)
         out[code] = (current, place(by_code[current][0]))
     return out
 
@@ -179,10 +189,12 @@ def window_start(today: date) -> date:
 
 def in_force(today: date, entry=LedgerEntry) -> list:
     """SQL conditions on an original deduction (`LedgerEntry`) that hold exactly when the
-    exports' fate test (`fates` + `_published`) does: every compensating entry of a deduction
-    (VOID, amended DEDUCTION, REPAIR) names the same object and matter, and an amendment
-    always voids what it replaces; so the matter counts while one deduction of that object
-    and matter is not voided, and it is repaired when a live REPAIR names a live deduction."""
+    exports' tests do (`fates` + `_in_force`, and no repair by `repairs`): every compensating
+    entry of a deduction (VOID, amended DEDUCTION) names the same object and matter, and an
+    amendment always voids what it replaces; so the matter counts while one deduction of that
+    object and matter is not voided. It is repaired when the operator has a REPAIR of the
+    matter (on any of its objects, R-REPAIR-ONE-MATTER) that is effective by today, not
+    voided, and whose deduction is not voided (`engine.live_entries`)."""
     d, v, r, rv, tv = (aliased(LedgerEntry) for _ in range(5))
     live = exists().where(
         d.object_id == entry.object_id,
@@ -191,9 +203,10 @@ def in_force(today: date, entry=LedgerEntry) -> list:
         ~exists().where(v.kind == "VOID", v.target_id == d.id),
     )
     repaired = exists().where(
-        r.object_id == entry.object_id,
         r.matter_id == entry.matter_id,
+        r.operator_id == entry.operator_id,
         r.kind == "REPAIR",
+        r.effective_on <= today,
         ~exists().where(rv.kind == "VOID", rv.target_id == r.id),
         ~exists().where(tv.kind == "VOID", tv.target_id == r.target_id),
     )
@@ -211,13 +224,15 @@ def _dishonesty_rows(rows, today: date) -> list[dict]:
     if not rows:
         return []
     fate = fates({e.id: e.points for e, *_ in rows})
+    repaired = repairs(((e.operator_id, e.matter_id) for e, *_ in rows), today)
     title = _titles()
     names = city_names()
     bureaus = dict(db.session.execute(select(Bureau.code, Bureau.name)).tuples().all())
     out = []
     for e, m, o, op in rows:
         f = fate[e.id]
-        if not _published(e, f, today):  # cannot happen while in_force() is exact
+        # Cannot happen while in_force() is exact: the pure core has the last word.
+        if not _in_force(e, f, today) or (e.operator_id, e.matter_id) in repaired:
             continue
         out.append(
             {
@@ -225,8 +240,7 @@ def _dishonesty_rows(rows, today: date) -> list[dict]:
                 "object_id": o.id,
                 "matter_ref": m.ref,
                 "effective_on": m.effective_on,
-                # the last day shown: window_end is the first day it no longer counts
-                "published_until": window_end(e.effective_on) - timedelta(days=1),
+                "published_until": published_until(e.effective_on),
                 "deciding_bureau": m.bureau_code,
                 "deciding_bureau_name": bureaus.get(m.bureau_code, m.bureau_code),
                 "item": e.item,

@@ -12,7 +12,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
-from app.scoring import CLASSES, parse_table, table_in_force
+from app.scoring import CLASSES, latest_started, parse_table, table_in_force
 from models import (
     Bureau,
     Case,
@@ -40,9 +40,13 @@ def _cities() -> dict[str, tuple[str, str]]:
     by_code = {code: (name, parent, level) for code, name, parent, level in rows}
     out: dict[str, tuple[str, str]] = {}
     for code in by_code:
-        current = code
+        current, seen = code, {code}
+        # up to the city; `seen` stops at a cycle (refused on every write) instead of hanging
         while by_code[current][2] == "county" and by_code[current][1] in by_code:
+            if by_code[current][1] in seen:
+                break
             current = by_code[current][1]
+            seen.add(current)
         out[code] = (current, by_code[current][0])
     return out
 
@@ -124,7 +128,8 @@ def matters_per_item(
     ).all()
     found = {item: (m, d, p) for item, m, d, p in rows}
     tables = [parse_table(r.content) for r in db.session.scalars(select(ScoringTableVersion))]
-    table = table_in_force(tables, today)
+    # After the last version ended (Art. 36) its items are still the ones to list.
+    table = table_in_force(tables, today) or latest_started(tables, today)
     items = list(table.items.values()) if table else []
     out = []
     for it in items:

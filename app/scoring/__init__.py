@@ -16,7 +16,18 @@ from .engine import (
 )
 from .ledger import BASE_POINTS, ZERO, Entry, EntryKind
 from .notices import MatterEffect, matter_effect
-from .table import Item, Reward, ScoringTable, TableError, parse_table, table_in_force
+from .table import (
+    Item,
+    Regulation,
+    Reward,
+    ScoringTable,
+    TableError,
+    ending_soon,
+    latest_started,
+    overlapping,
+    parse_table,
+    table_in_force,
+)
 
 __all__ = [
     "BASE_POINTS",
@@ -29,6 +40,7 @@ __all__ = [
     "Line",
     "MatterEffect",
     "OfficialClass",
+    "Regulation",
     "Reward",
     "Score",
     "ScoringTable",
@@ -36,10 +48,13 @@ __all__ = [
     "add_months",
     "add_years",
     "class_for",
+    "ending_soon",
+    "latest_started",
     "live_entries",
     "matter_effect",
     "official_class",
     "order_key",
+    "overlapping",
     "parse_table",
     "product_key",
     "r180_merged",

@@ -51,3 +51,25 @@ def official_class(
     klass = class_for(points)
     locked_until = add_years(run_on, D_LOCK_YEARS) if klass == "D" else None
     return OfficialClass(klass, run_on, locked_until)
+
+
+def run_days(schedule: str) -> list[tuple[int, int]]:
+    """The (month, day) pairs of the half-yearly run dates (R-HALFYEAR), from a setting like
+    "01-01,07-01". A malformed setting raises ValueError naming the bad part."""
+    days = []
+    for part in schedule.split(","):
+        try:
+            month, day = (int(x) for x in part.strip().split("-"))
+            date(2000, month, day)  # a leap year: 02-29 is a possible day
+        except ValueError:
+            raise ValueError(
+                f"CLASSIFICATION_DAYS has {part.strip()!r}; write month-day pairs like 01-01,07-01"
+            ) from None
+        days.append((month, day))
+    return days
+
+
+def is_run_date(day: date, schedule: str) -> bool:
+    """R-HALFYEAR: is `day` one of the scheduled run dates? Any other date needs an explicit
+    off-cycle run with a reason."""
+    return (day.month, day.day) in run_days(schedule)

@@ -10,6 +10,40 @@ from .dates import window_end
 from .engine import is_merged, live_entries, order_key, r180_merged
 from .ledger import ZERO, Entry, EntryKind
 
+
+def N_(text: str) -> str:  # noqa: N802  (the gettext convention)
+    """Marks a text for the message catalogues; the pages show it in their language."""
+    return text
+
+
+# R-REPAIR-ELIGIBLE: why an application is refused, each naming its article.
+NO_LONGER_COUNTS = N_(
+    "the deduction no longer counts in its 36-month scoring cycle: there is nothing to repair "
+    "(Art. 7)"
+)
+NOT_REPAIRABLE = N_(
+    "the matter caused a major social or other adverse impact: not repairable (Art. 14)"
+)
+NOTHING_TAKEN = N_(
+    "the failure was merged under R-180 and took no points: there is nothing to repair (Art. 9)"
+)
+ALREADY_REPAIRED = N_("the matter is already repaired (Art. 15)")
+NOT_SHOWN_UNINTENTIONAL = N_(
+    "it is not shown that the conduct or its result was not intentional (Art. 14(1))"
+)
+NOT_RECTIFIED = N_(
+    "the rectification is not complete or not confirmed by the market supervision bureau "
+    "(Art. 14(2))"
+)
+FILING_INCOMPLETE = N_(
+    "the enterprise information filing (products, suppliers, distributors) is incomplete "
+    "(Art. 14(3))"
+)
+LIMIT_REACHED = N_(
+    "at most two repairs within a scoring cycle, and the limit is reached "
+    "(Art. 15(2), R-REPAIR-LIMIT)"
+)
+
 FULL = Decimal("1")
 HALF = Decimal("0.5")
 REPAIRS_PER_WINDOW = 2
@@ -97,21 +131,21 @@ def repair_refusals(
     """
     reasons: list[str] = []
     if not deduction.effective_on <= on < window_end(deduction.effective_on):
-        reasons.append("该扣分已不在36个月记分周期内，无需修复 (deduction no longer counts)")
+        reasons.append(NO_LONGER_COUNTS)
     if not repairable or major_impact:
-        reasons.append("该事项造成重大社会影响或其他不良影响，不予修复 (Art. 14: not repairable)")
+        reasons.append(NOT_REPAIRABLE)
     if taken == ZERO:
-        reasons.append("该事项按R-180合并记分，未扣分，无需修复 (no points were taken)")
+        reasons.append(NOTHING_TAKEN)
     if already_repaired:
-        reasons.append("该扣分已修复 (already repaired)")
+        reasons.append(ALREADY_REPAIRED)
     if not shows_not_intentional:
-        reasons.append("未能证明失信行为或结果不属于主观故意 (Art. 14(1))")
+        reasons.append(NOT_SHOWN_UNINTENTIONAL)
     if not rectified_confirmed:
-        reasons.append("整改尚未完成或未经市场监管部门确认 (Art. 14(2))")
+        reasons.append(NOT_RECTIFIED)
     if not filing_complete:
-        reasons.append("企业信息填报（产品、供货商、经销商）不完整 (Art. 14(3))")
+        reasons.append(FILING_INCOMPLETE)
     if limit_reached:
-        reasons.append("一个记分周期内最多修复两次，已达上限 (Art. 15(2), R-REPAIR-LIMIT)")
+        reasons.append(LIMIT_REACHED)
     return reasons
 
 
@@ -136,6 +170,14 @@ def matter_repair(
             continue
         out.append((deduction, repair_points(taken, repair_share(deduction, entries, on))))
     return out
+
+
+def rebased_repair(repair: Entry, replaced: Entry, corrected: Decimal) -> Decimal:
+    """R-REPAIR-KEEP: a correction or an amended objection changes the disputed points only.
+    A repair granted on the replaced deduction stays, re-based on the corrected points (a
+    negative number) at the share it was granted at (R-REPAIR-SHARE)."""
+    share = FULL if repair.points >= -replaced.points else HALF
+    return repair_points(corrected, share)
 
 
 def repaired_matter_dates(repairs: Iterable[tuple[object, date]]) -> list[date]:

@@ -8,13 +8,33 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 OBJECT_KINDS = ("product", "producer", "seller")
-_TABLE_KEYS = {"version", "applies_from", "items", "rewards", "default", "note"}
-_ITEM_KEYS = {"code", "objects", "title", "points", "intentional_points", "repairable"}
+_TABLE_KEYS = {
+    "version",
+    "regulation",
+    "applies_from",
+    "applies_until",
+    "items",
+    "rewards",
+    "default",
+    "note",
+}
+_ITEM_KEYS = {
+    "code",
+    "objects",
+    "title",
+    "points",
+    "intentional_points",
+    "repairable",
+    "spot_check",
+}
 _REWARD_KEYS = {"code", "objects", "points", "title"}
+_REGULATION_KEYS = {"title", "number"}
+# Art. 11(1), the failed spot check itself, is always scoring related to spot checks (Art. 19).
+SPOT_CHECK_FAILURE = "A11.1"
 
 
 class TableError(ValueError):
@@ -29,6 +49,8 @@ class Item:
     points: Decimal  # deducted, as a positive number
     intentional_points: Decimal
     repairable: bool
+    # Scoring related to spot checks, recorded by the provincial bureau (Art. 19, rules §11).
+    spot_check: bool = False
 
     def deduction(self, intentional: bool) -> Decimal:
         """R-INTENT: intentional conduct takes the heavier value."""
@@ -44,12 +66,28 @@ class Reward:
 
 
 @dataclass(frozen=True, slots=True)
+class Regulation:
+    """The document a table version implements (interchange §3, format version 2)."""
+
+    title: str
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
 class ScoringTable:
     version: str
     applies_from: date
     is_default: bool
     items: Mapping[str, Item]
     rewards: Mapping[str, Reward]
+    # R-VALIDITY: the last day this version applies (None: until a later version starts).
+    applies_until: date | None = None
+    regulation: Regulation | None = None
+
+    def covers(self, on: date) -> bool:
+        """Whether a matter effective `on` may be scored under this version by its own dates
+        (a later version still takes over from its applies_from: see table_in_force)."""
+        return self.applies_from <= on and (self.applies_until is None or on <= self.applies_until)
 
     def heaviest(self, codes: Sequence[str], object_kind: str, intentional: bool) -> Item:
         """R-MAX: of the items a matter fits that apply to this kind of object, the one that
@@ -65,10 +103,49 @@ class ScoringTable:
         return max(fitting, key=lambda it: (it.deduction(intentional), it.code))
 
 
-def table_in_force(tables: Iterable[ScoringTable], on: date) -> ScoringTable | None:
-    """The version a matter effective `on` takes: the latest applies_from on or before it."""
+def latest_started(tables: Iterable[ScoringTable], on: date) -> ScoringTable | None:
+    """The version with the latest applies_from on or before `on`, whether or not it has
+    ended since."""
     eligible = [t for t in tables if t.applies_from <= on]
     return max(eligible, key=lambda t: t.applies_from) if eligible else None
+
+
+def table_in_force(tables: Iterable[ScoringTable], on: date) -> ScoringTable | None:
+    """R-VALIDITY: the version a matter effective `on` takes: the latest applies_from on or
+    before it, provided it has not ended (applies_until) by then; None when no version covers
+    the day."""
+    latest = latest_started(tables, on)
+    return latest if latest is not None and latest.covers(on) else None
+
+
+def overlapping(tables: Iterable[ScoringTable], new: ScoringTable) -> ScoringTable | None:
+    """R-VALIDITY: a published version whose days overlap the new one's. A version without
+    applies_until ends where the next one starts, so only stated periods can overlap: two
+    versions overlap when one starts on a day the other covers by its own dates."""
+    for old in tables:
+        if old.version == new.version:
+            continue
+        if old.covers(new.applies_from) and old.applies_until is not None:
+            return old
+        if new.covers(old.applies_from) and new.applies_until is not None:
+            return old
+        if old.applies_from == new.applies_from:
+            return old
+    return None
+
+
+def ending_soon(tables: Iterable[ScoringTable], on: date, days: int = 90) -> ScoringTable | None:
+    """R-VALIDITY: the latest version started by `on`, when it ends within `days` days (or has
+    ended) and no later version is published: the administrators' warning."""
+    tables = list(tables)
+    last = latest_started(tables, on)
+    if last is None or last.applies_until is None:
+        return None
+    if (last.applies_until - on).days > days:
+        return None
+    if any(t.applies_from > last.applies_from for t in tables):
+        return None
+    return last
 
 
 def _points(value: object, where: str) -> Decimal:
@@ -111,14 +188,15 @@ def parse_table(raw: object) -> ScoringTable:
     version = raw["version"]
     if not isinstance(version, str) or not version.strip():
         raise TableError("table: version must be a non-empty string")
-    applies_from = raw["applies_from"]
-    if isinstance(applies_from, str):
-        try:
-            applies_from = date.fromisoformat(applies_from)
-        except ValueError:
-            raise TableError(f"table: applies_from {applies_from!r} is not a date") from None
-    if not isinstance(applies_from, date):
-        raise TableError(f"table: applies_from {applies_from!r} is not a date (YYYY-MM-DD)")
+    applies_from = _date(raw["applies_from"], "applies_from")
+    applies_until = raw.get("applies_until")
+    if applies_until is not None:
+        applies_until = _date(applies_until, "applies_until")
+        if applies_until < applies_from:
+            raise TableError(
+                f"table: applies_until {applies_until} is before applies_from {applies_from}"
+            )
+    regulation = _regulation(raw.get("regulation"))
 
     items: dict[str, Item] = {}
     raw_items = raw["items"]
@@ -142,6 +220,11 @@ def parse_table(raw: object) -> ScoringTable:
         repairable = it.get("repairable", True)
         if not isinstance(repairable, bool):
             raise TableError(f"{where}: repairable must be true or false")
+        spot_check = it.get("spot_check", code == SPOT_CHECK_FAILURE)
+        if not isinstance(spot_check, bool):
+            raise TableError(f"{where}: spot_check must be true or false")
+        if code == SPOT_CHECK_FAILURE and not spot_check:
+            raise TableError(f"{where}: a failed spot check is always spot_check: true (Art. 19)")
         items[code] = Item(
             code,
             _objects(it["objects"], where),
@@ -149,6 +232,7 @@ def parse_table(raw: object) -> ScoringTable:
             points,
             intentional,
             repairable,
+            spot_check,
         )
 
     rewards: dict[str, Reward] = {}
@@ -172,4 +256,30 @@ def parse_table(raw: object) -> ScoringTable:
     is_default = raw.get("default", False)
     if not isinstance(is_default, bool):
         raise TableError("table: default must be true or false")
-    return ScoringTable(version.strip(), applies_from, is_default, items, rewards)
+    return ScoringTable(
+        version.strip(), applies_from, is_default, items, rewards, applies_until, regulation
+    )
+
+
+def _date(value: object, name: str) -> date:
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise TableError(f"table: {name} {value!r} is not a date") from None
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise TableError(f"table: {name} {value!r} is not a date (YYYY-MM-DD)")
+    return value
+
+
+def _regulation(value: object) -> Regulation | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise TableError("table: regulation must be a mapping with title and number")
+    _keys(value, _REGULATION_KEYS, _REGULATION_KEYS, "regulation")
+    title, number = value["title"], value["number"]
+    for name, text in (("title", title), ("number", number)):
+        if not isinstance(text, str) or not text.strip():
+            raise TableError(f"regulation: {name} must be a non-empty string")
+    return Regulation(title.strip(), number.strip())

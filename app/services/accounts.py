@@ -179,6 +179,8 @@ def set_active(user: User, active: bool, *, acting: User, at: datetime) -> bool:
     if user.active == active:
         return False
     user.active = active
+    if not active:
+        user.end_sessions()  # reactivating later does not bring old sessions back
     record_event(
         at,
         acting.username,

@@ -9,12 +9,13 @@ from decimal import Decimal
 from sqlalchemy import exists, select
 
 from app.clock import CST
-from app.errors import Conflict, DomainError, NotFound
+from app.errors import Conflict, DomainError, NotFound, Reasons
 from app.extensions import db
 from app.permissions import can_report_error, can_start_for_operator
 from app.scoring.engine import live_entries
 from app.scoring.repairs import effective_deduction, repair_limit_reached, repair_refusals
-from app.scoring.rewards import clean_year_runs
+from app.scoring.rewards import SPOT_CHECK_REWARDS, clean_year_runs
+from forms.base import N_
 from models import (
     Case,
     LedgerEntry,
@@ -26,11 +27,13 @@ from models import (
     User,
 )
 
+from .bureaus import city_of, province_of
 from .case_effects import matter_deductions, operator_repair_dates
 from .cases import Ctx, start_case
-from .scoring_tables import load_tables, table_for
+from .scoring_tables import load_tables, require_table
 
 OBJECTION_DAYS = 15
+REPAIR_OPEN = N_("a repair of this matter is already being handled (Art. 21)")
 
 
 def _deduction(entry_id: int, user: User | None) -> tuple[LedgerEntry, ScoringObject, Matter]:
@@ -182,10 +185,9 @@ def file_repair(
         on=ctx.today,
     )
     if _open_case_for("repair", matter.id, operator_id=obj.operator_id):
-        reasons.append("该事项已有正在办理的修复申请 (a repair of this matter is already open)")
+        reasons.append(REPAIR_OPEN)
     if reasons:
-        # Each condition is stated in Chinese and English (scoring.repairs), for both audiences.
-        raise DomainError("repair refused: %(reasons)s", reasons="；".join(reasons))
+        raise DomainError("repair refused: %(reasons)s", reasons=Reasons(reasons))
     case, _ = start_case(
         "repair",
         ctx=ctx,
@@ -289,6 +291,15 @@ def report_correction(entry_id: int, description: str, *, ctx: Ctx) -> Case:
 # ---- rewards (Art. 16-18, 22) -------------------------------------------------------------
 
 
+def reward_bureau(code: str, operator_bureau: str) -> str:
+    """The bureau that verifies and decides a reward (Art. 22, rules §5): one resting on spot
+    checks (R16, R17.1) by the provincial bureau, which runs them (Art. 19); the others by the
+    city bureau of the operator. Never the bureau of whoever keyed the application in."""
+    if code in SPOT_CHECK_REWARDS:
+        return province_of(operator_bureau)
+    return city_of(operator_bureau)
+
+
 def apply_reward(
     object_id: int, code: str, statement: str, *, ctx: Ctx, idempotency_key: str | None = None
 ) -> Case:
@@ -302,7 +313,7 @@ def apply_reward(
         raise NotFound("no scoring object %(object)s", object=object_id)
     if not can_start_for_operator(user, obj.operator_id):
         raise DomainError("only the operator concerned can apply for a reward", status=403)
-    table = table_for(load_tables(), ctx.today)
+    table = require_table(ctx.today, None)  # R-VALIDITY: refused (Art. 36) if none covers
     reward = table.rewards.get(code)
     if reward is None:
         raise DomainError(
@@ -324,16 +335,19 @@ def apply_reward(
         ctx=ctx,
         operator_id=obj.operator_id,
         object_id=obj.id,
-        deciding_bureau=operator.bureau_code,
+        deciding_bureau=reward_bureau(code, operator.bureau_code),
         idempotency_key=idempotency_key,
         subject={"code": code, "statement": statement, "applied_by": user.username},
     )[0]
 
 
 def propose_rewards(*, ctx: Ctx, limit: int = 500) -> int:
-    """R-REWARD-PRODUCT: products spot-checked clean in two or more consecutive years get a
-    reward case proposed by the system (once per run of clean years). At most `limit` a call:
-    a call that reaches it may have left candidates for the next."""
+    """R-REWARD-PRODUCT: products spot-checked clean in two or more consecutive years, all
+    inside the scoring cycle ending today (Art. 16), get a reward case proposed by the system
+    (once per run of clean years), in the provincial bureau's queue. At most `limit` a call: a
+    call that reaches it may have left candidates for the next. Refused (Art. 36) on a day no
+    scoring-table version covers (R-VALIDITY)."""
+    require_table(ctx.today, None)
     rows = db.session.execute(
         select(SpotCheck.object_id, SpotCheck.sampled_on, SpotCheck.result).order_by(
             SpotCheck.object_id
@@ -350,7 +364,7 @@ def propose_rewards(*, ctx: Ctx, limit: int = 500) -> int:
     for oid, results in by_object.items():
         if started >= limit:
             break
-        runs = [r for r in clean_year_runs(results) if r[1] < ctx.today.year]
+        runs = [r for r in clean_year_runs(results, on=ctx.today) if r[1] < ctx.today.year]
         if not runs:
             continue
         first, last = runs[-1]
@@ -364,7 +378,7 @@ def propose_rewards(*, ctx: Ctx, limit: int = 500) -> int:
             ctx=ctx,
             operator_id=obj.operator_id,
             object_id=oid,
-            deciding_bureau="440000",
+            deciding_bureau=reward_bureau("R16", operator.bureau_code),
             idempotency_key=key,
             subject={
                 "code": "R16",

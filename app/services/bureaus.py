@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
-from app.permissions import forget_bureau_tree
+from app.permissions import bureau_ancestors, chain_up, forget_bureau_tree
 from forms.base import N_
 from models import Bureau, Operator, User
 
@@ -30,6 +30,18 @@ def get_bureau(code: str) -> Bureau:
     if bureau is None:
         raise NotFound(N_("no bureau has the code %(code)s"), code=code)
     return bureau
+
+
+def province_of(code: str) -> str:
+    """The provincial bureau at the top of the tree that `code` belongs to."""
+    return bureau_ancestors(code)[-1]
+
+
+def city_of(code: str) -> str:
+    """The city bureau (市局) of a bureau: a county's city (440305 → 440300), a city itself;
+    the province stands for itself."""
+    chain = bureau_ancestors(code)  # the bureau, its parent, …, the province
+    return chain[-2] if len(chain) >= 2 else chain[0]
 
 
 def tree() -> list[dict]:
@@ -53,8 +65,13 @@ def tree() -> list[dict]:
         children.setdefault(b.parent_code, []).append(b)
     out: list[dict] = []
 
+    seen: set[str] = set()
+
     def walk(parent: str | None, depth: int) -> None:
         for b in children.get(parent, []):
+            if b.code in seen:  # a cycle (refused on every write) is not walked twice
+                continue
+            seen.add(b.code)
             out.append(
                 {
                     "code": b.code,
@@ -122,6 +139,20 @@ def _check_code(code: str, parent: Bureau) -> str:
     return code
 
 
+def refuse_cycle(code: str, parent_code: str | None) -> None:
+    """A bureau cannot be its own parent nor sit below itself: every walk of the tree (scopes
+    of supervisors, notifications up the tree, cities of the public pages) needs it finite."""
+    parents = dict(db.session.execute(select(Bureau.code, Bureau.parent_code)).tuples().all())
+    if code in chain_up(parent_code, parents.get):
+        raise DomainError(
+            N_("the bureau %(code)s cannot be placed below itself (under %(parent)s)"),
+            field="parent",
+            status=400,
+            code=code,
+            parent=parent_code or "",
+        )
+
+
 def add_bureau(*, code: str, name: str, parent_code: str, actor: str, at: datetime) -> Bureau:
     """A new bureau under `parent_code`; its level follows from the parent's."""
     code, parent_code = code.strip(), (parent_code or "").strip()
@@ -137,6 +168,7 @@ def add_bureau(*, code: str, name: str, parent_code: str, actor: str, at: dateti
             status=400,
             name=parent.name,
         )
+    refuse_cycle(code, parent.code)
     code = _check_code(code, parent)
     name = _check_name(name)
     bureau = Bureau(code=code, name=name, parent_code=parent.code, level=bureau_level(parent.level))

@@ -17,8 +17,23 @@ from app.permissions import bureau_ancestors
 from app.scoring import Entry, EntryKind
 from app.scoring.dates import window_end
 from app.scoring.engine import live_entries
-from app.scoring.repairs import matter_repair, repair_limit_reached, repaired_matter_dates
-from models import Case, CaseTask, LedgerEntry, Matter, Notice, Notification, ScoringObject
+from app.scoring.repairs import (
+    matter_repair,
+    rebased_repair,
+    repair_limit_reached,
+    repaired_matter_dates,
+)
+from app.scoring.rewards import SPOT_CHECK_REWARDS, clean_year_runs, cycle_start
+from models import (
+    Case,
+    CaseTask,
+    LedgerEntry,
+    Matter,
+    Notice,
+    Notification,
+    ScoringObject,
+    SpotCheck,
+)
 
 from .ledger import add_entry, object_entries
 
@@ -159,9 +174,9 @@ def operator_repair_dates(operator_id: int) -> list:
     for R-REPAIR-LIMIT: a repair of a matter that scored a product and its producer counts
     once."""
     rows = db.session.execute(
-        select(LedgerEntry.id, LedgerEntry.matter_id, LedgerEntry.effective_on).where(
-            LedgerEntry.operator_id == operator_id, LedgerEntry.kind == "REPAIR"
-        )
+        select(
+            LedgerEntry.id, LedgerEntry.matter_id, LedgerEntry.effective_on, LedgerEntry.target_id
+        ).where(LedgerEntry.operator_id == operator_id, LedgerEntry.kind == "REPAIR")
     ).all()
     if not rows:
         return []
@@ -172,8 +187,12 @@ def operator_repair_dates(operator_id: int) -> list:
             )
         )
     )
+    # A voided repair, or the repair of a revoked deduction, gives the repair back to the
+    # limit (R-REPAIR-KEEP); a repair moved onto a corrected deduction still counts once.
     return repaired_matter_dates(
-        (matter_id or ("entry", rid), eff) for rid, matter_id, eff in rows if rid not in voided
+        (matter_id or ("entry", rid), eff)
+        for rid, matter_id, eff, target in rows
+        if rid not in voided and target not in voided
     )
 
 
@@ -192,7 +211,8 @@ def _replace_or_void(case: Case, ctx, *, void: bool, points: Decimal | None, why
     the same matter on the same date (rules §2, §8)."""
     for entry_id in case.subject["entry_ids"]:
         entry, obj = _entry(entry_id)
-        live = {e.id for e in live_entries(object_entries(obj.id), ctx.today)}
+        entries = object_entries(obj.id)
+        live = {e.id for e in live_entries(entries, ctx.today)}
         if entry.id not in live:
             raise DomainError("entry %(entry)s is already voided", entry=entry.id)
         add_entry(
@@ -207,7 +227,7 @@ def _replace_or_void(case: Case, ctx, *, void: bool, points: Decimal | None, why
             matter_id=entry.matter_id,
         )
         if not void and points is not None:
-            add_entry(
+            amended = add_entry(
                 obj,
                 "DEDUCTION",
                 -Decimal(points).quantize(Decimal("0.01")),
@@ -220,6 +240,40 @@ def _replace_or_void(case: Case, ctx, *, void: bool, points: Decimal | None, why
                 target_id=entry.id,
                 product_key=entry.product_key,
             )
+            _keep_repairs(case, ctx, obj, entries, entry.id, amended, why)
+
+
+def _keep_repairs(case: Case, ctx, obj, entries, replaced_id: int, amended, why: str) -> None:
+    """R-REPAIR-KEEP: each repair of the replaced deduction moves to the amended one, re-based
+    on its points at the same share and on the same date (so it still counts once toward
+    R-REPAIR-LIMIT): the old repair is voided and a new one names the amended deduction."""
+    replaced = next(e for e in entries if e.id == replaced_id)
+    for r in live_entries(entries, ctx.today):
+        if r.kind is not EntryKind.REPAIR or r.target != replaced_id:
+            continue
+        reason = f"{why} (case {case.id}): repair kept on the corrected points"
+        add_entry(
+            obj,
+            "VOID",
+            Decimal("0.00"),
+            r.effective_on,
+            actor=ctx.actor,
+            at=ctx.now,
+            reason=reason,
+            target_id=r.id,
+            matter_id=amended.matter_id,
+        )
+        add_entry(
+            obj,
+            "REPAIR",
+            rebased_repair(r, replaced, amended.points),
+            r.effective_on,
+            actor=ctx.actor,
+            at=ctx.now,
+            reason=reason,
+            target_id=amended.id,
+            matter_id=amended.matter_id,
+        )
 
 
 @effect("objection_not_accepted")
@@ -262,10 +316,10 @@ def _correction_rejected(case: Case, ctx) -> None:
 @effect("reward_granted")
 def _reward_granted(case: Case, ctx) -> None:
     """A REWARD entry effective on the verification date, within the 2-point cap (R-REWARD-CAP)."""
-    from .scoring_tables import load_tables, table_for
+    from .scoring_tables import require_table
 
     obj = db.session.get(ScoringObject, case.object_id)
-    table = table_for(load_tables(), ctx.today)
+    table = require_table(ctx.today, None)  # R-VALIDITY: refused (Art. 36) if none covers
     reward = table.rewards.get(case.subject["code"])
     if reward is None:
         raise DomainError(
@@ -273,6 +327,8 @@ def _reward_granted(case: Case, ctx) -> None:
             code=case.subject["code"],
             table=table.version,
         )
+    if reward.code in SPOT_CHECK_REWARDS:
+        _refuse_without_proof_in_cycle(reward.code, obj, ctx.today)
     granted = sum(
         (
             e.points
@@ -296,6 +352,33 @@ def _reward_granted(case: Case, ctx) -> None:
     )
     case.outcome = "granted"
     notify_operator(case, ctx, "reward", "奖励申请已核实，予以加分。Reward granted.")
+
+
+def _refuse_without_proof_in_cycle(code: str, obj: ScoringObject, on) -> None:
+    """R-REWARD-PRODUCT at the decision: the clean spot-check years must still lie inside the
+    scoring cycle on the day the reward is verified (Art. 16; for a producer, its products'
+    checks, Art. 17(1)). A proposal whose proof has left the cycle since is refused."""
+    where = (
+        SpotCheck.object_id == obj.id
+        if code == "R16"
+        else SpotCheck.object_id.in_(
+            select(ScoringObject.id).where(ScoringObject.operator_id == obj.operator_id)
+        )
+    )
+    results = [
+        (sampled_on, result == "pass")
+        for sampled_on, result in db.session.execute(
+            select(SpotCheck.sampled_on, SpotCheck.result).where(where)
+        )
+    ]
+    if not clean_year_runs(results, on=on):
+        raise DomainError(
+            "reward %(code)s refused: no two consecutive years of clean spot checks lie inside "
+            "the scoring cycle from %(start)s to %(end)s (Art. 16, R-REWARD-PRODUCT)",
+            code=code,
+            start=cycle_start(on).isoformat(),
+            end=on.isoformat(),
+        )
 
 
 @effect("reward_rejected")

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -193,9 +193,35 @@ def _after_run(
             still_needed.add(props["pauses"])
         if engine_id in open_rows:
             continue
+        carried = deadlines.get(props.get("deadline") or "")
+        was_paused = carried is not None and carried.state == "paused"
         deadline = open_deadline(case, props, deadlines, cal=ctx.cal, today=ctx.today)
+        if was_paused:
+            # R-PAUSE: the material arrived; the clock goes on with the days that were left.
+            log(
+                case,
+                ctx,
+                "deadline_resumed",
+                t.name,
+                deadline=deadline.name,
+                on=ctx.today.isoformat(),
+                due_on=deadline.due_on.isoformat(),
+            )
         if props.get("pauses"):
+            stopped = deadlines.get(props["pauses"])
+            running = stopped is not None and stopped.state == "running"
             pause_deadline(props["pauses"], deadlines, cal=ctx.cal, today=ctx.today)
+            if running and stopped.state == "paused":
+                # R-PAUSE: the time for supplementing material (补正) is not counted.
+                log(
+                    case,
+                    ctx,
+                    "deadline_paused",
+                    t.name,
+                    deadline=stopped.name,
+                    on=ctx.today.isoformat(),
+                    remaining=stopped.remaining,
+                )
         new_row = CaseTask(
             case_id=case.id,
             engine_task_id=engine_id,
@@ -332,7 +358,23 @@ def claim_task(task_id: int, *, ctx: Ctx) -> CaseTask:
         raise DomainError("only officers of the task's bureau can claim it", status=403)
     if task.claimed_by not in (None, ctx.user.id):
         raise Conflict("this task is already claimed by someone else")
-    task.claimed_by = ctx.user.id
+    # One conditional UPDATE: of two officers claiming at once, the second waits for the
+    # first's row lock and then finds the task claimed (409), instead of both being told yes.
+    claimed = db.session.execute(
+        update(CaseTask)
+        .where(
+            CaseTask.id == task.id,
+            CaseTask.state == "open",
+            or_(CaseTask.claimed_by.is_(None), CaseTask.claimed_by == ctx.user.id),
+        )
+        .values(claimed_by=ctx.user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(task)
+    if not claimed:
+        if task.state != "open":
+            raise Conflict("task %(task)s is no longer open", task=task_id)
+        raise Conflict("this task is already claimed by someone else")
     log(case, ctx, "claimed", task.name)
     write_log(ctx)
     return task

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.orm import aliased
 
-from app.errors import Conflict
+from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.scoring import CLASSES, Entry, OfficialClass, official_class, score_family
+from app.scoring.classes import is_run_date, run_days
 from app.scoring.ledger import KINDS
 from models import (
     ClassificationResult,
@@ -32,6 +34,7 @@ from models import (
 
 from .audit import record_event
 from .bulk import copy_rows
+from .scoring_tables import require_table
 
 OPERATORS_PER_BATCH = 5000
 
@@ -45,12 +48,16 @@ class RunReport:
     changes: Counter = field(default_factory=Counter)  # "A→B" against the previous run
     rewritten: int = 0  # results that differ from an earlier run of the same date
     previous_run_on: date | None = None
+    off_cycle: bool = False  # R-HALFYEAR: asked for explicitly on an unscheduled date
+    reason: str | None = None
 
     def lines(self) -> list[str]:
         out = [
             f"Classification run of {self.run_on.isoformat()}"
             + (" (repeated: results compared with the stored run)" if self.repeated else "")
         ]
+        if self.off_cycle:
+            out.append(f"off-cycle run (R-HALFYEAR), reason: {self.reason}")
         out.append(f"objects: {self.objects}")
         out.append("per class: " + ", ".join(f"{k} {self.counts.get(k, 0)}" for k in CLASSES))
         since = self.previous_run_on.isoformat() if self.previous_run_on else "no earlier run"
@@ -86,16 +93,7 @@ def _family_scores(
 def latest_scheduled_date(today: date, schedule: str) -> date:
     """The latest half-yearly run date (R-HALFYEAR; "01-01,07-01" by default) on or before
     today."""
-    days = []
-    for part in schedule.split(","):
-        try:
-            month, day = (int(x) for x in part.strip().split("-"))
-            days.append((month, day))
-            date(2000, month, day)
-        except ValueError:
-            raise ValueError(
-                f"CLASSIFICATION_DAYS has {part.strip()!r}; write month-day pairs like 01-01,07-01"
-            ) from None
+    days = run_days(schedule)
     candidates = [date(y, m, d) for y in (today.year - 1, today.year) for m, d in days]
     return max(c for c in candidates if c <= today)
 
@@ -111,6 +109,37 @@ def refuse_earlier_run(run_on: date) -> None:
         )
 
 
+def off_cycle_run(
+    run_on: date, *, off_cycle: bool, reason: str | None, schedule: str | None = None
+) -> bool:
+    """R-HALFYEAR (Art. 26, "每半年调整一次"): a run on a date that is not a scheduled run date
+    (CLASSIFICATION_DAYS) is refused unless asked for explicitly as an off-cycle run with a
+    reason. Returns whether the run is off-cycle; a scheduled date needs no reason."""
+    if schedule is None:
+        schedule = current_app.config["CLASSIFICATION_DAYS"]
+    try:
+        scheduled = is_run_date(run_on, schedule)
+    except ValueError as exc:
+        raise DomainError(
+            "the CLASSIFICATION_DAYS setting is wrong: %(problem)s", status=500, problem=str(exc)
+        ) from None
+    if scheduled:
+        return False
+    if not off_cycle:
+        raise DomainError(
+            "%(date)s is not a scheduled classification date (%(days)s); a run on another "
+            "date must be asked for as an off-cycle run with its reason (R-HALFYEAR, Art. 26)",
+            date=run_on.isoformat(),
+            days=schedule,
+        )
+    if not (reason or "").strip():
+        raise DomainError(
+            "an off-cycle classification run needs a reason (R-HALFYEAR, Art. 26)",
+            field="reason",
+        )
+    return True
+
+
 def run_classification(
     run_on: date,
     *,
@@ -118,12 +147,19 @@ def run_classification(
     at: datetime,
     progress: Callable[[int], None] | None = None,
     measures: bool = True,
+    off_cycle: bool = False,
+    reason: str | None = None,
 ) -> RunReport:
     """Classify every scoring object as of `run_on`. A run repeated for its date rewrites only
     results that differ (none, when nothing changed); a run before the latest one is refused,
-    since the later run's D locks were decided from it. The measures by class are written in
-    the same transaction (`measures=False` only to time the classification alone)."""
+    since the later run's D locks were decided from it; a run on a date that is not scheduled
+    is refused unless `off_cycle` with a `reason` (R-HALFYEAR), and recorded as such. The
+    measures by class are written in the same transaction (`measures=False` only to time the
+    classification alone)."""
+    require_table(run_on, "run_on")  # R-VALIDITY: no run on a day no table version covers
     refuse_earlier_run(run_on)
+    off_cycle = off_cycle_run(run_on, off_cycle=off_cycle, reason=reason)
+    reason = reason.strip() if off_cycle and reason else None
     run = db.session.scalar(select(ClassificationRun).where(ClassificationRun.run_on == run_on))
     repeated = run is not None
     if run is None:
@@ -131,14 +167,21 @@ def run_classification(
             run_on=run_on, started_at=at, started_by=actor, counts={}, changes={}
         )
         db.session.add(run)
-        db.session.flush()
+    run.off_cycle, run.reason = off_cycle, reason  # a repeated run keeps its latest reason
+    db.session.flush()
     previous = db.session.execute(
         select(ClassificationRun.id, ClassificationRun.run_on)
         .where(ClassificationRun.run_on < run_on)
         .order_by(ClassificationRun.run_on.desc())
         .limit(1)
     ).first()
-    report = RunReport(run_on, repeated, previous_run_on=previous.run_on if previous else None)
+    report = RunReport(
+        run_on,
+        repeated,
+        previous_run_on=previous.run_on if previous else None,
+        off_cycle=off_cycle,
+        reason=reason,
+    )
 
     prev_r = aliased(ClassificationResult)
     same_r = aliased(ClassificationResult)
@@ -218,7 +261,13 @@ def run_classification(
         "classification.run",
         "classification_run",
         run_on.isoformat(),
-        {"counts": run.counts, "repeated": repeated, "rewritten": report.rewritten},
+        {
+            "counts": run.counts,
+            "repeated": repeated,
+            "rewritten": report.rewritten,
+            "off_cycle": off_cycle,
+            "reason": reason,
+        },
     )
     if measures:  # rules §10, in bulk and in this transaction
         from .measures import generate_measures

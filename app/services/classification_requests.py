@@ -7,22 +7,44 @@ so the page only queues the run; `flask cases worker` (or `tick`) does it at its
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.errors import DomainError
 from app.extensions import db
 from forms.base import N_
-from models import ClassificationRequest
+from models import ClassificationRequest, ClassificationRun, Measure, Notification
 
 from .audit import record_event
-from .classification import refuse_earlier_run, run_classification
+from .classification import off_cycle_run, refuse_earlier_run, run_classification
 
 log = logging.getLogger(__name__)
 
 
-def _check_date(run_on: date, today: date) -> None:
+@dataclass
+class RunPreview:
+    """What a run would do if it were done now (the confirmation before queuing it): found by
+    doing the run, measures included, in a savepoint that is rolled back."""
+
+    run_on: date
+    off_cycle: bool
+    reason: str | None
+    repeated: bool  # a run of this date exists: only changed results are rewritten
+    objects: int = 0
+    counts: Counter = field(default_factory=Counter)  # the class each object would be set to
+    changes: int = 0  # objects whose class would change against the previous run
+    published_a: int | None = None  # A-class objects on the public list now (latest run)
+    measures: Counter = field(default_factory=Counter)  # new measures by kind
+    superseded: int = 0  # open measures of earlier runs the run would cancel
+    notices: int = 0  # class notices to operators
+    rectifications: int = 0  # rectification cases the scheduler would then start
+
+
+def _check_request(run_on: date, today: date, off_cycle: bool, reason: str | None) -> bool:
+    """The date checks of a request (future, R-HALFYEAR, earlier than the latest run)."""
     if run_on > today:
         raise DomainError(
             "%(day)s is in the future (today is %(today)s)",
@@ -31,14 +53,91 @@ def _check_date(run_on: date, today: date) -> None:
             today=today.isoformat(),
         )
     refuse_earlier_run(run_on)
+    return off_cycle_run(run_on, off_cycle=off_cycle, reason=reason)
+
+
+def preview_run(
+    run_on: date,
+    *,
+    actor: str,
+    at: datetime,
+    today: date,
+    off_cycle: bool = False,
+    reason: str | None = None,
+) -> RunPreview:
+    """What the run would publish, notify and start: the run itself, with its measures, done
+    in a savepoint and rolled back, so the numbers are those of the real run at this moment
+    (a run takes as long as the real one: about 80 s for the province). Writes nothing."""
+    off = _check_request(run_on, today, off_cycle, reason)
+    conn = db.session.connection()
+    published = db.session.scalar(
+        select(ClassificationRun.counts).order_by(ClassificationRun.run_on.desc()).limit(1)
+    )
+    measure_before = conn.scalar(select(func.coalesce(func.max(Measure.id), 0)))
+    notice_before = conn.scalar(select(func.coalesce(func.max(Notification.id), 0)))
+    cancelled_before = conn.scalar(
+        select(func.count()).select_from(Measure).where(Measure.state == "cancelled")
+    )
+    savepoint = db.session.begin_nested()
+    try:
+        report = run_classification(run_on, actor=actor, at=at, off_cycle=off_cycle, reason=reason)
+        conn = db.session.connection()
+        preview = RunPreview(
+            run_on,
+            off,
+            report.reason,
+            report.repeated,
+            objects=report.objects,
+            counts=Counter({k: report.counts.get(k, 0) for k in report.counts}),
+            changes=sum(report.changes.values()),
+            published_a=None if published is None else int(published.get("A", 0)),
+        )
+        for kind, n in conn.execute(
+            select(Measure.kind, func.count())
+            .where(Measure.id > measure_before)
+            .group_by(Measure.kind)
+        ):
+            preview.measures[kind] = n
+        preview.superseded = (
+            conn.scalar(
+                select(func.count())
+                .select_from(Measure)
+                .where(Measure.state == "cancelled", Measure.id <= measure_before)
+            )
+            - cancelled_before
+        )
+        preview.notices = conn.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.id > notice_before, Notification.kind == "class_notice")
+        )
+        preview.rectifications = conn.scalar(
+            select(func.count())
+            .select_from(Measure)
+            .where(
+                Measure.kind == "rectification",
+                Measure.state == "open",
+                Measure.case_id.is_(None),
+            )
+        )
+    finally:
+        savepoint.rollback()
+    return preview
 
 
 def request_run(
-    run_on: date, *, actor: str, at: datetime, today: date
+    run_on: date,
+    *,
+    actor: str,
+    at: datetime,
+    today: date,
+    off_cycle: bool = False,
+    reason: str | None = None,
 ) -> tuple[ClassificationRequest, bool]:
-    """Queue a run; a date refused by the rules is refused now, not at the worker. Asking again
-    for a date already queued returns that request (created=False)."""
-    _check_date(run_on, today)
+    """Queue a run; a date refused by the rules is refused now, not at the worker (R-HALFYEAR:
+    a date that is not scheduled only as an off-cycle run with a reason). Asking again for a
+    date already queued returns that request (created=False)."""
+    off = _check_request(run_on, today, off_cycle, reason)
     queued = db.session.scalar(
         select(ClassificationRequest).where(
             ClassificationRequest.run_on == run_on, ClassificationRequest.state == "queued"
@@ -46,11 +145,24 @@ def request_run(
     )
     if queued is not None:
         return queued, False
-    row = ClassificationRequest(run_on=run_on, requested_by=actor, requested_at=at, state="queued")
+    reason = reason.strip() if off and reason else None
+    row = ClassificationRequest(
+        run_on=run_on,
+        requested_by=actor,
+        requested_at=at,
+        state="queued",
+        off_cycle=off,
+        reason=reason,
+    )
     db.session.add(row)
     db.session.flush()
     record_event(
-        at, actor, "classification.requested", "classification_run", run_on.isoformat(), {}
+        at,
+        actor,
+        "classification.requested",
+        "classification_run",
+        run_on.isoformat(),
+        {"off_cycle": off, "reason": reason},
     )
     return row, True
 
@@ -104,8 +216,14 @@ def run_requested(*, today: date, now: datetime, commit) -> int:
             continue
         savepoint = db.session.begin_nested()
         try:
-            _check_date(req.run_on, today)
-            report = run_classification(req.run_on, actor=req.requested_by, at=now)
+            _check_request(req.run_on, today, req.off_cycle, req.reason)
+            report = run_classification(
+                req.run_on,
+                actor=req.requested_by,
+                at=now,
+                off_cycle=req.off_cycle,
+                reason=req.reason,
+            )
         except DomainError as err:
             savepoint.rollback()
             req.state, req.refusal = "failed", err.template

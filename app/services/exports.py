@@ -27,6 +27,8 @@ from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.permissions import bureau_tree_codes, export_bureaus
 from app.scoring.dates import add_months, window_end
+from app.scoring.disclosure import published_on, published_until, repaired_matters
+from app.scoring.ledger import KINDS, Entry
 from forms import exports as schemas
 from models import (
     Bureau,
@@ -40,6 +42,7 @@ from models import (
 )
 
 from .audit import record_event
+from .cells import csv_text, xlsx_cell
 from .scoring_tables import load_tables
 
 BATCH = 2000
@@ -287,22 +290,20 @@ def a_class_export(user: User, *, run_on: date | None, bureau: str | None) -> Ex
 
 @dataclass
 class Fate:
-    """What became of an original deduction: amended or voided (objection, correction),
-    repaired (Art. 14)."""
+    """What became of an original deduction: amended or voided (objection, correction).
+    Whether its matter was repaired is `repairs` below: a repair is of a matter."""
 
     status: str = "in_force"
     current: Decimal | None = None
-    repaired: bool = False
 
 
 def fates(originals: dict[int, Decimal]) -> dict[int, Fate]:
-    """Follow each original deduction through its VOIDs, replacing deductions and repairs."""
+    """Follow each original deduction through its VOIDs and replacing deductions."""
     out = {oid: Fate(current=pts) for oid, pts in originals.items()}
     head = {oid: oid for oid in originals}  # original → the entry now standing for it
     frontier = set(originals)
     seen: set[int] = set()
     voided: set[int] = set()
-    repairs: list[tuple[int, int]] = []  # (repair id, target id)
     owner: dict[int, int] = {oid: oid for oid in originals}
     while frontier:
         rows = db.session.execute(
@@ -321,16 +322,65 @@ def fates(originals: dict[int, Decimal]) -> dict[int, Fate]:
                 head[original] = eid
                 out[original].current = points
                 out[original].status = "amended"
-            elif kind == "REPAIR":
-                repairs.append((eid, target))
             if eid not in seen:
                 frontier.add(eid)
     for original, fate in out.items():
         if head[original] in voided:
             fate.status, fate.current = "voided", Decimal("0.00")
-    for rid, target in repairs:
-        if rid not in voided and target not in voided:
-            out[owner[target]].repaired = True
+    return out
+
+
+def repairs(pairs: Iterable[tuple[int, int]], today: date) -> dict[tuple[int, int], date]:
+    """(operator id, matter id) → effective date of the operator's repair of that matter, for
+    the pairs that have one as of `today`. A repair is of a matter (R-REPAIR-ONE-MATTER): it
+    withdraws the matter from publication for every object of the operator. Whether a repair
+    still stands (not voided, its deduction not revoked) is decided by the pure core
+    (`app.scoring.disclosure.repaired_matters`, over `live_entries`). Two queries for a whole
+    batch: the repairs of its matters, then the entries of the few pairs that have one."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    operators = sorted({o for o, _m in pairs})
+    matters = sorted({m for _o, m in pairs})
+    found = {
+        (o, m)
+        for o, m in db.session.execute(
+            select(LedgerEntry.operator_id, LedgerEntry.matter_id).where(
+                LedgerEntry.kind == "REPAIR",
+                LedgerEntry.matter_id.in_(matters),
+                LedgerEntry.operator_id.in_(operators),
+            )
+        ).tuples()
+    } & pairs
+    if not found:
+        return {}
+    rows = db.session.execute(
+        select(
+            LedgerEntry.id,
+            LedgerEntry.object_id,
+            LedgerEntry.operator_id,
+            LedgerEntry.kind,
+            LedgerEntry.points,
+            LedgerEntry.effective_on,
+            LedgerEntry.matter_id,
+            LedgerEntry.item,
+            LedgerEntry.target_id,
+            LedgerEntry.product_key,
+        ).where(
+            LedgerEntry.matter_id.in_(sorted({m for _o, m in found})),
+            LedgerEntry.operator_id.in_(sorted({o for o, _m in found})),
+        )
+    ).tuples()
+    by_operator: dict[int, list[Entry]] = {}
+    for eid, oid, op, kind, points, eff, mid, item, target, pkey in rows:
+        by_operator.setdefault(op, []).append(
+            Entry(eid, oid, KINDS[kind], points, eff, str(mid), item, target, pkey)
+        )
+    out = {}
+    for op, entries in by_operator.items():
+        for matter, on in repaired_matters(entries, today).items():
+            if (op, int(matter)) in pairs:
+                out[(op, int(matter))] = on
     return out
 
 
@@ -371,7 +421,9 @@ def _titles() -> Callable[[str, str | None], str | None]:
     return title
 
 
-def _matter_batches(where: list, keep: Callable, shape: Callable):
+def _matter_batches(where: list, keep: Callable, shape: Callable, today: date):
+    """Rows in batches; `keep(entry, fate)` says which go out, `shape(…, repaired_on, …)` makes
+    each, where `repaired_on` is the date of the operator's repair of the matter or None."""
     title = _titles()
 
     def batches() -> Iterator[list[dict]]:
@@ -387,11 +439,13 @@ def _matter_batches(where: list, keep: Callable, shape: Callable):
                 return
             last = rows[-1][0].id
             fate = fates({e.id: e.points for e, *_ in rows})
-            producers = _producers(op.id for *_, op in rows)
+            kept = [(e, m, o, op) for e, m, o, op in rows if keep(e, fate[e.id])]
+            producers = _producers(op.id for *_, op in kept)
+            repaired = repairs(((e.operator_id, e.matter_id) for e, *_ in kept), today)
             out = [
-                shape(e, m, o, op, fate[e.id], producers, title)
-                for e, m, o, op in rows
-                if keep(e, fate[e.id])
+                shape(e, m, o, op, fate[e.id], repaired.get(pair), producers, title)
+                for e, m, o, op in kept
+                for pair in [(e.operator_id, e.matter_id)]
             ]
             if out:
                 yield out
@@ -400,13 +454,13 @@ def _matter_batches(where: list, keep: Callable, shape: Callable):
 
 
 def matter_export(
-    user: User, *, since: date | None, until: date | None, bureau: str | None
+    user: User, *, since: date | None, until: date | None, bureau: str | None, today: date
 ) -> Export:
     _check_period(since, until)
     codes = export_scope(user, bureau)
     where = _matter_where(since, until, codes)
 
-    def shape(e, m, o, op, fate: Fate, producers, title) -> dict:
+    def shape(e, m, o, op, fate: Fate, repaired_on, producers, title) -> dict:
         return {
             "matter_ref": m.ref,
             "source": m.source,
@@ -429,7 +483,8 @@ def matter_export(
             "points": _pts(e.points),
             "current_points": _pts(fate.current),
             "status": fate.status,
-            "repaired": fate.repaired,
+            "repaired": repaired_on is not None,
+            "repaired_on": repaired_on,
             "expires_on": window_end(e.effective_on),
         }
 
@@ -442,23 +497,27 @@ def matter_export(
         },
         schemas.MatterRow(),
         _count(_matter_base().where(*where)),
-        _matter_batches(where, lambda e, f: True, shape),
+        _matter_batches(where, lambda e, f: True, shape, today),
     )
 
 
-def _published(e: LedgerEntry, fate: Fate, today: date) -> bool:
-    return fate.status != "voided" and not fate.repaired and today < window_end(e.effective_on)
+def _in_force(e: LedgerEntry, fate: Fate, today: date) -> bool:
+    """Not voided, and inside its 36-month window on `today` (R-WINDOW)."""
+    return fate.status != "voided" and published_on(e.effective_on, today)
 
 
 def dishonesty_export(
     user: User, *, since: date | None, until: date | None, bureau: str | None, today: date
 ) -> Export:
-    """Matters in force on `today`: not voided, not repaired, inside their 36-month window
-    (R-WINDOW). The count is exact: it follows every row through its fate first."""
+    """Dishonesty matters in force on `today`: not voided, inside their 36-month window
+    (R-WINDOW), each with the last day it is published. A repaired matter is no longer on the
+    public list (信用修复后停止公示) but stays in this authorised export, marked `repaired` with
+    the repair's date (rules §10). The count is exact: it follows every row through its fate
+    first."""
     _check_period(since, until)
     codes = export_scope(user, bureau)
     # Entries whose window may still be open: those effective in the last 36 months (+1 for
-    # month-end clamping); the exact test is window_end(effective_on) > today.
+    # month-end clamping); the exact test is `published_on` (app.scoring.disclosure).
     where = [
         *_matter_where(since, until, codes),
         LedgerEntry.effective_on >= add_months(today, -37),
@@ -466,7 +525,7 @@ def dishonesty_export(
     ]
     names = dict(db.session.execute(select(Bureau.code, Bureau.name)).tuples().all())
 
-    def shape(e, m, o, op, fate: Fate, producers, title) -> dict:
+    def shape(e, m, o, op, fate: Fate, repaired_on, producers, title) -> dict:
         return {
             "matter_ref": m.ref,
             "effective_on": m.effective_on,
@@ -481,10 +540,12 @@ def dishonesty_export(
             "brand": o.brand,
             "nice_class": o.nice_class,
             "points": _pts(fate.current),
-            "published_until": window_end(e.effective_on),
+            "published_until": published_until(e.effective_on),
+            "repaired": repaired_on is not None,
+            "repaired_on": repaired_on,
         }
 
-    batches = _matter_batches(where, lambda e, f: _published(e, f, today), shape)
+    batches = _matter_batches(where, lambda e, f: _in_force(e, f, today), shape, today)
     count = sum(len(b) for b in batches())
     return Export(
         "dishonesty",
@@ -545,7 +606,7 @@ def stream(export: Export, fmt: str) -> Iterator[bytes]:
             buf.seek(0)
             buf.truncate()
             for row in schema.dump(batch, many=True):
-                writer.writerow([_cell(row.get(c)) for c in header])
+                writer.writerow([csv_text(_cell(row.get(c))) for c in header])
             yield buf.getvalue().encode("utf-8")
         return
     yield from _xlsx(export, header)
@@ -557,7 +618,7 @@ def _xlsx(export: Export, header: list[str]) -> Iterator[bytes]:
     ws.append(header)
     for batch in export.batches():
         for row in export.columns.dump(batch, many=True):
-            ws.append([row.get(c) for c in header])
+            ws.append([xlsx_cell(ws, row.get(c)) for c in header])
     with tempfile.TemporaryFile() as tmp:
         wb.save(tmp)
         tmp.seek(0)

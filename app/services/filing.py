@@ -13,6 +13,7 @@ from models import FilingItem, Operator
 
 from .audit import record_event
 from .cases import Ctx
+from .scope import scope_catalogue
 
 MAX_ITEMS = 1000  # per operator: a filing, not a catalogue
 
@@ -80,6 +81,8 @@ def add_item(operator_id: int, data: dict, *, ctx: Ctx) -> FilingItem:
     name = data["name"].strip()
     if not name:
         raise DomainError("give a name", field="name")
+    if data["kind"] == "product":
+        _in_scope(name)
     count = db.session.scalar(
         select(func.count()).select_from(FilingItem).where(FilingItem.operator_id == operator_id)
     )
@@ -113,6 +116,22 @@ def add_item(operator_id: int, data: dict, *, ctx: Ctx) -> FilingItem:
     )
     _recheck(operator, ctx)
     return item
+
+
+def _in_scope(name: str) -> None:
+    """R-SCOPE: the filing declares the industrial products the Spec covers; a product whose
+    name contains an excluded name of the scope catalogue (乘客电梯, 某牌奶粉 …) is refused."""
+    decision = scope_catalogue().decide(name)
+    if decision.out_of_scope:
+        assert decision.family is not None
+        raise DomainError(
+            "product %(name)s is %(family)s (%(family_zh)s), outside the scope of the "
+            "Specification (Art. 2)",
+            field="name",
+            name=name,
+            family=decision.family.name_en,
+            family_zh=decision.family.name,
+        )
 
 
 def remove_item(operator_id: int, item_id: int, *, ctx: Ctx) -> None:

@@ -21,14 +21,17 @@ from marshmallow import ValidationError
 from sqlalchemy import func, insert, select, update
 
 from app.extensions import db
-from app.permissions import forget_bureau_tree
-from app.scoring import ScoringTable, TableError, product_key
+from app.permissions import chain_up, forget_bureau_tree
+from app.scoring import ScoringTable, TableError, product_key, table_in_force
+from app.scoring.scope import Decision
+from forms.base import N_
 from forms.records import RECORD_SCHEMAS
 from models import Bureau, LedgerEntry, Matter, Operator, ScoringObject, SpotCheck
 
 from .audit import record_events
 from .reference import PROVINCE, bureau_level
-from .scoring_tables import load_tables
+from .scope import scope_catalogue
+from .scoring_tables import load_tables, uncovered
 
 CHUNK = 2000
 SPOT_CHECK_ITEM = "A11.1"
@@ -36,15 +39,53 @@ INTENTIONAL_FAILURE_ITEM = "A12.2"
 
 ProductKey = tuple[str, str, int]  # producer USCC, brand, Nice class
 
+# R-SCOPE: refused, in English for the report; the pages show the catalogue translation.
+OUT_OF_SCOPE = N_(
+    "category %(category)s is %(family)s (%(family_zh)s), outside the scope of the "
+    "Specification (Art. 2)"
+)
+UNKNOWN_MODEL = N_(
+    "the model or standard of this failure is unknown, so it is never merged with another "
+    "failure of the same product under R-180 (Art. 9)"
+)
+UNKNOWN_CATEGORY = (
+    "category %(category)s is not in the scope catalogue; check that it is an industrial "
+    "product (Art. 2)"
+)
+
 
 @dataclass
 class Refusal:
     line: int
     ref: str | None
     reason: str
+    # A refusal raised from a template: its English template, values and field, so that a page
+    # can show it translated (the report itself keeps `reason`).
+    template: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    fieldname: str | None = None
 
     def as_dict(self) -> dict:
         return {"line": self.line, "ref": self.ref, "reason": self.reason}
+
+
+@dataclass
+class Review:
+    """An accepted record a person should look at: a category the scope catalogue does not
+    know (R-SCOPE), or a failure whose model or standard is unknown (R-180)."""
+
+    line: int
+    ref: str | None
+    category: str | None
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {
+            "line": self.line,
+            "ref": self.ref,
+            "category": self.category,
+            "reason": self.reason,
+        }
 
 
 @dataclass
@@ -54,6 +95,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     refusals: list[Refusal] = field(default_factory=list)
+    review: list[Review] = field(default_factory=list)
 
     @property
     def refused(self) -> int:
@@ -67,13 +109,19 @@ class ImportReport:
             "unchanged": self.unchanged,
             "refused": self.refused,
             "refusals": [r.as_dict() for r in self.refusals],
+            "review": [r.as_dict() for r in self.review],
         }
 
 
 class Refused(Exception):
-    def __init__(self, reason: str, fieldname: str | None = None):
-        super().__init__(reason)
-        self.reason = f"{fieldname}: {reason}" if fieldname else reason
+    """A record refused. With `params`, `reason` is an English template (%(name)s) that pages
+    translate; without, it is the text itself."""
+
+    def __init__(self, reason: str, fieldname: str | None = None, **params: Any):
+        text = reason % params if params else reason
+        super().__init__(text)
+        self.template, self.params, self.fieldname = reason, params, fieldname
+        self.reason = f"{fieldname}: {text}" if fieldname else text
 
 
 def read_lines(raw: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
@@ -92,6 +140,8 @@ def read_lines(raw: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
             yield n, json.loads(text)
         except json.JSONDecodeError as exc:
             yield n, Refused(f"not valid JSON ({exc.msg} at column {exc.colno})")
+        except RecursionError:
+            yield n, Refused("JSON nested too deeply; a record is one flat object")
 
 
 def _flatten(messages: Any, prefix: str = "") -> list[str]:
@@ -116,9 +166,12 @@ class _Importer:
     def __init__(self, *, today: date, actor: str, at: datetime):
         self.today, self.actor, self.at = today, actor, at
         self.tables: list[ScoringTable] = load_tables()
-        self.bureau_levels: dict[str, str] = {
-            code: level for code, level in db.session.execute(select(Bureau.code, Bureau.level))
-        }
+        self.bureau_levels: dict[str, str] = {}
+        self.bureau_parents: dict[str, str | None] = {}
+        for code, level, parent in db.session.execute(
+            select(Bureau.code, Bureau.level, Bureau.parent_code)
+        ):
+            self.bureau_levels[code], self.bureau_parents[code] = level, parent
         # natural key -> id (None while planned in this import and not yet written)
         self.operators: dict[str, tuple[int | None, str, str, bool]] = {}
         self.operator_object: dict[str, int] = {}
@@ -126,6 +179,9 @@ class _Importer:
         self.matter_hash: dict[str, str] = {}
         self.spot_hash: dict[str, str] = {}
         self.start_on: dict[Any, date] = {}  # object key -> earliest START date
+        self.scope = scope_catalogue()
+        self.decisions: dict[str, Decision] = {}  # category -> R-SCOPE decision, per import
+        self.to_review: list[tuple[str, str]] = []  # (category, reason) of the record planned
         self.report = ImportReport()
         self._reset_plan()
 
@@ -227,6 +283,41 @@ class _Importer:
                 fieldname,
             )
 
+    # ---- R-SCOPE (Art. 2) ---------------------------------------------------------------
+
+    def _in_scope(self, category: str, fieldname: str, review: bool = True) -> None:
+        """Refuses a category outside the Spec; notes an unknown one for review."""
+        decision = self.decisions.get(category)
+        if decision is None:
+            decision = self.decisions[category] = self.scope.decide(category)
+        if decision.out_of_scope:
+            assert decision.family is not None
+            raise Refused(
+                OUT_OF_SCOPE,
+                fieldname,
+                category=category,
+                family=decision.family.name_en,
+                family_zh=decision.family.name,
+            )
+        if decision.unknown and review:
+            self.to_review.append((category, UNKNOWN_CATEGORY % {"category": category}))
+
+    def _product_in_scope(self, key: ProductKey, fieldname: str) -> None:
+        """A product already stored with a category outside the Spec (before the catalogue
+        knew it) gets no new matter or spot check."""
+        known = self.products.get(key)
+        if known is not None:
+            self._in_scope(known[1], fieldname, review=False)
+
+    def _matter_in_scope(self, d: dict) -> None:
+        """A matter about an out-of-scope product is refused, against the product (by its
+        stored category) or against its producer or seller (by the matter's `category`)."""
+        if d.get("category") is not None:
+            self._in_scope(d["category"], "category")
+        for n, o in enumerate(d["objects"]):
+            if o["kind"] == "product":
+                self._product_in_scope((o["producer"], o["brand"], o["nice_class"]), f"objects.{n}")
+
     def _not_future(self, d: date | None, fieldname: str) -> None:
         if d is not None and d > self.today:
             raise Refused(
@@ -234,10 +325,11 @@ class _Importer:
             )
 
     def _table(self, on: date) -> ScoringTable:
-        eligible = [t for t in self.tables if t.applies_from <= on]
-        if not eligible:
-            raise Refused(f"no scoring table is in force on {on.isoformat()}", "effective_on")
-        return max(eligible, key=lambda t: t.applies_from)
+        """R-VALIDITY: the version covering `on`; refused (Art. 36) when none does."""
+        table = table_in_force(self.tables, on)
+        if table is None:
+            raise Refused(uncovered(self.tables, on).message, "effective_on")
+        return table
 
     def _existing_ref(self, ref: str, digest: str, kind: str) -> bool:
         """True if this exact record is already in; refuses a ref re-used with other content."""
@@ -255,10 +347,38 @@ class _Importer:
             )
         return False
 
+    def _recorder(self, codes: list[str], bureau: str, level: str, table: ScoringTable) -> None:
+        """Rules §11 (Art. 19): scoring related to spot checks (items marked spot_check) is
+        recorded by the provincial bureau; other deductions by city bureaus, county bureaus
+        entering them for their city. One matter is recorded by one of them."""
+        related = {c for c in codes if c in table.items and table.items[c].spot_check}
+        spot = [c for c in codes if c in related]
+        other = [c for c in codes if c not in related]
+        if spot and other:
+            raise Refused(
+                f"{', '.join(spot)} (related to spot checks) is recorded by the provincial "
+                f"bureau {PROVINCE} and {', '.join(other)} by city bureaus (Art. 19): record "
+                "them as separate matters",
+                "items",
+            )
+        if spot and bureau != PROVINCE:
+            raise Refused(
+                f"{', '.join(spot)} is scoring related to spot checks, recorded by the "
+                f"provincial bureau {PROVINCE} (Art. 19)",
+                "bureau",
+            )
+        if other and level == "province":
+            raise Refused(
+                "matters other than spot checks are scored by city bureaus (county "
+                "bureaus may enter them for their city), Art. 19",
+                "bureau",
+            )
+
     # ---- planning, one record at a time ------------------------------------------------
 
     def plan(self, line: int, rec: Any) -> None:
         ref = rec.get("ref") if isinstance(rec, dict) and isinstance(rec.get("ref"), str) else None
+        self.to_review = []
         try:
             if isinstance(rec, Refused):
                 raise rec
@@ -277,9 +397,19 @@ class _Importer:
                 raise Refused("; ".join(_flatten(exc.messages))) from None
             outcome = getattr(self, f"_plan_{rtype}")(data)
         except Refused as exc:
-            self.report.refusals.append(Refusal(line, ref, exc.reason))
+            self.report.refusals.append(
+                Refusal(
+                    line,
+                    ref,
+                    exc.reason,
+                    exc.template if exc.params else None,
+                    exc.params,
+                    exc.fieldname,
+                )
+            )
             return
         setattr(self.report, outcome, getattr(self.report, outcome) + 1)
+        self.report.review += [Review(line, ref, c, why) for c, why in self.to_review]
 
     def _plan_bureau(self, d: dict) -> str:
         parent = d["parent"]
@@ -292,6 +422,11 @@ class _Importer:
                 raise Refused(f"unknown parent bureau {parent}", "parent")
             if parent_level == "county":
                 raise Refused("a county bureau cannot have bureaus below it", "parent")
+            if d["code"] in chain_up(parent, self.bureau_parents.get):
+                raise Refused(
+                    f"the bureau {d['code']} cannot be placed below itself (under {parent})",
+                    "parent",
+                )
         level = bureau_level(parent_level)
         existing = db.session.get(Bureau, d["code"]) if d["code"] in self.bureau_levels else None
         if existing is not None:
@@ -303,9 +438,10 @@ class _Importer:
                 .values(name=d["name"], parent_code=parent, level=level)
             )
             forget_bureau_tree()
+            self.bureau_levels[d["code"]], self.bureau_parents[d["code"]] = level, parent
             self.events.append(("bureau.update", "bureau", d["code"], {"name": d["name"]}))
             return "updated"
-        self.bureau_levels[d["code"]] = level
+        self.bureau_levels[d["code"]], self.bureau_parents[d["code"]] = level, parent
         self.new_bureaus.append(
             {"code": d["code"], "name": d["name"], "parent_code": parent, "level": level}
         )
@@ -355,6 +491,7 @@ class _Importer:
 
     def _plan_product(self, d: dict) -> str:
         self._operator(d["producer"], "producer")
+        self._in_scope(d["category"], "category")
         key = (d["producer"], d["brand"], d["nice_class"])
         known = self.products.get(key)
         label = f"{d['producer']}/{d['brand']}/{d['nice_class']}"
@@ -427,6 +564,7 @@ class _Importer:
         self._operator(d["producer"], "producer")
         key = (d["producer"], d["brand"], d["nice_class"])
         self._product(key)
+        self._product_in_scope(key, "product")
         self._bureau(d["bureau"])
         self._not_future(d["sampled_on"], "sampled_on")
         self._not_future(d["effective_on"], "effective_on")
@@ -469,6 +607,8 @@ class _Importer:
             # R-180: only the product's A11.1 entry carries the key, and only when the model
             # and standard are known (sameness cannot be shown otherwise).
             same_product = product_key(d["producer"], d["standard"], d["brand"], d["model"])
+            if same_product is None:
+                self.to_review.append((None, UNKNOWN_MODEL))
             self.new_matters.append(
                 {
                     "ref": d["ref"],
@@ -517,13 +657,8 @@ class _Importer:
         digest = _content_hash(d)
         if self._existing_ref(d["ref"], digest, "matter"):
             return "unchanged"
+        self._matter_in_scope(d)
         level = self._bureau(d["bureau"])
-        if level == "province":
-            raise Refused(
-                "matters other than spot checks are scored by city bureaus (county "
-                "bureaus may enter them for their city), Art. 19",
-                "bureau",
-            )
         on = d["effective_on"]
         self._not_future(on, "effective_on")
         table = self._table(on)
@@ -550,6 +685,7 @@ class _Importer:
             except TableError as exc:
                 raise Refused(str(exc), "items") from None
             planned.append((obj, item))
+        self._recorder(d["items"], d["bureau"], level, table)
         self.new_matters.append(
             {
                 "ref": d["ref"],

@@ -5,14 +5,19 @@ random selection of A-class objects (双随机) that anyone can draw again.
 How the plan reads the rules:
 - The classes are those of the latest classification run on or before the plan date (the
   earlier of today and 31 December of the year), which must fall in the year.
-- An inspection of an object is a spot check (监督抽查) of it, or a matter (质量信用事项,
-  other than a spot-check failure, which is the spot check itself) recorded against it. An
-  operator's own object is also inspected by spot checks of its products and of products
-  sampled from it as a seller. "Done so far" counts those dated in the year up to today.
+- The inspections of Art. 27 (每年实施N次以上监督抽查或检查) are inspections: an inspection
+  of an object is a spot check (监督抽查, passed or failed) of it, dated when it was sampled.
+  An operator's own object is also inspected by spot checks of its products and of products
+  sampled from it as a seller. Other credit matters (a penalty decision, a refusal found
+  elsewhere) are not inspections and are not counted (rules §10). The system records no
+  on-site visits (现场检查) of their own yet; spot checks are the inspections it knows. "Done
+  so far" counts those dated in the year up to today.
 - Art. 27(1) lets the random-selection coefficient of an A object be lowered after two or
-  more consecutive inspections that found nothing: when its two latest inspections up to the
-  plan date were both clean (passed spot checks, no matter since), its weight in the draw is
-  INSPECTION_CLEAN_WEIGHT (0.5 by default) instead of 1.
+  more consecutive inspections that found nothing ("未发现不合格或其他违法行为"): when its two
+  latest inspections up to the plan date were both clean (passed spot checks) and no matter
+  was recorded against it in between or since, its weight in the draw is
+  INSPECTION_CLEAN_WEIGHT (0.5 by default) instead of 1. There a matter breaks the run of
+  clean inspections (a violation was found), although it is not counted as an inspection.
 - The draw: candidates ordered by object id, `random.Random(seed)` gives each a number u in
   that order, and the ceil(N × ratio) candidates with the largest u ** (1 / weight) are
   selected (weighted sampling without replacement, Efraimidis–Spirakis). The seed, run,
@@ -155,8 +160,10 @@ def run_for_year(year: int, today: date) -> ClassificationRun:
 # ---- inspections ----------------------------------------------------------------------
 
 
-def _events(until: date, since: date | None = None):
-    """Every inspection event (target object, date, clean: 1 or 0) in the date range."""
+def _events(until: date, since: date | None = None, *, matters: bool = True):
+    """Every inspection event (target object, date, clean: 1 or 0) in the date range: the
+    spot checks and, with `matters`, the matters recorded (as unclean events: they break a
+    run of clean inspections, Art. 27(1), but are not inspections to count)."""
     product = aliased(ScoringObject)
     own = aliased(ScoringObject)
     seller = aliased(Operator)
@@ -181,6 +188,8 @@ def _events(until: date, since: date | None = None):
         .join(own, and_(own.operator_id == seller.id, own.kind == "operator"))
         .where(window(SpotCheck.sampled_on))
     )
+    if not matters:
+        return union_all(on_product, on_producer, on_seller).subquery("ev")
     # A matter (other than a spot-check failure, counted above) inspects the object it deducts
     # and, through its products, the producer: each (object, matter) once.
     deducted = and_(
@@ -252,11 +261,13 @@ def clean_twice(*, run_id: int, codes: frozenset[str] | None, plan_on: date) -> 
 def inspections_done(
     *, run_id: int, codes: frozenset[str] | None, year: int, today: date
 ) -> dict[int, int]:
-    """Inspections of each B/C/D object dated in the year, up to today."""
+    """Inspections (spot checks, not other matters: rules §10) of each B/C/D object dated in
+    the year, up to today."""
     until = min(today, date(year, 12, 31))
     if until < date(year, 1, 1):
         return {}
-    in_year = _of_plan(_events(until, date(year, 1, 1)), run_id, REQUIRED, codes).subquery()
+    events = _events(until, date(year, 1, 1), matters=False)
+    in_year = _of_plan(events, run_id, REQUIRED, codes).subquery()
     return dict(
         db.session.connection()
         .execute(select(in_year.c.target, func.count()).group_by(in_year.c.target))

@@ -53,6 +53,9 @@ def load_bureau_tree(*, actor: str, at: datetime, path: Path = BUREAU_FILE) -> t
 
 
 DEFAULT_TABLE = ROOT / "data" / "scoring_tables" / "GD-2021-default.yaml"
+# R-VALIDITY: the default table ends with the Spec on 2026-06-04 (Art. 36). The demo (and the
+# tests, whose today is later) publish this successor, marked as a demonstration only.
+DEMO_SUCCESSOR_TABLE = ROOT / "data" / "scoring_tables" / "demo" / "GD-2026-demo-successor.yaml"
 
 
 def init_reference_data(*, actor: str, at: datetime) -> tuple[int, int, bool]:
@@ -63,3 +66,14 @@ def init_reference_data(*, actor: str, at: datetime) -> tuple[int, int, bool]:
     created, updated = load_bureau_tree(actor=actor, at=at)
     _, published = publish_table(DEFAULT_TABLE.read_text(encoding="utf-8"), actor=actor, at=at)
     return created, updated, published
+
+
+def publish_demo_successor(*, actor: str, at: datetime) -> bool:
+    """Publish the demonstration successor of the default table (never in a real database);
+    True when it was published now, False when it already was."""
+    from .scoring_tables import publish_table
+
+    _, published = publish_table(
+        DEMO_SUCCESSOR_TABLE.read_text(encoding="utf-8"), actor=actor, at=at
+    )
+    return published

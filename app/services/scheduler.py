@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select, update
 
+from app.errors import DomainError
 from app.extensions import db
 from models import AuditEvent, Case, CaseTask, Deadline
 
@@ -27,12 +28,14 @@ class TickReport:
     rewards_proposed: int = 0
     rectifications_started: int = 0
     classification_runs: int = 0
+    rewards_refused: str = ""  # why no rewards were proposed today (R-VALIDITY, Art. 36)
 
     def summary(self) -> str:
         return (
             f"deadlines passed {self.deadlines_passed}, notices started {self.notices_started}, "
             f"rectifications started {self.rectifications_started}, rewards proposed "
             f"{self.rewards_proposed}, classification runs {self.classification_runs}"
+            + (f"; rewards not proposed: {self.rewards_refused}" if self.rewards_refused else "")
         )
 
     def __bool__(self) -> bool:
@@ -141,16 +144,22 @@ def tick(*, ctx: Ctx, commit) -> TickReport:
         )
     )
     if done_today is None:
-        report.rewards_proposed = propose_rewards(ctx=ctx, limit=REWARD_PROPOSALS_PER_PASS)
-        if report.rewards_proposed < REWARD_PROPOSALS_PER_PASS:  # none left for today
-            record_event(
-                ctx.now,
-                ctx.actor,
-                "scheduler.rewards",
-                "scheduler",
-                ctx.today.isoformat(),
-                {"proposed": report.rewards_proposed},
-            )
+        try:
+            report.rewards_proposed = propose_rewards(ctx=ctx, limit=REWARD_PROPOSALS_PER_PASS)
+        except DomainError as err:
+            # No table version covers today (Art. 36): nothing proposed, the pass goes on, and
+            # the next passes try again once a successor is published.
+            report.rewards_refused = err.message
+        else:
+            if report.rewards_proposed < REWARD_PROPOSALS_PER_PASS:  # none left for today
+                record_event(
+                    ctx.now,
+                    ctx.actor,
+                    "scheduler.rewards",
+                    "scheduler",
+                    ctx.today.isoformat(),
+                    {"proposed": report.rewards_proposed},
+                )
         commit()
     # Last: a province run takes a minute or more, and the deadlines above should not wait.
     from .classification_requests import run_requested

@@ -32,9 +32,16 @@ def init_web(app: Flask, api_blueprints) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def _load(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+    def _load(session_id: str):
+        """The session's user while the session is of the user's current generation (see
+        `User.end_sessions`) and the account is active."""
+        user_id, _, generation = session_id.partition(":")
+        if not (user_id.isdigit() and generation.isdigit()):
+            return None  # also sessions signed in before generations existed
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_generation != int(generation):
+            return None
+        return user
 
     from . import admin, auth_views, dashboard, inbox, letters, measures, portal, public, statistics
     from .layout import register_layout

@@ -19,13 +19,19 @@ from app.errors import DomainError
 from app.extensions import db
 from app.queries.catalogue import bureau_tree
 from app.queries.classification import get_run, list_runs, run_results
-from app.scoring import CLASSES
+from app.scoring import CLASSES, ScoringTable, ending_soon, table_in_force
 from app.services import accounts, bureaus
 from app.services.calendar import load_schedule, work_calendar
 from app.services.classification import latest_scheduled_date
-from app.services.classification_requests import pending_and_recent, refusal_text, request_run
+from app.services.classification_requests import (
+    pending_and_recent,
+    preview_run,
+    refusal_text,
+    request_run,
+)
 from app.services.heartbeat import scheduler_status
-from app.services.scoring_tables import publish_table
+from app.services.measures import KIND_LABELS as MEASURE_LABELS
+from app.services.scoring_tables import load_tables, publish_table
 from forms.base import N_
 from models import (
     Bureau,
@@ -41,6 +47,7 @@ from .guards import roles
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PER_PAGE = 50
+TABLE_WARNING_DAYS = 90  # R-VALIDITY: warn this long before the version in force ends
 MAX_UPLOAD = 1_000_000  # bytes: a year's schedule or a scoring table is a few kilobytes
 LEVELS = {"province": N_("省级"), "city": N_("地市级"), "county": N_("县区级")}
 SOURCES = {
@@ -113,19 +120,15 @@ def home():
     latest_run = db.session.scalar(
         select(ClassificationRun).order_by(ClassificationRun.run_on.desc()).limit(1)
     )
-    in_force = db.session.scalar(
-        select(ScoringTableVersion)
-        .where(ScoringTableVersion.applies_from <= today())
-        .order_by(ScoringTableVersion.applies_from.desc())
-        .limit(1)
-    )
+    tables = load_tables()
     return render_template(
         "admin/home.html",
         scheduler=scheduler_status(now()),
         users=accounts.counts_by_role(),
         bureau_count=db.session.scalar(select(func.count()).select_from(Bureau)),
         table_count=db.session.scalar(select(func.count()).select_from(ScoringTableVersion)),
-        in_force=in_force,
+        in_force=table_in_force(tables, today()),
+        table_expiry=table_warning(tables),
         years=list(db.session.scalars(select(HolidaySchedule.year).order_by(HolidaySchedule.year))),
         sources=[(y, cal.source_of(y)) for y in (year, year + 1)],
         source_names=SOURCES,
@@ -133,6 +136,21 @@ def home():
         latest_run=latest_run,
         provisional=_open_provisional(),
     )
+
+
+def table_warning(tables: list[ScoringTable]) -> dict | None:
+    """R-VALIDITY: from 90 days before the version in force ends (or once it has ended) while
+    no successor is published, what the administrators are told (Art. 36)."""
+    on = today()
+    ending = ending_soon(tables, on, TABLE_WARNING_DAYS)
+    if ending is None:
+        return None
+    return {
+        "version": ending.version,
+        "until": ending.applies_until,
+        "days": (ending.applies_until - on).days,
+        "regulation": ending.regulation,
+    }
 
 
 # -- holiday schedules ------------------------------------------------------------------------
@@ -243,9 +261,12 @@ def _tables_page(text: str = "", refusal: str | None = None, status: int = 200):
     versions = db.session.scalars(
         select(ScoringTableVersion).order_by(ScoringTableVersion.applies_from.desc())
     ).all()
-    in_force = next((v.version for v in versions if v.applies_from <= today()), None)
+    tables = load_tables()
+    current = table_in_force(tables, today())
+    in_force = current.version if current else None
     return render_template(
         "admin/tables.html",
+        table_expiry=table_warning(tables),
         versions=versions,
         in_force=in_force,
         today=today(),
@@ -507,7 +528,15 @@ def _scheduled_default() -> date | None:
         return None
 
 
-def _runs_page(run_on: str | None = None, refusal: str | None = None, status: int = 200):
+def _runs_page(
+    run_on: str | None = None,
+    refusal: str | None = None,
+    status: int = 200,
+    *,
+    off_cycle: bool = False,
+    reason: str = "",
+    preview=None,
+):
     default = _scheduled_default()
     requests = pending_and_recent()
     return render_template(
@@ -520,6 +549,11 @@ def _runs_page(run_on: str | None = None, refusal: str | None = None, status: in
         run_on=run_on if run_on is not None else (default.isoformat() if default else ""),
         default=default,
         refusal=refusal,
+        off_cycle=off_cycle,
+        reason=reason,
+        preview=preview,
+        schedule=current_app.config["CLASSIFICATION_DAYS"],
+        measure_labels=MEASURE_LABELS,
     ), status
 
 
@@ -532,15 +566,34 @@ def runs():
 @bp.post("/runs")
 @roles("admin")
 def run_start():
+    """Two steps (R-HALFYEAR): the form shows what the run would publish, notify and start;
+    only the confirmation (`confirm`) queues it. An unscheduled date needs the off-cycle
+    choice and a reason."""
     raw = request.form.get("run_on", "").strip()
+    off_cycle = request.form.get("off_cycle") == "1"
+    reason = request.form.get("reason", "").strip()
+    confirmed = request.form.get("confirm") == "1"
     try:
         run_on = _date_arg(raw, _("评定日期"))
         if run_on is None:
             raise DomainError(N_("give the date of the run"), status=400)
-        _request, created = request_run(run_on, actor=_actor(), at=now(), today=today())
+        if not confirmed:
+            preview = preview_run(
+                run_on,
+                actor=_actor(),
+                at=now(),
+                today=today(),
+                off_cycle=off_cycle,
+                reason=reason,
+            )
+            db.session.rollback()  # the preview writes nothing
+            return _runs_page(raw, off_cycle=off_cycle, reason=reason, preview=preview)
+        _request, created = request_run(
+            run_on, actor=_actor(), at=now(), today=today(), off_cycle=off_cycle, reason=reason
+        )
     except DomainError as err:
         db.session.rollback()
-        return _runs_page(raw, err.translated(), err.status)
+        return _runs_page(raw, err.translated(), err.status, off_cycle=off_cycle, reason=reason)
     db.session.commit()
     flash(
         _(

@@ -73,6 +73,12 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Ends every session of the user, not only this cookie: a copy of the cookie (another
+    browser, a stolen one) opens nothing after sign-out."""
+    if current_user.is_authenticated:
+        current_user.end_sessions()
+        record_event(now(), current_user.username, "user.sign_out", "user", str(current_user.id))
+        db.session.commit()
     logout_user()
     flash(_("已退出登录"), "info")
     return redirect(url_for("public.index"))

@@ -39,7 +39,7 @@ from app.queries.measures import serious_flag
 from app.queries.scores import explained_score
 from app.services import cases as case_service
 from app.services.applications import report_correction
-from app.services.imports import import_records
+from app.services.imports import Refusal, import_records
 from app.services.scoring_tables import load_tables, table_for
 from forms.base import N_, Strict
 from forms.cases import CorrectionReport, Reassignment
@@ -562,6 +562,17 @@ class MatterForm(Strict):
         load_default=None,
         metadata={"label": N_("商品类别（尼斯分类）"), "help": N_("记分对象为产品时填写")},
     )
+    category = fields.String(
+        load_default=None,
+        validate=validate.Length(1, 50),
+        metadata={
+            "label": N_("涉及产品类别"),
+            "help": N_(
+                "事项涉及的产品类别，例如“电子电器”；食品、食品添加剂、化妆品、计量器具、"
+                "特种设备不适用本规范（第二条）"
+            ),
+        },
+    )
     item = fields.String(
         required=True,
         validate=validate.Length(1, 20),
@@ -602,7 +613,10 @@ _REFUSAL_FIELDS = (
     (re.compile(r"objects(\.\d+)?(\._schema)?"), "brand"),
     (re.compile(r"items(\.\d+)?"), "item"),
     (
-        re.compile(r"(ref|uscc|name|intentional|major_impact|effective_on|model|standard|summary)"),
+        re.compile(
+            r"(ref|uscc|name|intentional|major_impact|effective_on|model|standard|summary"
+            r"|category)"
+        ),
         None,
     ),
 )
@@ -731,6 +745,8 @@ def _matter_records(d: dict, bureau: str) -> tuple[list[dict], dict[str, list[st
             "summary": d["summary"],
         }
     )
+    if d.get("category"):
+        records[-1]["category"] = d["category"].strip()
     return records, errors
 
 
@@ -760,7 +776,7 @@ def matter_create():
         db.session.rollback()  # an operator planned with a refused matter is not kept either
         errors, general = {}, []
         for refusal in report.refusals:
-            e, g = _refusal_fields(refusal.reason)
+            e, g = _refusal_fields(_refusal_text(refusal))
             for k, v in e.items():
                 errors.setdefault(k, []).extend(v)
             general += g
@@ -778,6 +794,15 @@ def matter_create():
     else:
         flash(_("该事项此前已按相同内容登记，未重复记分"), "success")
     return redirect(url_for("inbox.matter", matter_id=matter_id))
+
+
+def _refusal_text(refusal: Refusal) -> str:
+    """An import refusal in the page's language where it was raised from a template (e.g.
+    R-SCOPE, Art. 2); the others as the import wrote them."""
+    if refusal.template is None:
+        return refusal.reason
+    text = _(refusal.template, **refusal.params)
+    return f"{refusal.fieldname}: {text}" if refusal.fieldname else text
 
 
 def _concurrent() -> str:

@@ -63,6 +63,13 @@ DEADLINE_LABELS = {
 }
 
 
+# A deadline's clock stopped for supplementing material and went on again (R-PAUSE).
+PAUSE_ACTIONS = {
+    "deadline_paused": N_("期限暂停（补正材料）"),
+    "deadline_resumed": N_("期限恢复计算"),
+}
+
+
 def history_actions(actions: dict[str, str]) -> dict[str, str]:
     """A page's labels of case-history actions, with every process step's."""
-    return {**actions, **{f"effect:{k}": v for k, v in EFFECT_LABELS.items()}}
+    return {**actions, **PAUSE_ACTIONS, **{f"effect:{k}": v for k, v in EFFECT_LABELS.items()}}

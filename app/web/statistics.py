@@ -25,6 +25,7 @@ from app.permissions import bureau_tree_codes, export_bureaus
 from app.queries import statistics as q
 from app.scoring import CLASSES
 from app.services.audit import record_event
+from app.services.cells import csv_text, xlsx_cell
 from forms.base import N_
 from forms.exports import StatisticsQuery
 from models import Bureau
@@ -229,7 +230,7 @@ def download(name: str, fmt: str):
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([csv_text(v) for v in row] for row in rows)
         body = ("\ufeff" + buf.getvalue()).encode("utf-8")
         mimetype = "text/csv"
     else:
@@ -240,7 +241,7 @@ def download(name: str, fmt: str):
         for row in rows:
             ws.append(
                 [
-                    float(v) if k == "points" else v
+                    float(v) if k == "points" else xlsx_cell(ws, v)
                     for (k, _l), v in zip(data.columns, row, strict=True)
                 ]
             )

@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import pytest
 
-from tests.functional.http import call, get, quote
+from tests.functional.http import call, quote
 from tests.helpers import jsonl, matter, operator, product, spot_check, uscc
 
 P1, S1 = uscc(1), uscc(2, "440100")
 TOKEN = {"Authorization": "Bearer s3cret-token", "Content-Type": "application/x-ndjson"}
+READER: dict[str, str] = {}  # the Authorization header of a token with the `read` scope
+
+
+def get(url: str):
+    return call("GET", url, None, READER)
 
 
 @pytest.fixture
-def api(live_server):
+def api(live_server, seeded):
+    from datetime import UTC, datetime
+
+    from app.auth import create_user, issue_token
+    from app.extensions import db
+
+    with seeded.app_context():
+        reader = create_user(
+            "reader", "officer", display_name="reader", at=datetime.now(UTC), bureau_code="440000"
+        )
+        READER["Authorization"] = f"Bearer {issue_token(reader, ('read',))}"
+        db.session.commit()
     records = jsonl(
         [
             operator(1, name="深圳某电子有限公司"),
@@ -184,3 +200,28 @@ def test_landing_page_in_chinese_with_the_art_28_notice(api, live_server):
     assert "广东省产品质量信用分类监管" in page
     assert "不得印制于产品标识" in page
     assert '<td class="num">3</td>' in page  # three scoring objects imported by the fixture
+
+
+def test_r_scope_import_over_http_refuses_out_of_scope_and_lists_unknown_for_review(api):
+    status, report = call(
+        "POST",
+        f"{api}/imports",
+        jsonl(
+            [
+                product(P1, brand="梯牌", category="自动扶梯"),
+                product(P1, brand="新牌", category="无人机"),
+            ]
+        ),
+        TOKEN,
+    )
+    assert status == 200
+    assert (report["created"], report["refused"]) == (1, 1)
+    assert report["refusals"] == [
+        {
+            "line": 1,
+            "ref": None,
+            "reason": "category: category 自动扶梯 is special equipment (特种设备), outside the "
+            "scope of the Specification (Art. 2)",
+        }
+    ]
+    assert [(r["line"], r["category"]) for r in report["review"]] == [(2, "无人机")]

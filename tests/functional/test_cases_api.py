@@ -377,6 +377,38 @@ def test_two_officers_complete_the_same_task_at_once_one_gets_409(world):
     assert [t["task"] for t in world["gz_officer"].get("/queue")[1]] == ["resolve_objection"]
 
 
+def test_two_officers_claim_the_same_task_at_once_exactly_one_gets_it(world, seeded):
+    """Issue 12, point 5: one 200, the other 409, and the task is the winner's."""
+    from app.extensions import db
+    from models import CaseTask, User
+
+    ent = world["ent_s1"]
+    ent.post("/cases/objection", {"entry_ids": [s1_deduction(ent)], "evidence": "x"})
+    task = world["gz_officer"].get("/queue")[1][0]
+    for _round in range(3):  # a race can be lucky once; the claim is given back between rounds
+        results: dict[str, tuple] = {}
+        barrier = threading.Barrier(2)
+
+        def claim(name, results=results, barrier=barrier):
+            barrier.wait()
+            results[name] = world[name].post(f"/tasks/{task['id']}/claim")
+
+        threads = [threading.Thread(target=claim, args=(n,)) for n in ("gz_officer", "gz_officer2")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(20)
+        statuses = sorted(s for s, _ in results.values())
+        assert statuses == [200, 409], results
+        winner = next(name for name, (s, _) in results.items() if s == 200)
+        loser = next(name for name, (s, _) in results.items() if s == 409)
+        assert "already claimed" in results[loser][1]["message"]
+        with seeded.app_context():
+            claimed_by = db.session.get(CaseTask, task["id"]).claimed_by
+            assert db.session.get(User, claimed_by).username == winner
+        assert world[winner].post(f"/tasks/{task['id']}/unclaim")[0] == 200
+
+
 def test_the_same_submission_repeated_starts_one_case(world):
     ent = world["ent_s1"]
     body = {"entry_ids": [s1_deduction(ent)], "evidence": "x"}
@@ -385,6 +417,48 @@ def test_the_same_submission_repeated_starts_one_case(world):
     assert first[0] == 201 and again[0] == 201
     assert first[1]["id"] == again[1]["id"]
     assert len([c for c in ent.get("/cases")[1] if c["process"] == "objection"]) == 1
+
+
+def test_the_same_idempotency_key_sent_twice_at_once_gives_both_the_one_case(world, monkeypatch):
+    """Issue 12, point 6: a double click on a slow line. Both requests are held until each
+    has checked the key and the open objections, so both go on to start the case; the second
+    meets the first's unique key and answers with its case: two 201s, one case, no 5xx."""
+    from app.services import applications
+
+    ent = world["ent_s1"]
+    body = {"entry_ids": [s1_deduction(ent)], "evidence": "x"}
+    both_checked = threading.Barrier(2, timeout=10)
+    both_checked_open = threading.Barrier(2, timeout=10)
+    retried, open_case_for = applications._retried, applications._open_case_for
+
+    def held_retried(*args, **kwargs):
+        found = retried(*args, **kwargs)
+        both_checked.wait()
+        return found
+
+    def held_open_case_for(*args, **kwargs):
+        found = open_case_for(*args, **kwargs)
+        both_checked_open.wait()
+        return found
+
+    monkeypatch.setattr(applications, "_retried", held_retried)
+    monkeypatch.setattr(applications, "_open_case_for", held_open_case_for)
+    results = []
+
+    def file():
+        results.append(ent.post("/cases/objection", body, {"Idempotency-Key": "double-click"}))
+
+    threads = [threading.Thread(target=file) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    monkeypatch.undo()
+    assert [s for s, _ in results] == [201, 201], results
+    assert results[0][1]["id"] == results[1][1]["id"]
+    assert len([c for c in ent.get("/cases")[1] if c["process"] == "objection"]) == 1
+    # the case is whole: its first task waits in the bureau's queue
+    assert [t["task"] for t in world["gz_officer"].get("/queue")[1]] == ["accept_objection"]
 
 
 def test_a_failure_mid_request_leaves_the_case_as_it_was(world):

@@ -64,7 +64,7 @@ def world(live_server, seeded, clock):
                     M4,
                     [{"kind": "seller", "uscc": S4}],
                     items=["A12.4"],
-                    bureau="440300",
+                    bureau="440000",  # refusing a spot check: the province (Art. 19)
                     effective_on="2026-09-01",
                     intentional=True,
                 ),
@@ -98,7 +98,7 @@ def world(live_server, seeded, clock):
         tokens["ent_export"] = issue_token(users["ent_s1"], ("export",), name="x")
         db.session.commit()
         run_classification(date(2026, 7, 1), actor="test", at=at)
-        run_classification(date(2026, 11, 26), actor="test", at=at)
+        run_classification(date(2026, 11, 26), actor="test", at=at, off_cycle=True, reason="test")
         tick(ctx=Ctx("scheduler", clock.today(), clock.now()), commit=db.session.commit)
 
         def ctx(name):
@@ -216,11 +216,13 @@ def test_dishonesty_export_lists_only_matters_in_force(world):
     found = rows(world, "/exports/dishonesty", "jsonl", "prov_supervisor")
     assert {(r["matter_ref"], r["uscc"]) for r in found} == {(M4, S4), ("GD-CC-1", P1)}
     m4 = next(r for r in found if r["matter_ref"] == M4)
+    # The last day it is published, as the public page shows it: the day before 2029-09-01.
     assert (m4["points"], m4["published_until"], m4["deciding_bureau_name"]) == (
         "-9.00",
-        "2029-09-01",
-        "深圳市市场监督管理局",
+        "2029-08-31",
+        "广东省市场监督管理局",  # refusing a spot check is scored by the province (Art. 19)
     )
+    assert (m4["repaired"], m4["repaired_on"]) == (False, None)
     assert rows(world, "/exports/dishonesty", "csv") == []  # Guangzhou's only one was revoked
 
 

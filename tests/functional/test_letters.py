@@ -333,7 +333,9 @@ def test_class_letter_states_the_class_and_its_measures(world, seeded, clock):
     from models import Measure, ScoringObject
 
     with seeded.app_context():
-        run_classification(date(2026, 11, 26), actor="test", at=clock.now())
+        run_classification(
+            date(2026, 11, 26), actor="test", at=clock.now(), off_cycle=True, reason="test"
+        )
         db.session.commit()
         objects = dict(
             db.session.execute(
@@ -382,7 +384,9 @@ def test_letters_are_shown_only_to_the_enterprise_concerned_and_staff_covering_i
     from models import ScoringObject
 
     with seeded.app_context():
-        run_classification(date(2026, 11, 26), actor="test", at=clock.now())
+        run_classification(
+            date(2026, 11, 26), actor="test", at=clock.now(), off_cycle=True, reason="test"
+        )
         db.session.commit()
         obj = db.session.scalar(
             select(ScoringObject.id).where(
@@ -432,3 +436,104 @@ def _browser(world, username: str) -> _LetterBrowser:
     page = b.login(username)
     assert page.status == 200, (username, page.status)
     return b
+
+
+def test_r_pause_case_pages_and_the_decision_letter_state_the_pause_and_why(world, seeded, clock):
+    """R-PAUSE: a repair verification waits for material (补正) from Thursday 2026-11-26 to
+    Tuesday 2026-12-01; the officer's and the enterprise's case pages say that the clock
+    stopped, from when (and, once the material arrived, until when) and why, and so does the
+    decision letter. The deadline resumes with the 5 working days that were left."""
+    from app.extensions import db
+    from app.services import applications, cases
+    from models import CaseTask, Deadline
+
+    reason = "补正期间不计入办理时限 (R-PAUSE)"
+    entry = s1_deduction(seeded, world.ids)
+    with seeded.app_context():
+        repair = applications.file_repair(
+            entry,
+            {"not_intentional_statement": "目录版本错误", "rectification": "已下架"},
+            ctx=ctx("ent_s1", clock),
+        )
+        task = db.session.scalar(select(CaseTask).where(CaseTask.case_id == repair.id))
+        cases.complete_task(
+            task.id,
+            {"decision": "need_more", "reasons": "请补充下架记录"},
+            ctx=ctx("gz_officer", clock),
+        )
+        db.session.commit()
+        case_id = repair.id
+    officer, enterprise = _browser(world, "gz_officer"), _browser(world, "ent_s1")
+    for b, path in ((officer, "/inbox/cases"), (enterprise, "/portal/cases")):
+        page = b.get(f"{path}/{case_id}")
+        assert page.status == 200
+        pause = re.search(r'<li data-pause="verify_repair">(.*?)</li>', page.text, re.S)
+        assert pause is not None, path
+        said = " ".join(pause.group(1).split())
+        assert "修复核查期限自2026-11-26起暂停" in said and "等待补正材料" in said, said
+        assert "剩余5个工作日" in said and reason in said, said
+
+    clock.set_today(date(2026, 12, 1))
+    with seeded.app_context():
+        supplement = db.session.scalar(
+            select(CaseTask).where(CaseTask.case_id == case_id, CaseTask.state == "open")
+        )
+        cases.complete_task(supplement.id, {"material": "下架记录见附件"}, ctx=ctx("ent_s1", clock))
+        db.session.commit()
+        deadline = db.session.scalar(select(Deadline).where(Deadline.case_id == case_id))
+        # The 5 working days left, counted after the day the material arrived.
+        assert (deadline.state, deadline.due_on) == ("running", date(2026, 12, 8))
+    for b, path in ((officer, "/inbox/cases"), (enterprise, "/portal/cases")):
+        page = b.get(f"{path}/{case_id}")
+        said = " ".join(
+            re.search(r'<li data-pause="verify_repair">(.*?)</li>', page.text, re.S)
+            .group(1)
+            .split()
+        )
+        assert "修复核查期限自2026-11-26起暂停，至2026-12-01恢复计算" in said, said
+        assert reason in said, said
+
+    with seeded.app_context():
+        verify = db.session.scalar(
+            select(CaseTask).where(CaseTask.case_id == case_id, CaseTask.state == "open")
+        )
+        cases.complete_task(
+            verify.id,
+            {"decision": "approve", "rectified_confirmed": True},
+            ctx=ctx("gz_officer", clock),
+        )
+        db.session.commit()
+    letter = enterprise.get(f"/letters/cases/{case_id}.html")
+    assert letter.status == 200 and "准予信用修复" in letter
+    assert "办理期限" in letter
+    assert (
+        "因等待补正材料，修复核查期限自2026年11月26日起暂停计算，至2026年12月1日收到材料后恢复计算"
+        in letter
+    )
+    assert reason in letter
+    assert reason in letter_pdf(world, "ent_s1", f"/letters/cases/{case_id}.pdf")
+
+
+def test_r_pause_a_decision_without_a_pause_says_nothing_of_one(world, seeded, clock):
+    from app.extensions import db
+    from app.services import applications, cases
+    from models import CaseTask
+
+    with seeded.app_context():
+        repair = applications.file_repair(
+            s1_deduction(seeded, world.ids),
+            {"not_intentional_statement": "目录版本错误", "rectification": "已下架"},
+            ctx=ctx("ent_s1", clock),
+        )
+        task = db.session.scalar(select(CaseTask).where(CaseTask.case_id == repair.id))
+        cases.complete_task(
+            task.id,
+            {"decision": "approve", "rectified_confirmed": True},
+            ctx=ctx("gz_officer", clock),
+        )
+        db.session.commit()
+    b = _browser(world, "ent_s1")
+    letter = b.get(f"/letters/cases/{repair.id}.html")
+    assert letter.status == 200 and "准予信用修复" in letter
+    assert "R-PAUSE" not in letter and "办理期限" not in letter
+    assert 'data-testid="pauses"' not in b.get(f"/portal/cases/{repair.id}")

@@ -65,7 +65,7 @@ def world(live_server, seeded, clock):
                     "M4",
                     [{"kind": "seller", "uscc": S4}],
                     items=["A12.4"],
-                    bureau="440300",
+                    bureau="440000",  # refusing a spot check: the province (Art. 19)
                     effective_on="2026-09-01",
                     intentional=True,
                 ),
@@ -80,6 +80,7 @@ def world(live_server, seeded, clock):
         for name, role, bureau in [
             ("gz_officer", "officer", "440100"),
             ("sz_officer", "officer", "440300"),
+            ("prov_officer", "officer", "440000"),
             ("gz_supervisor", "supervisor", "440100"),
             ("prov_supervisor", "supervisor", "440000"),
             ("admin1", "admin", None),
@@ -87,7 +88,9 @@ def world(live_server, seeded, clock):
             make_user(name, role, bureau=bureau)
         db.session.commit()
         run_classification(date(2026, 7, 1), actor="test", at=clock.now())
-        run_classification(date(2026, 11, 26), actor="test", at=clock.now())
+        run_classification(
+            date(2026, 11, 26), actor="test", at=clock.now(), off_cycle=True, reason="test"
+        )
         tick(ctx=Ctx("scheduler", clock.today(), clock.now()), commit=db.session.commit)
 
         def ctx(name):
@@ -116,7 +119,8 @@ def world(live_server, seeded, clock):
             {"outcome": "revoked", "reasons": "未列入"},
         )
         correction = applications.report_correction(deduction(S4), "核对", ctx=ctx("sz_officer"))
-        work(correction.id, "sz_officer", {"decision": "no_error", "reasons": "无误"})
+        # The province recorded the refused spot check (Art. 19), so it decides the correction.
+        work(correction.id, "prov_officer", {"decision": "no_error", "reasons": "无误"})
         db.session.commit()
     return SimpleNamespace(base=live_server, app=seeded)
 

@@ -270,14 +270,59 @@ def test_a_table_version_can_be_uploaded_as_a_file(live_server, province):
 
 def test_a_table_version_that_would_reprice_recorded_matters_is_refused(live_server, province):
     b = admin(live_server)
-    # A matter effective 2026-11-02 is recorded under the default table.
-    page = b.post("/admin/tables", {"text": table_yaml("GD-2026", "2026-06-01")})
+    # A matter effective 2026-11-02 is recorded under the (demonstration) successor.
+    page = b.post("/admin/tables", {"text": table_yaml("GD-2026", "2026-10-01")})
     assert page.status == 409
     assert "粤穗市监罚〔2026〕7号" in refusal(page)
     assert 'data-version="GD-2026"' not in b.get("/admin/tables").text
 
     broken = b.post("/admin/tables", {"text": "version: x\napplies_from: 2027-01-01\nitems: 3\n"})
     assert broken.status == 422 and "记分标准被拒绝" in refusal(broken)
+
+
+def _admin_on(app, base: str) -> Browser:
+    from app.extensions import db
+
+    with app.app_context():
+        make_user("admin1", "admin")
+        db.session.commit()
+    return admin(base)
+
+
+def test_r_validity_the_overview_warns_that_the_table_has_ended(expired_server, expired):
+    b = _admin_on(expired, expired_server)
+    page = b.get("/admin/")
+    assert page.status == 200
+    warning = page.text.split('data-testid="table-warning"')[1].split("</div>")[0]
+    assert "记分标准已失效" in warning
+    for words in ("GD-2021-default", "2026-06-04", "第三十六条", "粤市监规字〔2021〕5号"):
+        assert words in warning, words
+    assert 'data-testid="no-table"' in page.text  # no version in force today
+    tables = b.get("/admin/tables")
+    assert 'data-testid="table-warning"' in tables.text
+    row = tables.text.split('data-version="GD-2021-default"')[1].split("</tr>")[0]
+    assert "2026-06-04" in row and "已到期" in row
+
+
+def test_r_validity_the_overview_warns_from_90_days_before_the_end(expired_server, expired, clock):
+    b = _admin_on(expired, expired_server)
+    clock.set_today(date(2026, 3, 5))  # 91 days before the last day: not yet
+    page = b.get("/admin/")
+    assert 'data-testid="table-warning"' not in page.text
+    assert by_testid(page, "table-until") == "适用至 2026-06-04"
+    clock.set_today(date(2026, 3, 6))  # 90 days before
+    warning = b.get("/admin/").text.split('data-testid="table-warning"')[1].split("</div>")[0]
+    assert "记分标准即将失效" in warning and "还有 90 天" in warning
+    assert "GD-2021-default" in warning and "第三十六条" in warning
+
+
+def test_r_validity_no_warning_once_a_successor_is_published(live_server, province, clock):
+    b = admin(live_server)
+    for day in (date(2026, 3, 6), date(2026, 11, 26)):
+        clock.set_today(day)
+        page = b.get("/admin/")
+        assert page.status == 200 and 'data-testid="table-warning"' not in page.text
+    assert "GD-2026-demo-successor" in page.text  # the version in force today
 
 
 # -- users -----------------------------------------------------------------------------------
@@ -456,11 +501,13 @@ def test_r_halfyear_a_run_started_from_the_page_and_reviewed(live_server, provin
     assert 'name="run_on" type="date" value="2026-07-01"' in runs.text
 
     # The page queues the run: a province run outlasts a web request; the worker does it.
-    queued = b.post("/admin/runs", {"run_on": "2026-07-01"})
+    queued = b.post("/admin/runs", {"run_on": "2026-07-01", "confirm": "1"})
     assert queued.status == 200 and 'data-request="2026-07-01" data-state="queued"' in queued.text
     assert 'data-run="2026-07-01"' not in queued.text
     assert '<meta http-equiv="refresh"' in queued.text  # the page comes back by itself
-    again = b.post("/admin/runs", {"run_on": "2026-07-01"})  # asked twice: queued once
+    again = b.post(
+        "/admin/runs", {"run_on": "2026-07-01", "confirm": "1"}
+    )  # asked twice: queued once
     assert again.text.count('data-request="2026-07-01"') == 1
     assert worker_pass(province, clock).classification_runs == 1
     listing = b.get("/admin/runs")
@@ -485,7 +532,7 @@ def test_r_halfyear_a_run_started_from_the_page_and_reviewed(live_server, provin
 
     # A later run shows what changed: S1 started at 12 and lost 4 points in November (O→B).
     clock.set_today(date(2027, 1, 2))
-    b.post("/admin/runs", {"run_on": "2027-01-01"})
+    b.post("/admin/runs", {"run_on": "2027-01-01", "confirm": "1"})
     worker_pass(province, clock)
     page = b.get("/admin/runs/2027-01-01")
     changes = page.text.split('data-testid="changes"')[1].split("</table>")[0]
@@ -506,6 +553,110 @@ def test_r_halfyear_a_run_started_from_the_page_and_reviewed(live_server, provin
         assert db.session.query(ClassificationRequest).count() == 2
 
 
+def preview_number(page, name: str) -> int:
+    found = re.search(rf'data-testid="{name}">[^<0-9]*?(\d+)', page.text)
+    assert found, f"no {name} on the page"
+    return int(found.group(1))
+
+
+def test_r_halfyear_an_unscheduled_date_is_refused_on_the_page_unless_off_cycle(
+    live_server, province, clock
+):
+    from app.extensions import db
+    from models import ClassificationRequest, ClassificationRun
+
+    b = admin(live_server)
+    page = b.get("/admin/runs")
+    assert 'name="off_cycle"' in page.text and 'name="reason"' in page.text
+    plain = b.post("/admin/runs", {"run_on": "2026-11-26"})
+    assert plain.status == 422
+    assert "2026-11-26 不是法定评定日" in refusal(plain) and "R-HALFYEAR" in refusal(plain)
+    assert "第二十六条" in refusal(plain)
+    forced = b.post("/admin/runs", {"run_on": "2026-11-26", "confirm": "1"})  # by hand
+    assert forced.status == 422 and "R-HALFYEAR" in refusal(forced)
+    blank = b.post("/admin/runs", {"run_on": "2026-11-26", "off_cycle": "1", "reason": " "})
+    assert blank.status == 422 and "非常规评定须说明理由" in refusal(blank)
+    assert 'id="f-off-cycle" checked' in blank.text  # the choice is kept for the correction
+    with province.app_context():
+        assert db.session.query(ClassificationRequest).count() == 0
+        assert db.session.query(ClassificationRun).count() == 0
+
+
+def test_r_halfyear_the_page_shows_what_a_run_would_do_then_queues_it_off_cycle(
+    live_server, province, clock
+):
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from models import (
+        AuditEvent,
+        ClassificationRequest,
+        ClassificationRun,
+        Measure,
+        Notification,
+    )
+
+    form = {"run_on": "2026-11-26", "off_cycle": "1", "reason": "更正后重新评定"}
+    b = admin(live_server)
+    preview = b.post("/admin/runs", form)
+    assert preview.status == 200 and 'data-testid="run-preview"' in preview.text
+    assert 'data-testid="preview-off-cycle"' in preview.text and "更正后重新评定" in preview.text
+    shown = {k: int(by_testid(preview, f"preview-{k}")) for k in "ABCDO"}
+    # S1 lost 4 points in November (B), P1 and its product are B; P3 and its product O.
+    assert shown == {"A": 0, "B": 3, "C": 0, "D": 0, "O": 2}
+    assert "首次公示，0 个记分对象" in preview.text  # no A-class list published yet
+    notices = preview_number(preview, "preview-notices")
+    rectifications = preview_number(preview, "preview-rectifications")
+    yellow = preview_number(preview, "preview-measure-yellow_notice")
+    assert (notices, rectifications, yellow) == (3, 3, 3)  # P1, S1 and P3 (O: guidance)
+    with province.app_context():  # the preview wrote nothing
+        for model in (ClassificationRun, ClassificationRequest, Measure, Notification):
+            assert db.session.query(model).count() == 0, model
+        assert db.session.query(AuditEvent).filter_by(action="classification.run").count() == 0
+
+    queued = b.post("/admin/runs", {**form, "confirm": "1"})
+    assert 'data-request="2026-11-26" data-state="queued"' in queued.text
+    row = queued.text.split('data-request="2026-11-26"')[1].split("</tr>")[0]
+    assert "非常规评定" in row
+    assert worker_pass(province, clock).classification_runs == 1
+    listing = b.get("/admin/runs")
+    assert 'data-run="2026-11-26" data-off-cycle' in listing.text
+    assert "更正后重新评定" in listing.text.split('data-run="2026-11-26"')[1].split("</tr>")[0]
+    page = b.get("/admin/runs/2026-11-26")
+    shown_run = page.text.split('data-testid="off-cycle"')[1].split("</p>")[0]
+    assert "非常规评定" in shown_run and "更正后重新评定" in shown_run
+
+    # What the page announced is what the run did, and what the worker then starts.
+    with province.app_context():
+        run = db.session.scalar(select(ClassificationRun))
+        assert (run.off_cycle, run.reason) == (True, "更正后重新评定")
+        assert {k: run.counts[k] for k in "ABCDO"} == shown
+        kinds = dict(
+            db.session.execute(
+                select(Measure.kind, func.count())
+                .where(Measure.run_id == run.id)
+                .group_by(Measure.kind)
+            ).all()
+        )
+        assert kinds["yellow_notice"] == yellow and kinds["rectification"] == rectifications
+        assert db.session.query(Notification).filter_by(kind="class_notice").count() == notices
+        requested = db.session.query(AuditEvent).filter_by(action="classification.requested").one()
+        assert requested.detail == {"off_cycle": True, "reason": "更正后重新评定"}
+    assert worker_pass(province, clock).rectifications_started == rectifications
+
+
+def test_r_halfyear_a_scheduled_run_is_confirmed_without_a_reason(live_server, province, clock):
+    b = admin(live_server)
+    preview = b.post("/admin/runs", {"run_on": "2026-07-01"})
+    assert preview.status == 200 and 'data-testid="run-preview"' in preview.text
+    assert 'data-testid="preview-off-cycle"' not in preview.text
+    assert 'data-state="queued"' not in preview.text
+    queued = b.post("/admin/runs", {"run_on": "2026-07-01", "confirm": "1"})
+    assert 'data-request="2026-07-01" data-state="queued"' in queued.text
+    worker_pass(province, clock)
+    assert "data-off-cycle" not in b.get("/admin/runs").text
+
+
 def test_a_queued_run_that_the_rules_no_longer_allow_fails_with_its_reason(
     live_server, province, clock
 ):
@@ -517,7 +668,7 @@ def test_a_queued_run_that_the_rules_no_longer_allow_fails_with_its_reason(
 
     clock.set_today(date(2027, 1, 2))
     b = admin(live_server)
-    b.post("/admin/runs", {"run_on": "2026-07-01"})
+    b.post("/admin/runs", {"run_on": "2026-07-01", "confirm": "1"})
     with province.app_context():
         run_classification(date(2027, 1, 1), actor="cli", at=clock.now())
         db.session.commit()
@@ -539,7 +690,7 @@ def test_two_workers_do_a_queued_run_once(live_server, province, clock):
     from app.services.classification_requests import run_requested
     from models import AuditEvent, ClassificationRequest, ClassificationRun
 
-    admin(live_server).post("/admin/runs", {"run_on": "2026-07-01"})
+    admin(live_server).post("/admin/runs", {"run_on": "2026-07-01", "confirm": "1"})
     done, errors = at_once(
         province,
         lambda: run_requested(today=clock.today(), now=clock.now(), commit=db.session.commit),
@@ -573,7 +724,9 @@ def test_the_admin_pages_say_when_no_scheduler_worker_runs(live_server, province
     clock.advance(timedelta(minutes=11))
     home = b.get("/admin/")
     assert 'data-testid="scheduler-warning"' in home and "未在运行" in home
-    queued = b.post("/admin/runs", {"run_on": "2026-07-01"})  # a run queued with no worker
+    queued = b.post(
+        "/admin/runs", {"run_on": "2026-07-01", "confirm": "1"}
+    )  # a run queued with no worker
     assert 'data-testid="scheduler-warning"' in queued
 
 
@@ -593,7 +746,7 @@ def test_run_results_are_paged_and_keep_their_filters(live_server, province, clo
         )
         db.session.commit()
     b = admin(live_server)
-    b.post("/admin/runs", {"run_on": "2026-07-01"})
+    b.post("/admin/runs", {"run_on": "2026-07-01", "confirm": "1"})
     worker_pass(province, clock)
     first = b.get("/admin/runs/2026-07-01")
     assert first.text.count("<tr data-result=") == 50

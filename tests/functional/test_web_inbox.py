@@ -504,13 +504,38 @@ def test_a_bad_record_is_refused_with_the_reason_at_its_field(
     assert snapshot(world) == before
 
 
-def test_a_provincial_officer_cannot_record_a_matter_art19(world, live_server):
+def test_a_provincial_officer_cannot_record_an_ordinary_matter_art19(world, live_server):
     b = browser(live_server, "prov_officer")
     before = snapshot(world)
     page = b.post("/inbox/matters/new", matter_form())
     assert page.status == 422
     assert 'data-testid="refusal"' in page and "Art. 19" in page
     assert snapshot(world) == before  # the operator planned with it is not kept either
+
+
+def test_a_provincial_officer_records_a_refused_spot_check_a12_4_art19(world, live_server):
+    """Rules §11: scoring related to spot checks (A12.4, refusing a spot check) is recorded by
+    the provincial bureau; a city officer's A12.4 is refused naming Art. 19."""
+    from app.extensions import db
+    from models import LedgerEntry, Matter
+
+    form = dict(ref="粤市监拒检〔2026〕3号", uscc=S1, name="", item="A12.4")
+    city = browser(live_server, "gz_officer")
+    before = snapshot(world)
+    refused = city.post("/inbox/matters/new", matter_form(**form))
+    assert refused.status == 422
+    assert 'data-testid="refusal"' in refused and "Art. 19" in refused and "440000" in refused
+    assert snapshot(world) == before
+    b = browser(live_server, "prov_officer")
+    assert '<option value="A12.4"' in b.get("/inbox/matters/new")
+    page = b.post("/inbox/matters/new", matter_form(**form))
+    assert page.status == 200, page.text
+    assert "粤市监拒检〔2026〕3号" in page and "-6" in page
+    with world.app_context():
+        m = db.session.query(Matter).filter_by(ref="粤市监拒检〔2026〕3号").one()
+        assert (m.bureau_code, m.recorded_by, m.items) == ("440000", "prov_officer", ["A12.4"])
+        points = [str(e.points) for e in db.session.query(LedgerEntry).filter_by(matter_id=m.id)]
+        assert points == ["-6.00"]
 
 
 def test_a_d_class_operator_carries_the_serious_flag_art30(world, live_server, clock):
@@ -528,7 +553,7 @@ def test_a_d_class_operator_carries_the_serious_flag_art30(world, live_server, c
             matter(
                 "GZ-D1",
                 [{"kind": "seller", "uscc": d_seller}],
-                items=["A12.4"],
+                items=["A12.5"],
                 intentional=True,
                 bureau="440100",
                 effective_on="2026-11-02",
@@ -544,7 +569,7 @@ def test_a_d_class_operator_carries_the_serious_flag_art30(world, live_server, c
         ],
     )
     with world.app_context():
-        run_classification(clock.today(), actor="t", at=clock.now())
+        run_classification(clock.today(), actor="t", at=clock.now(), off_cycle=True, reason="t")
         db.session.commit()
     b = browser(live_server, "gz_officer")
     looked_up = b.get(f"/inbox/matters/new?uscc={d_seller}")
@@ -610,3 +635,43 @@ def test_the_inbox_is_for_staff_only(world, live_server):
     ent = browser(live_server, "ent_s1")
     assert ent.get("/inbox/").status == 403
     assert ent.get(f"/inbox/cases/{case_of(world, 'GZ-1')}").status == 403
+
+
+def test_r_scope_a_matter_about_an_out_of_scope_product_is_refused_in_chinese(world, live_server):
+    """Art. 2: the form's 涉及产品类别 (a seller's matter) and a product stored with category 电梯
+    before the scope was checked are refused, the reason in Chinese at its field."""
+    from app.extensions import db
+    from models import Operator, ScoringObject
+
+    with world.app_context():
+        producer = db.session.query(Operator).filter_by(uscc=S1).one()
+        db.session.add(
+            ScoringObject(
+                kind="product", operator_id=producer.id, brand="升牌", nice_class=7, category="电梯"
+            )
+        )
+        db.session.commit()
+    b = browser(live_server, "gz_officer")
+    assert "涉及产品类别" in b.get("/inbox/matters/new")
+    before = snapshot(world)
+    cases = [
+        (matter_form(category="乘客电梯"), "category", "产品类别“乘客电梯”属于特种设备"),
+        (
+            matter_form(kind="product", uscc=S1, name="", brand="升牌", nice_class="7"),
+            "brand",
+            "产品类别“电梯”属于特种设备",
+        ),
+    ]
+    for form, field, why in cases:
+        page = b.post("/inbox/matters/new", form)
+        assert page.status == 422
+        found = re.search(
+            rf'<div class="field invalid">\s*<label for="f-{field}">.*?'
+            r'<p class="error" role="alert">(.*?)</p>',
+            page.text,
+            re.S,
+        )
+        assert found, page.text
+        assert why in found.group(1) and "不适用本规范（第二条）" in found.group(1)
+        assert "outside the scope" not in page.text
+    assert snapshot(world) == before

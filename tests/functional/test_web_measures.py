@@ -36,12 +36,12 @@ def world(seeded, clock):
         matter(
             "M-C",
             [{"kind": "seller", "uscc": S3}],
-            items=["A12.4"],
+            items=["A12.5"],
             intentional=True,
             bureau="440100",
         ),
         operator(4, name="深圳丁商行"),
-        matter("M-D1", [{"kind": "seller", "uscc": S4}], items=["A12.4"], intentional=True),
+        matter("M-D1", [{"kind": "seller", "uscc": S4}], items=["A12.5"], intentional=True),
         matter("M-D2", [{"kind": "seller", "uscc": S4}], items=["A12.3"], intentional=True),
     ]
     for n in range(100, 120):

@@ -320,9 +320,9 @@ def test_refused_repair_shows_every_failed_condition_and_writes_nothing(live_ser
     assert 'data-testid="refusal"' in page
     reasons = re.search(r'data-testid="reasons">(.*?)</ul>', page.text, re.S).group(1)
     assert reasons.count("<li>") == 3
-    assert "Art. 14: not repairable" in page  # major social impact
-    assert "Art. 14(1)" in page  # intentional conduct
-    assert "Art. 14(3)" in page  # the information filing is incomplete
+    assert "不予修复（第十四条）" in page  # major social impact (Art. 14)
+    assert "第十四条第一项" in page  # intentional conduct (Art. 14(1))
+    assert "第十四条第三项" in page  # the information filing is incomplete (Art. 14(3))
     assert "供应商提供的目录版本错误" in page  # what was typed is kept
     assert counts(seeded) == before
 
@@ -334,7 +334,7 @@ def test_a_repair_refused_for_an_incomplete_filing_is_possible_once_filed(
     set_filing(seeded, S1, False)
     b = browser(live_server, "ent_s1")
     refused = apply_repair(b, world["entries"]["M1"])
-    assert refused.status == 422 and "Art. 14(3)" in refused
+    assert refused.status == 422 and "第十四条第三项" in refused
     assert "Art. 14: not repairable" not in refused
     b.post("/portal/filing/items", {"kind": "product", "name": "节能台灯", "detail": "某牌 X-1"})
     b.post("/portal/filing/items", {"kind": "supplier", "name": "佛山灯具厂", "detail": ""})
@@ -511,3 +511,21 @@ def test_another_enterprise_changing_ids_gets_404_and_changes_nothing(live_serve
     # The owner still sees and works all of it.
     assert s1.get(f"/portal/cases/{case_id}").status == 200
     assert s1.post(f"/portal/cases/{case_id}/tasks/{supplement}", {"material": "x"}).status == 200
+
+
+def test_r_scope_the_filing_refuses_a_product_outside_the_spec_in_chinese(
+    live_server, world, seeded
+):
+    from app.extensions import db
+    from models import FilingItem
+
+    b = browser(live_server, "ent_s1")
+    refused = b.post("/portal/filing/items", {"kind": "product", "name": "乘客电梯", "detail": ""})
+    assert refused.status == 422
+    assert "产品“乘客电梯”属于特种设备" in refused and "不适用本规范（第二条）" in refused
+    # a supplier's name is not a product category; an in-scope exception is a product
+    assert b.post("/portal/filing/items", {"kind": "supplier", "name": "某电梯公司"}).status == 200
+    assert b.post("/portal/filing/items", {"kind": "product", "name": "电梯导轨"}).status == 200
+    with seeded.app_context():
+        names = sorted(n for (n,) in db.session.query(FilingItem.name))
+    assert names == ["某电梯公司", "电梯导轨"]

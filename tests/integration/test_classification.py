@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from app.errors import Conflict
+from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.services.classification import run_classification
 from app.services.imports import import_records
-from models import ClassificationResult, ClassificationRun, ScoringObject
+from models import AuditEvent, ClassificationResult, ClassificationRun, ScoringObject
 from tests.helpers import jsonl, matter, operator, product, spot_check, uscc
 
 AT = datetime(2026, 11, 26, tzinfo=UTC)
@@ -67,7 +67,7 @@ def province(seeded, db_session):
             matter(
                 "M-D",
                 [{"kind": "seller", "uscc": S1}],
-                items=["A12.4"],
+                items=["A12.5"],
                 intentional=True,
                 effective_on="2022-03-01",
                 bureau="440100",
@@ -145,7 +145,7 @@ def test_r_halfyear_repeated_run_picks_up_a_late_record(province):
             matter(
                 "M-LATE",
                 [{"kind": "seller", "uscc": S2}],
-                items=["A12.4"],
+                items=["A12.5"],
                 effective_on="2026-06-15",
                 bureau="440100",
             )
@@ -169,3 +169,72 @@ def test_report_says_what_changed_since_the_last_run(province):
     # S1 was put in D by the 2025-01-01 run (score -1.00): still locked on 2026-07-01.
     assert "per class: A 0, B 3, C 0, D 1, O 1" in text
     assert "changed since 2025-01-01: 3 (O→B 3)" in text
+
+
+# ---- R-HALFYEAR: off-cycle runs ------------------------------------------------------------
+
+
+def test_r_halfyear_a_run_on_an_unscheduled_date_is_refused_without_the_off_cycle_option(
+    province,
+):
+    with pytest.raises(DomainError, match=r"R-HALFYEAR, Art\. 26") as refused:
+        run_classification(date(2025, 3, 15), actor="test", at=AT)
+    assert "2025-03-15 is not a scheduled classification date (01-01,07-01)" in str(refused.value)
+    for reason in (None, "", "   "):
+        with pytest.raises(DomainError, match="needs a reason"):
+            run_classification(
+                date(2025, 3, 15), actor="test", at=AT, off_cycle=True, reason=reason
+            )
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(ClassificationRun)) == 0
+
+
+def test_r_halfyear_the_day_after_a_scheduled_date_is_not_scheduled(province):
+    classify("2026-07-01")  # the scheduled date itself: no option, no reason
+    with pytest.raises(DomainError, match="R-HALFYEAR"):
+        run_classification(date(2026, 7, 2), actor="test", at=AT)
+
+
+def test_r_halfyear_an_off_cycle_run_with_its_reason_is_recorded_as_such(province):
+    report = run_classification(
+        date(2026, 11, 26),
+        actor="test",
+        at=AT,
+        off_cycle=True,
+        reason="  更正 M-B 后重新评定  ",
+    )
+    db.session.commit()
+    assert report.off_cycle and report.reason == "更正 M-B 后重新评定"
+    assert "off-cycle run (R-HALFYEAR), reason: 更正 M-B 后重新评定" in report.lines()
+    run = db.session.scalar(select(ClassificationRun))
+    assert (run.run_on, run.off_cycle, run.reason) == (
+        date(2026, 11, 26),
+        True,
+        "更正 M-B 后重新评定",
+    )
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "classification.run"))
+    assert event.detail["off_cycle"] is True and event.detail["reason"] == "更正 M-B 后重新评定"
+    # It classifies like any run (same counts as a run of that date would give).
+    assert sum(run.counts.values()) == 5
+
+
+def test_r_halfyear_a_scheduled_run_needs_no_reason_and_is_not_off_cycle(province):
+    report = run_classification(date(2026, 7, 1), actor="test", at=AT, off_cycle=True, reason="x")
+    db.session.commit()
+    run = db.session.scalar(select(ClassificationRun))
+    assert not report.off_cycle and (run.off_cycle, run.reason) == (False, None)
+    assert not any("off-cycle" in line for line in report.lines())
+
+
+def test_r_halfyear_the_read_api_shows_whether_a_run_was_off_cycle(province, app):
+    classify("2026-07-01")
+    run_classification(date(2026, 11, 26), actor="test", at=AT, off_cycle=True, reason="更正")
+    db.session.commit()
+    client = app.test_client()
+    runs = client.get("/api/v1/classification-runs").get_json()
+    assert [(r["run_on"], r["off_cycle"], r["reason"]) for r in runs] == [
+        ("2026-11-26", True, "更正"),
+        ("2026-07-01", False, None),
+    ]
+    one = client.get("/api/v1/classification-runs/2026-11-26").get_json()
+    assert one["off_cycle"] is True and one["reason"] == "更正"

@@ -114,11 +114,19 @@ def test_table_load_publishes_a_version_and_refuses_conflicts(cli, tmp_path):
     default = ROOT / "data/scoring_tables/GD-2021-default.yaml"
     same = cli("table", "load", str(default))
     assert same.exit_code == 0 and "already published, unchanged" in same.output
+    # Format version 2 (R-VALIDITY, rules §11): the regulation, the last day, the items the
+    # province records.
+    assert "regulation: 广东省市场监督管理局产品质量信用分类监管规范 (粤市监规字〔2021〕5号)" in (
+        same.output
+    )
+    assert "applies until: 2026-06-04 (Art. 36)" in same.output
+    assert "recorded by the provincial bureau (Art. 19): A11.1, A12.2, A12.4" in same.output
     newer = tmp_path / "gd-2027.yaml"
     newer.write_text(
         default.read_text("utf-8")
         .replace('"GD-2021-default"', '"GD-2027"')
         .replace("applies_from: 2021-06-05", "applies_from: 2027-01-01")
+        .replace("applies_until: 2026-06-04\n", "")
         .replace("default: true", "default: false"),
         "utf-8",
     )
@@ -127,6 +135,7 @@ def test_table_load_publishes_a_version_and_refuses_conflicts(cli, tmp_path):
         published.exit_code == 0
         and "GD-2027, applies from 2027-01-01: published" in published.output
     )
+    assert "applies until: a later version applies (open-ended)" in published.output
     clash = tmp_path / "clash.yaml"
     clash.write_text(newer.read_text("utf-8").replace("points: 3,", "points: 4,", 1), "utf-8")
     refused = cli("table", "load", str(clash))
@@ -167,6 +176,41 @@ def test_r_halfyear_classify_defaults_to_the_latest_scheduled_date(cli, records)
     assert "Classification run of 2026-07-01" in result.output
 
 
+def test_r_halfyear_classify_refuses_an_unscheduled_date_without_off_cycle(cli, records, seeded):
+    from app.extensions import db
+    from models import ClassificationRun
+
+    cli("import", str(records))
+    refused = cli("classify", "--as-of", "2025-03-15")
+    assert refused.exit_code != 0
+    assert "error: 2025-03-15 is not a scheduled classification date" in refused.output
+    assert "off-cycle run with its reason (R-HALFYEAR, Art. 26)" in refused.output
+    no_reason = cli("classify", "--as-of", "2025-03-15", "--off-cycle")
+    assert no_reason.exit_code != 0 and "needs a reason" in no_reason.output
+    blank = cli("classify", "--as-of", "2025-03-15", "--off-cycle", "--reason", " ")
+    assert blank.exit_code != 0 and "needs a reason" in blank.output
+    with seeded.app_context():
+        assert db.session.query(ClassificationRun).count() == 0
+
+
+def test_r_halfyear_classify_off_cycle_with_a_reason_is_recorded_and_reported(cli, records, seeded):
+    from app.extensions import db
+    from models import AuditEvent, ClassificationRun
+
+    cli("import", str(records))
+    done = cli("classify", "--as-of", "2026-11-26", "--off-cycle", "--reason", "更正后重新评定")
+    assert done.exit_code == 0, done.output
+    assert "Classification run of 2026-11-26" in done.output
+    assert "off-cycle run (R-HALFYEAR), reason: 更正后重新评定" in done.output
+    with seeded.app_context():
+        run = db.session.query(ClassificationRun).one()
+        assert (run.off_cycle, run.reason) == (True, "更正后重新评定")
+        event = db.session.query(AuditEvent).filter_by(action="classification.run").one()
+        assert event.detail["off_cycle"] is True
+    scheduled = cli("classify", "--as-of", "2026-07-01")
+    assert scheduled.exit_code != 0 and "runs before it cannot be added" in scheduled.output
+
+
 def test_latest_scheduled_date_reads_the_configured_days():
     from datetime import date
 
@@ -177,3 +221,19 @@ def test_latest_scheduled_date_reads_the_configured_days():
     assert latest_scheduled_date(date(2026, 3, 1), "04-01,10-01") == date(2025, 10, 1)
     with pytest.raises(ValueError, match="CLASSIFICATION_DAYS"):
         latest_scheduled_date(date(2026, 3, 1), "13-01")
+
+
+def test_r_scope_import_prints_unknown_categories_to_review_and_exits_zero(cli, records, tmp_path):
+    unknown = tmp_path / "unknown.jsonl"
+    unknown.write_bytes(
+        records.read_bytes() + jsonl([product(P1, brand="新牌", category="无人机")])
+    )
+    result = cli("import", str(unknown))
+    assert result.exit_code == 0, result.output  # accepted: reviewed, not refused
+    assert "created 6" in result.output and "refused 0" in result.output
+    assert "to review 1 (accepted):" in result.output
+    assert "line 6: category 无人机 is not in the scope catalogue" in result.output
+    as_json = cli("import", str(unknown), "--json")
+    doc = json.loads(as_json.output[as_json.output.index("{") :])  # after the progress bar
+    assert doc["unchanged"] == 6  # a second import lists it again: the category is unchanged
+    assert [r["category"] for r in doc["review"]] == ["无人机"]

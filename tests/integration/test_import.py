@@ -87,7 +87,11 @@ def test_ref_reused_with_other_content_is_a_conflict(seeded, db_session):
             "unknown item code A99.9",
         ),
         # R-SCOPE and R-OBJ-PRODUCT
-        (product(P1, brand="食牌", category="食品"), "outside the Spec"),
+        (
+            product(P1, brand="食牌", category="食品"),
+            "category: category 食品 is food (食品), outside the scope of the Specification "
+            "(Art. 2)",
+        ),
         (product(P1, nice_class=35), "nice_class: Nice class must be a goods class from 1 to 34"),
         (
             matter(
@@ -271,7 +275,8 @@ def test_a_matter_takes_the_table_version_in_force_on_its_effective_date(seeded,
         (root / "data/scoring_tables/GD-2021-default.yaml")
         .read_text("utf-8")
         .replace('"GD-2021-default"', '"GD-2026"')
-        .replace("applies_from: 2021-06-05", "applies_from: 2026-01-01")
+        .replace("applies_from: 2021-06-05", "applies_from: 2026-09-01")
+        .replace("applies_until: 2026-06-04\n", "")
         .replace("default: true", "default: false")
         .replace(
             "{code: A12.3, objects: [producer, seller], title: 生产或销售国家明令淘汰的产品, "
@@ -288,8 +293,8 @@ def test_a_matter_takes_the_table_version_in_force_on_its_effective_date(seeded,
         jsonl(
             [
                 *base_records(),
-                matter("OLD", seller, items=["A12.3"], effective_on="2025-12-31"),
-                matter("NEW", seller, items=["A12.3"], effective_on="2026-01-01"),
+                matter("OLD", seller, items=["A12.3"], effective_on="2026-08-31"),
+                matter("NEW", seller, items=["A12.3"], effective_on="2026-09-01"),
             ]
         )
     )
@@ -300,7 +305,7 @@ def test_a_matter_takes_the_table_version_in_force_on_its_effective_date(seeded,
     ).all()
     assert [(r, v, str(p)) for r, v, p in rows] == [
         ("NEW", "GD-2026", "-5.00"),
-        ("OLD", "GD-2021-default", "-4.00"),
+        ("OLD", "GD-2026-demo-successor", "-4.00"),
     ]
 
 
@@ -325,7 +330,8 @@ def test_a_matter_before_any_table_is_refused(seeded, db_session):
 def test_r_scope_art_2_exclusions_are_refused(seeded, db_session, category):
     report = run(jsonl([operator(1), product(P1, brand="排除牌", category=category)]))
     assert report.refused == 1
-    assert f"category '{category}' is outside the Spec" in report.refusals[0].reason
+    assert f"category {category} is " in report.refusals[0].reason
+    assert "outside the scope of the Specification (Art. 2)" in report.refusals[0].reason
     assert count(ScoringObject) == 1  # only the operator's own object
 
 

@@ -54,7 +54,7 @@ def province(seeded, db_session):
         matter(
             "M-C",
             [{"kind": "seller", "uscc": S3}],
-            items=["A12.4"],
+            items=["A12.5"],
             intentional=True,
             bureau="440100",
         ),
@@ -66,7 +66,7 @@ def province(seeded, db_session):
             bureau="440100",
         ),
         operator(4),
-        matter("M-D1", [{"kind": "seller", "uscc": S4}], items=["A12.4"], intentional=True),
+        matter("M-D1", [{"kind": "seller", "uscc": S4}], items=["A12.5"], intentional=True),
         matter("M-D2", [{"kind": "seller", "uscc": S4}], items=["A12.3"], intentional=True),
         operator(6),
         product(P6, brand="乙牌"),
@@ -137,14 +137,61 @@ def test_plan_lists_b_c_d_objects_with_inspections_needed_per_class(province):
     assert (rows[s3["operator"]].klass, rows[s3["operator"]].needed) == ("C", 2)
     assert (rows[s4["operator"]].klass, rows[s4["operator"]].needed) == ("D", 4)
     # Done in 2026: P6's product passed a spot check on 2026-03-01 (also an inspection of
-    # P6 itself); S3 had a matter on 2026-02-01; S2's matter is of 2025.
+    # P6 itself); S3's matter of 2026-02-01 is not an inspection; S2 had none.
     assert rows[p6["乙牌"]].done == 1 and rows[p6["operator"]].done == 1
-    assert rows[s3["operator"]].done == 1 and rows[s3["operator"]].remaining == 1
+    assert rows[s3["operator"]].done == 0 and rows[s3["operator"]].remaining == 2
     assert rows[s2["operator"]].done == 0
     # D first (most inspections), then C, then B.
     assert [r.klass for r in data.required][:2] == ["D", "C"]
     assert plan.required == len(data.required) == 5
     assert plan.run_on == date(2026, 7, 1) and plan.plan_on == TODAY
+
+
+def test_r_art27_inspection_counts_count_spot_checks_not_other_matters(province):
+    """Rules §10: the yearly inspections of Art. 27 (B ≥ 1, C ≥ 2, D ≥ 4) are spot checks of
+    the object, of its products, or sampled from it as a seller; a matter recorded against it
+    (a penalty decision) is no inspection, whatever its date."""
+    run = db.session.scalar(select(ClassificationRun))
+    s3, s4, p6 = objects_of(S3), objects_of(S4), objects_of(P6)
+
+    def done():
+        return plans.inspections_done(run_id=run.id, codes=None, year=2026, today=TODAY)
+
+    before = done()
+    assert s3["operator"] not in before  # C, with a matter of 2026-02-01 only
+    assert s4["operator"] not in before  # D, matters of 2025 only
+    assert before[p6["乙牌"]] == before[p6["operator"]] == 1
+    load(
+        [
+            # Another matter against S3 this year, and one against P6's product: still none.
+            matter(
+                "M-C3",
+                [{"kind": "seller", "uscc": S3}],
+                items=["A12.10"],
+                effective_on="2026-06-01",
+                bureau="440100",
+            ),
+            matter(
+                "M-P6",
+                [{"kind": "product", "producer": P6, "brand": "乙牌", "nice_class": 9}],
+                items=["A11.6"],
+                effective_on="2026-05-01",
+            ),
+            # P6's product sampled from S4 (a seller) on 2026-04-01, and failed: an inspection
+            # of the product, of P6 and of S4.
+            {
+                **sc("GD-CC-6c", P6, "2026-04-01", "乙牌", "fail"),
+                "model": "Y-200",
+                "seller": S4,
+            },
+            # Sampled on the last day of 2025: not an inspection of 2026.
+            sc("GD-CC-6d", P6, "2025-12-31", "乙牌"),
+        ]
+    )
+    after = done()
+    assert s3["operator"] not in after
+    assert after[s4["operator"]] == 1
+    assert after[p6["乙牌"]] == after[p6["operator"]] == 2
 
 
 def test_r_art27_two_clean_inspections_lower_the_coefficient(province):

@@ -85,12 +85,12 @@ def province(seeded, db_session):
             matter(
                 "M-C",
                 [{"kind": "seller", "uscc": S3}],
-                items=["A12.4"],
+                items=["A12.5"],
                 intentional=True,
                 bureau="440100",
             ),
             operator(4),
-            matter("M-D1", [{"kind": "seller", "uscc": S4}], items=["A12.4"], intentional=True),
+            matter("M-D1", [{"kind": "seller", "uscc": S4}], items=["A12.5"], intentional=True),
             matter("M-D2", [{"kind": "seller", "uscc": S4}], items=["A12.3"], intentional=True),
             operator(5),
             operator(6),
@@ -182,7 +182,7 @@ def test_a_corrected_result_replaces_the_old_class_measures(province):
             matter(
                 "M-LATE",
                 [{"kind": "seller", "uscc": S2}],
-                items=["A12.4"],
+                items=["A12.5"],
                 effective_on="2026-06-15",
                 bureau="440100",
             )

@@ -242,18 +242,22 @@ def test_r_180_the_producers_a12_2_of_an_intentional_failure_is_not_merged(seede
     assert stored == {"operator": Decimal("3.00"), "product": Decimal("9.00")}
 
 
-def test_r_180_failures_with_unknown_model_are_both_scored(seeded, db_session):
-    load(
-        [
-            operator(1),
-            product(P1),
-            spot_check("GD-CC-1", P1, effective_on="2025-04-10", model=None),
-            spot_check(
-                "GD-CC-2", P1, effective_on="2025-06-10", sampled_on="2025-05-20", standard=None
-            ),
-        ]
-    )
-    assert score("某牌") == "6.00"
+def test_r_180_failures_with_unknown_model_are_both_scored_and_reported(seeded, db_session):
+    records = [
+        operator(1),
+        product(P1),
+        spot_check("GD-CC-1", P1, effective_on="2025-04-10", model=None),
+        spot_check(
+            "GD-CC-2", P1, effective_on="2025-06-10", sampled_on="2025-05-20", standard=None
+        ),
+        spot_check("GD-CC-3", P1, effective_on="2025-08-10", sampled_on="2025-08-01"),
+    ]
+    report = import_records(jsonl(records).splitlines(True), today=TODAY, actor="t", at=AT)
+    db.session.commit()
+    assert report.refusals == []
+    warned = [(w.ref, w.category) for w in report.review if "R-180" in w.reason]
+    assert warned == [("GD-CC-1", None), ("GD-CC-2", None)]  # the known model is not warned
+    assert score("某牌") == "3.00"  # none of the three merges: sameness cannot be shown
 
 
 def test_r_order_score_api_and_classification_agree_on_same_day_failures(seeded, db_session):
@@ -276,3 +280,124 @@ def test_r_order_score_api_and_classification_agree_on_same_day_failures(seeded,
         )
     }
     assert stored == api == {"product": "6.00", "operator": "6.00"}
+
+
+S1 = uscc(2, "440100")
+
+
+@pytest.fixture
+def repaired_seller(seeded, db_session):
+    """A seller at 12 − 4 − 6 = 2, then its first deduction (−4) repaired at 100 %: 6.00."""
+    from app.auth import create_user
+
+    load(
+        [
+            operator(2, bureau="440100"),
+            matter(
+                "M-4",
+                [{"kind": "seller", "uscc": S1}],
+                items=["A12.3"],
+                bureau="440100",
+                effective_on="2025-01-10",
+            ),
+            matter(
+                "M-6",
+                [{"kind": "seller", "uscc": S1}],
+                items=["A12.5"],
+                bureau="440100",
+                effective_on="2025-03-10",
+            ),
+        ]
+    )
+    op = db.session.scalar(select(Operator).where(Operator.uscc == S1))
+    ent = create_user("ent_s1", "enterprise", display_name="S1", at=AT, operator_id=op.id)
+    officer = create_user("gz_officer", "officer", display_name="GZ", at=AT, bureau_code="440100")
+    db.session.commit()
+    assert seller_score() == "2.00"
+    entry = deduction_of("M-4")
+    case = file_repair(
+        entry,
+        {
+            "not_intentional_statement": "目录版本错误",
+            "rectification": "已下架",
+            "undertaking": True,
+        },
+        ctx=Ctx("ent_s1", TODAY, AT, user=ent),
+    )
+    db.session.commit()
+    finish(case.id, {"decision": "approve", "rectified_confirmed": True}, officer)
+    assert seller_score() == "6.00"
+    return op, officer
+
+
+def seller_score() -> str:
+    return explained_score(find_object(S1), TODAY)["score"]
+
+
+def deduction_of(ref: str) -> int:
+    doc = explained_score(find_object(S1), TODAY)
+    return next(
+        e["entry_id"] for e in doc["entries"] if e["kind"] == "DEDUCTION" and e["matter"] == ref
+    )
+
+
+def finish(case_id: int, data: dict, officer) -> None:
+    task = db.session.scalar(
+        select(CaseTask).where(CaseTask.case_id == case_id, CaseTask.state == "open")
+    )
+    complete_task(task.id, data, ctx=Ctx(officer.username, TODAY, AT, user=officer))
+    db.session.commit()
+
+
+def correct(entry_id: int, data: dict, officer) -> None:
+    from app.services.applications import report_correction
+
+    case = report_correction(entry_id, "扣分值有误", ctx=Ctx("gz_officer", TODAY, AT, user=officer))
+    db.session.commit()
+    finish(case.id, {"decision": "correct", "reasons": "经核实扣分值有误", **data}, officer)
+
+
+def test_r_repair_keep_a_correction_keeps_the_repair_re_based_on_the_corrected_points(
+    repaired_seller,
+):
+    from app.services.case_effects import operator_repair_dates
+
+    op, officer = repaired_seller
+    correct(deduction_of("M-4"), {"points": "3"}, officer)
+    # 12 − 3 − 6 + 3: the repair stays, at its 100 % share of the corrected 3 points.
+    assert seller_score() == "6.00"
+    doc = explained_score(find_object(S1), TODAY)
+    repairs = [e for e in doc["entries"] if e["kind"] == "REPAIR"]
+    assert [(e["matter"], e["points"]) for e in repairs] == [("M-4", "3.00")]
+    assert len(operator_repair_dates(op.id)) == 1  # still one repair toward R-REPAIR-LIMIT
+
+
+def test_r_repair_keep_a_half_share_repair_is_re_based_at_half(repaired_seller):
+    from models import User
+
+    _op, officer = repaired_seller
+    ent = db.session.scalar(select(User).where(User.username == "ent_s1"))
+    case = file_repair(
+        deduction_of("M-6"),
+        {"not_intentional_statement": "未察觉", "rectification": "已召回", "undertaking": True},
+        ctx=Ctx("ent_s1", TODAY, AT, user=ent),
+    )
+    db.session.commit()
+    finish(case.id, {"decision": "approve", "rectified_confirmed": True}, officer)
+    assert seller_score() == "9.00"  # the later deduction restores 50 %: 6 + 3
+    correct(deduction_of("M-6"), {"points": "5"}, officer)
+    assert seller_score() == "9.50"  # 12 − 4 + 4 − 5 + 2.5
+
+
+def test_r_repair_keep_a_revoked_deduction_takes_its_repair_and_gives_back_the_limit(
+    repaired_seller,
+):
+    from app.services.case_effects import operator_repair_dates
+
+    op, officer = repaired_seller
+    assert len(operator_repair_dates(op.id)) == 1
+    correct(deduction_of("M-4"), {"void": True}, officer)
+    assert seller_score() == "6.00"  # 12 − 6: the revoked −4 and its +4 both go
+    doc = explained_score(find_object(S1), TODAY)
+    assert [e for e in doc["entries"] if e["kind"] == "REPAIR"] == []
+    assert operator_repair_dates(op.id) == []

@@ -24,6 +24,7 @@ from app.scoring import (
     TableError,
     matter_effect,
     parse_table,
+    repairs,
     score_family,
     score_object,
     score_operator,
@@ -265,14 +266,14 @@ def test_r_repair_limit_backdated_repair_that_becomes_the_earliest_of_three_is_r
 
 
 _REASONS = {
-    "window": "该扣分已不在36个月记分周期内，无需修复 (deduction no longer counts)",
-    "impact": "该事项造成重大社会影响或其他不良影响，不予修复 (Art. 14: not repairable)",
-    "zero": "该事项按R-180合并记分，未扣分，无需修复 (no points were taken)",
-    "repaired": "该扣分已修复 (already repaired)",
-    "intent": "未能证明失信行为或结果不属于主观故意 (Art. 14(1))",
-    "rectified": "整改尚未完成或未经市场监管部门确认 (Art. 14(2))",
-    "filing": "企业信息填报（产品、供货商、经销商）不完整 (Art. 14(3))",
-    "limit": "一个记分周期内最多修复两次，已达上限 (Art. 15(2), R-REPAIR-LIMIT)",
+    "window": repairs.NO_LONGER_COUNTS,
+    "impact": repairs.NOT_REPAIRABLE,
+    "zero": repairs.NOTHING_TAKEN,
+    "repaired": repairs.ALREADY_REPAIRED,
+    "intent": repairs.NOT_SHOWN_UNINTENTIONAL,
+    "rectified": repairs.NOT_RECTIFIED,
+    "filing": repairs.FILING_INCOMPLETE,
+    "limit": repairs.LIMIT_REACHED,
 }
 
 
@@ -292,7 +293,7 @@ def _eligible(**changes) -> list[str]:
     return repair_refusals(**{**values, **changes})
 
 
-def test_r_repair_eligible_every_refusal_reads_in_full_and_in_order():
+def test_r_repair_eligible_every_refusal_is_given_in_order_each_naming_its_article():
     reasons = _eligible(
         on=D("2027-01-10"),
         major_impact=True,
@@ -304,6 +305,8 @@ def test_r_repair_eligible_every_refusal_reads_in_full_and_in_order():
         limit_reached=True,
     )
     assert reasons == list(_REASONS.values())
+    assert len(set(reasons)) == 8
+    assert all("(Art. " in reason for reason in reasons)
 
 
 def test_r_repair_eligible_on_the_deductions_own_effective_date_it_may_be_repaired():

@@ -24,9 +24,12 @@ from app.scoring import (
     TableError,
     add_months,
     class_for,
+    ending_soon,
+    latest_started,
     matter_effect,
     official_class,
     order_key,
+    overlapping,
     parse_table,
     product_key,
     score_family,
@@ -35,6 +38,7 @@ from app.scoring import (
     table_in_force,
     window_end,
 )
+from app.scoring.classes import is_run_date
 from app.scoring.repairs import (
     FULL,
     HALF,
@@ -43,7 +47,7 @@ from app.scoring.repairs import (
     repair_refusals,
     repair_share,
 )
-from app.scoring.rewards import clean_year_runs
+from app.scoring.rewards import clean_year_runs, cycle_start, in_cycle
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TABLE = ROOT / "data" / "scoring_tables" / "GD-2021-default.yaml"
@@ -874,6 +878,59 @@ def test_r_reward_product_longer_and_separate_runs():
     assert clean_year_runs(results) == [(2018, 2019), (2021, 2023)]
 
 
+def test_r_reward_product_checks_before_the_scoring_cycle_earn_nothing():
+    results = [(D("2019-05-01"), True), (D("2020-05-01"), True)]
+    assert clean_year_runs(results) == [(2019, 2020)]  # without a day: any years
+    assert clean_year_runs(results, on=D("2026-11-26")) == []
+    assert clean_year_runs(
+        [(D("2024-05-01"), True), (D("2025-05-01"), True)], on=D("2026-11-26")
+    ) == [(2024, 2025)]
+
+
+def test_r_reward_product_cycle_starts_36_months_before_the_day_it_is_verified():
+    on = D("2026-11-26")
+    assert cycle_start(on) == D("2023-11-27")
+    assert in_cycle(D("2023-11-27"), on) and not in_cycle(D("2023-11-26"), on)
+    assert in_cycle(on, on) and not in_cycle(D("2026-11-27"), on)
+    # The first day of the cycle: counts; the day before: not.
+    assert clean_year_runs([(D("2023-11-27"), True), (D("2024-03-01"), True)], on=on) == [
+        (2023, 2024)
+    ]
+    assert clean_year_runs([(D("2023-11-26"), True), (D("2024-03-01"), True)], on=on) == []
+
+
+def test_r_reward_product_cycle_agrees_with_the_ledger_window_at_month_ends():
+    # An entry of 2024-02-29 stops counting on 2027-02-28 (R-WINDOW): so does a spot check.
+    on = D("2027-02-28")
+    assert cycle_start(on) == D("2024-03-01")
+    assert all(window_end(cycle_start(d)) > d for d in (on, D("2026-03-31"), D("2028-02-29")))
+    assert all(
+        window_end(cycle_start(d) - timedelta(days=1)) <= d
+        for d in (on, D("2026-03-31"), D("2028-02-29"))
+    )
+
+
+def test_r_reward_product_a_failure_earlier_in_the_year_still_spoils_it():
+    on = D("2026-11-26")
+    results = [(D("2023-06-01"), False), (D("2023-12-01"), True), (D("2024-05-01"), True)]
+    assert clean_year_runs(results, on=on) == []
+    later = [(D("2026-12-01"), False), (D("2025-05-01"), True), (D("2026-05-01"), True)]
+    assert clean_year_runs(later, on=on) == [(2025, 2026)]  # a check after the day: not yet known
+
+
+# --- R-HALFYEAR (pure) -----------------------------------------------------------------------
+
+
+def test_r_halfyear_run_dates_are_the_scheduled_days_only():
+    assert is_run_date(D("2026-01-01"), "01-01,07-01")
+    assert is_run_date(D("2026-07-01"), "01-01, 07-01")
+    assert not is_run_date(D("2026-11-26"), "01-01,07-01")
+    assert not is_run_date(D("2026-07-02"), "01-01,07-01")
+    assert is_run_date(D("2026-03-31"), "03-31,09-30")
+    with pytest.raises(ValueError, match="CLASSIFICATION_DAYS"):
+        is_run_date(D("2026-01-01"), "01-01,13-01")
+
+
 # --- R-CLASS --------------------------------------------------------------------------------
 
 
@@ -1104,6 +1161,182 @@ def test_scoring_table_in_force_is_the_latest_applying_on_or_before_the_date():
     assert table_in_force([], D("2025-01-01")) is None
 
 
+# --- R-VALIDITY (Art. 36) and format version 2 of the table (interchange §3) ----------------
+
+DEMO_SUCCESSOR = ROOT / "data" / "scoring_tables" / "demo" / "GD-2026-demo-successor.yaml"
+REGULATION = {
+    "title": "广东省市场监督管理局产品质量信用分类监管规范",
+    "number": "粤市监规字〔2021〕5号",
+}
+
+
+def test_r_validity_format_2_fields_are_parsed():
+    raw = _valid_table()
+    raw["regulation"] = dict(REGULATION)
+    raw["applies_until"] = "2026-06-04"
+    raw["items"][1]["spot_check"] = True
+    table = parse_table(raw)
+    assert table.applies_until == D("2026-06-04")
+    assert table.regulation.title == REGULATION["title"]
+    assert table.regulation.number == "粤市监规字〔2021〕5号"
+    assert table.items["A12.1"].spot_check is True
+    assert table.items["A11.1"].spot_check is True  # a failed spot check always is
+
+
+def test_r_validity_a_file_without_the_new_fields_stays_valid():
+    table = parse_table(_valid_table())
+    assert table.applies_until is None and table.regulation is None
+    # spot_check defaults to false, except A11.1 (the failed spot check itself, Art. 19)
+    assert {c: i.spot_check for c, i in table.items.items()} == {"A11.1": True, "A12.1": False}
+
+
+def test_r_validity_reward_points_are_parsed():
+    raw = _valid_table()
+    raw["rewards"].append({"code": "R17.1", "objects": ["producer"], "points": 1.5})
+    table = parse_table(raw)
+    assert table.rewards["R16"].points == Decimal("1.00")
+    assert table.rewards["R17.1"].points == Decimal("1.50")
+    assert table.rewards["R17.1"].objects == ("producer",)
+
+
+def test_r_validity_applies_until_may_equal_applies_from():
+    table = parse_table({**_valid_table(), "applies_until": "2024-01-01"})
+    assert table.covers(D("2024-01-01"))
+    assert not table.covers(D("2024-01-02")) and not table.covers(D("2023-12-31"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        pytest.param(_with(("version",), ""), ["version", "non-empty"], id="empty-version"),
+        pytest.param(_with(("version",), "   "), ["version", "non-empty"], id="blank-version"),
+        pytest.param(_with(("version",), 2026), ["version", "non-empty"], id="number-version"),
+        pytest.param(_with(("items", 0, "code"), "B11.1"), ["A11.1", "B11.1"], id="item-code-b"),
+        pytest.param(_with(("items", 0, "code"), "11.1"), ["A11.1", "11.1"], id="item-code-bare"),
+        pytest.param(_with(("items", 0, "code"), 11), ["A11.1", "11"], id="item-code-number"),
+        pytest.param(_with(("rewards", 0, "code"), "A16"), ["R16", "A16"], id="reward-code-a"),
+        pytest.param(_with(("rewards", 0, "code"), "16"), ["R16", "16"], id="reward-code-bare"),
+        pytest.param(
+            _with(("applies_until",), "2023-12-31"),
+            ["applies_until", "2023-12-31", "before", "2024-01-01"],
+            id="until-before-from",
+        ),
+        pytest.param(
+            _with(("applies_until",), "2026-02-30"), ["applies_until", "date"], id="until-bad"
+        ),
+        pytest.param(_with(("applies_until",), 2026), ["applies_until", "date"], id="until-int"),
+        pytest.param(
+            _with(("regulation",), {"title": "规范"}), ["regulation", "number"], id="reg-no-number"
+        ),
+        pytest.param(
+            _with(("regulation",), {"title": " ", "number": "粤市监规字〔2021〕5号"}),
+            ["regulation", "title"],
+            id="reg-blank-title",
+        ),
+        pytest.param(
+            _with(("regulation",), {**REGULATION, "year": 2021}),
+            ["regulation", "unknown field", "year"],
+            id="reg-unknown-field",
+        ),
+        pytest.param(
+            _with(("regulation",), "粤市监规字〔2021〕5号"),
+            ["regulation", "mapping"],
+            id="reg-text",
+        ),
+        pytest.param(
+            _with(("items", 1, "spot_check"), "yes"), ["A12.1", "spot_check"], id="spot-not-bool"
+        ),
+        pytest.param(
+            _with(("items", 0, "spot_check"), False),
+            ["A11.1", "spot_check", "Art. 19"],
+            id="a11-1-not-spot-check",
+        ),
+    ],
+)
+def test_r_validity_bad_version_2_fields_and_codes_are_refused(raw, words):
+    with pytest.raises(TableError) as caught:
+        parse_table(raw)
+    message = str(caught.value)
+    for word in words:
+        assert word in message, f"{word!r} not in {message!r}"
+
+
+def _period(name: str, applies_from: str, applies_until: str | None = None) -> ScoringTable:
+    raw = {**_valid_table(), "version": name, "applies_from": applies_from}
+    if applies_until is not None:
+        raw["applies_until"] = applies_until
+    return parse_table(raw)
+
+
+def test_r_validity_no_version_covers_a_day_after_the_last_one_ends():
+    spec = _period("spec", "2021-06-05", "2026-06-04")
+    assert table_in_force([spec], D("2021-06-04")) is None
+    assert table_in_force([spec], D("2021-06-05")).version == "spec"
+    assert table_in_force([spec], D("2026-06-04")).version == "spec"  # the last day in force
+    assert table_in_force([spec], D("2026-06-05")) is None
+    assert latest_started([spec], D("2026-06-05")).version == "spec"  # what the refusal names
+    successor = _period("next", "2026-06-05")
+    assert table_in_force([spec, successor], D("2026-06-05")).version == "next"
+    assert table_in_force([successor, spec], D("2026-06-04")).version == "spec"
+    assert table_in_force([spec, successor], D("2040-01-01")).version == "next"  # open-ended
+
+
+def test_r_validity_a_gap_between_versions_is_covered_by_none():
+    first = _period("first", "2021-06-05", "2026-06-04")
+    later = _period("later", "2026-07-01", "2031-06-30")
+    tables = [first, later]
+    assert table_in_force(tables, D("2026-06-30")) is None
+    assert table_in_force(tables, D("2026-07-01")).version == "later"
+    assert table_in_force(tables, D("2031-07-01")) is None
+
+
+def test_r_validity_overlapping_versions_are_found():
+    spec = _period("spec", "2021-06-05", "2026-06-04")
+    assert overlapping([spec], _period("in", "2026-06-04")).version == "spec"  # last day
+    assert overlapping([spec], _period("next", "2026-06-05")) is None
+    assert overlapping([spec], _period("around", "2020-01-01", "2021-06-05")).version == "spec"
+    assert overlapping([spec], _period("before", "2020-01-01", "2021-06-04")) is None
+    assert overlapping([spec], _period("same-start", "2021-06-05")).version == "spec"
+    # An open-ended version ends where the next one starts: no overlap either way.
+    open_old = _period("open", "2021-06-05")
+    assert overlapping([open_old], _period("after", "2024-01-01", "2024-12-31")) is None
+    assert overlapping([spec], _period("open-before", "2019-01-01")) is None
+    # The same version published again is not an overlap with itself.
+    assert overlapping([spec], spec) is None
+
+
+def test_r_validity_administrators_are_warned_from_90_days_before_the_end():
+    spec = _period("spec", "2021-06-05", "2026-06-04")
+    assert ending_soon([spec], D("2026-03-05")) is None  # 91 days before the last day
+    assert ending_soon([spec], D("2026-03-06")).version == "spec"  # 90 days
+    assert ending_soon([spec], D("2026-06-04")).version == "spec"
+    assert ending_soon([spec], D("2026-11-26")).version == "spec"  # ended, still no successor
+    successor = _period("next", "2026-06-05")
+    assert ending_soon([spec, successor], D("2026-05-01")) is None
+    assert ending_soon([spec, successor], D("2026-11-26")) is None  # open-ended successor
+    assert ending_soon([_period("open", "2021-06-05")], D("2026-11-26")) is None
+
+
+def test_r_validity_the_shipped_default_ends_with_the_spec():
+    table = load_default()
+    assert (table.applies_from, table.applies_until) == (D("2021-06-05"), D("2026-06-04"))
+    assert table.regulation.number == "粤市监规字〔2021〕5号"
+    assert "产品质量信用分类监管规范" in table.regulation.title
+    spot = {code for code, item in table.items.items() if item.spot_check}
+    assert spot == {"A11.1", "A12.2", "A12.4"}  # rules §11
+
+
+def test_r_validity_the_demo_successor_is_marked_and_follows_the_default():
+    raw = yaml.safe_load(DEMO_SUCCESSOR.read_text(encoding="utf-8"))
+    demo = parse_table(raw)
+    default = load_default()
+    assert demo.applies_from == default.applies_until + timedelta(days=1)
+    assert demo.applies_until is None
+    assert "demo" in demo.version and "演示" in demo.regulation.title and "演示" in raw["note"]
+    assert demo.items == default.items and demo.rewards == default.rewards
+    assert overlapping([default], demo) is None
+
+
 # --- points: two places, lines add up (§3) --------------------------------------------------
 
 
@@ -1135,3 +1368,41 @@ def test_score_lines_add_up_to_points_and_points_have_two_places():
         assert_two_places(ln.points)
     assert score.lines[0].kind == "START"
     assert score.lines[0].points == Decimal("12.00")
+
+
+# --- publication of dishonesty matters (Art. 7, 15, 29; rules §10) -------------------------
+
+
+def test_r_window_a_matter_is_published_up_to_the_day_before_it_drops_out():
+    from app.scoring.disclosure import published_on, published_until
+
+    assert published_until(D("2023-11-27")) == D("2026-11-26")
+    assert published_until(D("2023-03-31")) == D("2026-03-30")  # drops out 2026-03-31
+    assert published_until(D("2024-02-29")) == D("2027-02-27")  # drops out 2027-02-28
+    assert published_on(D("2023-11-27"), D("2026-11-26"))
+    assert not published_on(D("2023-11-27"), D("2026-11-27"))
+    assert not published_on(D("2026-11-27"), D("2026-11-26"))  # not in effect yet
+    # The last day published is the last day it counts in the score.
+    d = ded(-3, "2023-11-27")
+    assert points([d], "2026-11-26") == P(9) and points([d], "2026-11-27") == P(12)
+
+
+def test_r_repair_one_matter_a_repair_on_one_object_repairs_the_matter_for_the_operator():
+    from app.scoring.disclosure import repaired_matters
+
+    on_product = ded(-4, "2026-10-01", "M-1", obj=1)
+    on_producer = ded(-4, "2026-10-01", "M-1", obj=2)
+    other = ded(-2, "2026-10-05", "M-2", obj=2)
+    fixed = repair(on_product, 4, "2026-11-20")
+    entries = [on_product, on_producer, other, fixed]
+    assert repaired_matters(entries, D("2026-11-20")) == {"M-1": D("2026-11-20")}
+    assert repaired_matters(entries, D("2026-11-19")) == {}  # not verified yet (R-EFFECTIVE)
+
+
+def test_r_repair_keep_a_voided_repair_or_a_revoked_deduction_repairs_nothing():
+    from app.scoring.disclosure import repaired_matters
+
+    d = ded(-4, "2026-10-01", "M-1")
+    fixed = repair(d, 4, "2026-11-20")
+    assert repaired_matters([d, fixed, void(fixed, "2026-11-20")], D("2026-11-26")) == {}
+    assert repaired_matters([d, fixed, void(d, "2026-10-01")], D("2026-11-26")) == {}

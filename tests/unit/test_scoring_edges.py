@@ -29,23 +29,30 @@ from app.scoring import (
     score_object,
     score_operator,
 )
+from app.scoring.classes import run_days
+from app.scoring.disclosure import published_on, repaired_matters
 from app.scoring.engine import NOTE_CAP, NOTE_ONCE, NOTE_R180
 from app.scoring.repairs import (
     FULL,
     HALF,
     effective_deduction,
     matter_repair,
+    rebased_repair,
     repair_limit_reached,
     repair_points,
     repair_refusals,
     repair_share,
     repaired_matter_dates,
 )
+from app.scoring.rewards import clean_year_runs
+from app.scoring.scope import CatalogueError, Decision, Family, Scope, parse_catalogue
+from app.scoring.table import overlapping
 from tests.unit.test_scoring_rules import (
     _DELETE,
     DAY0,
     D,
     P,
+    _period,
     _valid_table,
     _with,
     ded,
@@ -663,3 +670,205 @@ def test_r_once_of_equal_entries_of_a_matter_the_earliest_counts_whatever_was_re
         line(earlier, -3, "2027-01-10"),
         line(later, 0, "2027-02-10", NOTE_ONCE),
     )
+
+
+# --- R-REPAIR-KEEP, R-HALFYEAR, disclosure, R-REWARD-PRODUCT, R-VALIDITY ------------------------
+
+
+def test_r_repair_keep_a_corrected_deduction_keeps_its_repair_at_the_share_granted():
+    replaced = ded(-3, "2024-01-10", "M-1")
+    full = repair(replaced, 3, "2024-02-01")
+    half = repair(replaced, "1.5", "2024-02-01")
+    assert rebased_repair(full, replaced, P(-2)) == Decimal("2.00")
+    assert rebased_repair(half, replaced, P(-2)) == Decimal("1.00")
+    assert as_str(rebased_repair(half, replaced, P(-5))) == "2.50"
+    # Just under the full amount is a 50 % repair.
+    assert rebased_repair(repair(replaced, "2.99", "2024-02-01"), replaced, P(-4)) == P(2)
+
+
+def test_r_halfyear_29_february_is_a_possible_run_day():
+    assert run_days("01-01, 07-01") == [(1, 1), (7, 1)]
+    assert run_days("02-29") == [(2, 29)]
+    with pytest.raises(ValueError, match="'02-30'"):
+        run_days("01-01,02-30")
+
+
+def test_r_window_a_matter_is_published_from_its_effective_day():
+    assert published_on(D("2024-01-10"), D("2024-01-10")) is True
+    assert published_on(D("2024-01-10"), D("2024-01-09")) is False
+    assert published_on(D("2024-01-10"), D("2027-01-09")) is True
+    assert published_on(D("2024-01-10"), D("2027-01-10")) is False
+
+
+def test_r_repair_one_matter_is_shown_repaired_from_its_earliest_live_repair():
+    d = ded(-3, "2024-01-10", "M-1")
+    early, late = repair(d, 3, "2024-02-01"), repair(d, 3, "2024-05-01")
+    for entries in ([d, early, late], [d, late, early]):
+        assert repaired_matters(entries, D("2024-06-01")) == {"M-1": D("2024-02-01")}
+    assert repaired_matters([d, early, late], D("2024-01-31")) == {}
+
+
+def test_r_reward_product_a_check_on_the_day_of_the_proposal_counts():
+    results = [(D("2025-05-01"), True), (D("2026-11-26"), True)]
+    assert clean_year_runs(results, D("2026-11-26")) == [(2025, 2026)]
+    assert clean_year_runs(results, D("2026-11-25")) == []
+
+
+def test_r_validity_a_version_of_the_same_name_is_passed_over_not_an_end():
+    spec = _period("spec", "2021-06-05", "2026-06-04")
+    again = _period("next", "2026-06-05")
+    assert overlapping([again, spec], _period("next", "2026-06-01")).version == "spec"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"applies_until": "2024-13-01"}, "table: applies_until '2024-13-01' is not a date"),
+        ({"regulation": "GD"}, "table: regulation must be a mapping with title and number"),
+        ({"regulation": {"title": "t"}}, "regulation: missing field 'number'"),
+        (
+            {"regulation": {"title": " ", "number": "n"}},
+            "regulation: title must be a non-empty string",
+        ),
+        (
+            {"regulation": {"title": "t", "number": 7}},
+            "regulation: number must be a non-empty string",
+        ),
+    ],
+)
+def test_r_validity_table_refusal_says_where_and_why(changes, message):
+    with pytest.raises(TableError) as caught:
+        parse_table({**_valid_table(), **changes})
+    assert str(caught.value) == message
+
+
+# --- R-SCOPE: the catalogue as parsed, each decision in full, refusals word for word -----------
+
+
+def _catalogue() -> dict:
+    return {
+        "version": 3,
+        "excluded": [
+            {
+                "family": "special_equipment",
+                "name": "特种设备",
+                "name_en": "special equipment",
+                "source": "Art. 2",
+                "categories": [
+                    {"name": "电梯", "names": ["乘客电梯", "扶梯"]},
+                    {"name": "气瓶", "names": ["钢瓶"]},
+                ],
+            },
+            {
+                "family": "food",
+                "name": "食品",
+                "name_en": "food",
+                "source": "Art. 2 (食品安全法)",
+                "categories": [{"name": "保健食品", "names": ["保健品"]}],
+            },
+        ],
+        "in_scope": {
+            "categories": ["电线电缆", "家用电器"],
+            "exceptions": ["电梯导轨", "食品机械"],
+        },
+    }
+
+
+SPECIAL = Family("special_equipment", "特种设备", "special equipment", "Art. 2")
+FOOD = Family("food", "食品", "food", "Art. 2 (食品安全法)")
+
+
+def test_r_scope_catalogue_is_parsed_longest_names_first():
+    catalogue = parse_catalogue(_catalogue())
+    assert catalogue.version == "3"
+    assert catalogue.families == {"special_equipment": SPECIAL, "food": FOOD}
+    assert catalogue.excluded == (
+        ("乘客电梯", SPECIAL, "电梯"),
+        ("保健食品", FOOD, "保健食品"),
+        ("保健品", FOOD, "保健食品"),
+        ("扶梯", SPECIAL, "电梯"),
+        ("气瓶", SPECIAL, "气瓶"),
+        ("电梯", SPECIAL, "电梯"),
+        ("钢瓶", SPECIAL, "气瓶"),
+    )
+    assert catalogue.in_scope == frozenset({"电线电缆", "家用电器"})
+    raw = _catalogue()
+    raw["in_scope"]["exceptions"] = ["食品机械", "电梯导轨", "电梯导轨", "电梯导轨支架"]
+    assert parse_catalogue(raw).exceptions == ("电梯导轨支架", "电梯导轨", "食品机械")
+
+
+def test_r_scope_each_decision_states_the_category_and_what_matched():
+    catalogue = parse_catalogue(_catalogue())
+    assert catalogue.decide(" 电梯导轨 ") == Decision(
+        "电梯导轨", Scope.IN, matched="电梯导轨", exception=True
+    )
+    assert catalogue.decide("家用 电器") == Decision("家用电器", Scope.IN, matched="家用电器")
+    assert catalogue.decide("进口乘客电梯") == Decision(
+        "进口乘客电梯", Scope.OUT, SPECIAL, "电梯", "乘客电梯"
+    )
+    assert catalogue.decide("玩具 ") == Decision("玩具", Scope.UNKNOWN)
+
+
+def _scope_with(path: tuple, value) -> dict:
+    raw = _catalogue()
+    node = raw
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("catalogue", "catalogue: a mapping is required"),
+        ({**_catalogue(), "owner": 1, "zone": 2}, "catalogue: unknown keys owner, zone"),
+        ({"version": 1}, "catalogue: missing excluded, in_scope"),
+        (
+            _scope_with(("excluded",), {"food": "食品"}),
+            "excluded: a non-empty list of families is required",
+        ),
+        (_scope_with(("excluded", 1), "食品"), "excluded.1: a mapping is required"),
+        (
+            _scope_with(("excluded", 1, "family"), "special_equipment"),
+            ("excluded.1: family special_equipment is listed twice"),
+        ),
+        (
+            _scope_with(("excluded", 0, "categories"), "电梯"),
+            "excluded.0.categories: a non-empty list is required",
+        ),
+        (
+            _scope_with(("excluded", 0, "categories", 1), {"name": "气瓶"}),
+            "excluded.0.categories.1: missing names",
+        ),
+        (
+            _scope_with(("excluded", 0, "categories", 1, "names"), ["钢瓶", " "]),
+            "excluded.0.categories.1.names.1: a name must be a non-empty string",
+        ),
+        (
+            _scope_with(("excluded", 0, "categories", 1, "names"), ["保健品"]),
+            "excluded.1: 保健品 is already a name of family special_equipment",
+        ),
+        (_scope_with(("in_scope",), []), "in_scope: a mapping is required"),
+        (
+            _scope_with(("in_scope", "categories"), "电线电缆"),
+            "in_scope.categories: a non-empty list of names is required",
+        ),
+        (
+            _scope_with(("in_scope", "categories"), ["电线电缆", 7]),
+            "in_scope.categories.1: a name must be a non-empty string",
+        ),
+        (
+            _scope_with(("in_scope", "categories"), ["钢瓶"]),
+            "in_scope.categories: 钢瓶 is also an excluded name",
+        ),
+        (
+            _scope_with(("in_scope", "exceptions"), []),
+            "in_scope.exceptions: a non-empty list of names is required",
+        ),
+    ],
+)
+def test_r_scope_a_malformed_catalogue_is_refused_word_for_word(raw, message):
+    with pytest.raises(CatalogueError) as caught:
+        parse_catalogue(raw)
+    assert str(caught.value) == message

@@ -139,7 +139,7 @@ def score_live(
     as_of: date,
     merged: frozenset[str],
     *,
-    explain: bool = True,
+    explain: bool,
 ) -> Score:
     """S(X) for live entries X (see `live_entries`), R-180 merges already decided."""
     if not live:

@@ -17,6 +17,18 @@ def N_(text: str) -> str:  # noqa: N802  (the gettext convention)
     return text
 
 
+class ApiError(Schema):
+    """The body of every refusal of the JSON API (app/errors.py writes it)."""
+
+    code = fields.Integer(metadata={"description": "the HTTP status"})
+    status = fields.String(metadata={"description": "error, or the HTTP status name"})
+    message = fields.String(metadata={"description": "what is wrong, in English"})
+    field = fields.String(metadata={"description": "the field refused, when there is one"})
+    errors = fields.Dict(
+        metadata={"description": "the fields of the request refused, each with its reasons"}
+    )
+
+
 class Id(fields.Integer):
     """A row id sent by a client: 1 to MAX_ID."""
 

@@ -14,6 +14,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from app.context import now, today
 from app.errors import DomainError
 from app.extensions import db
+from app.ops import IMPORT_SECONDS
 from app.queries.catalogue import bureau_tree, search_objects
 from app.queries.classification import get_run, list_runs, run_results
 from app.queries.scores import explained_score, find_object
@@ -132,7 +133,8 @@ class Imports(MethodView):
         request.max_content_length = MAX_IMPORT_BYTES
         too_large = DomainError("the file is larger than 200 MiB; split it", status=413)
         try:
-            report = import_records(request.stream, today=today(), actor=actor, at=now())
+            with IMPORT_SECONDS.time():
+                report = import_records(request.stream, today=today(), actor=actor, at=now())
         except RequestEntityTooLarge:
             db.session.rollback()
             raise too_large from None

@@ -89,6 +89,10 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "public.search"): public(),
     ("GET", "static"): public(),
     ("GET", "api-docs.openapi_json"): public(),
+    # -- operations: health for everyone (503: no scheduler has passed in this database), metrics
+    # for the addresses of METRICS_ALLOW (the test client is on loopback)
+    ("GET", "ops.healthz"): public(503),
+    ("GET", "ops.metrics"): public(200),
     # -- sign-in and account ----------------------------------------------------------------
     ("GET", "auth.login"): public(200, ent=302, off=302, sup=302, adm=302, adm_cookie=302),
     ("POST", "auth.login"): public(401),

@@ -35,6 +35,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select, text
+from sqlalchemy import inspect as sa_inspect
 
 from app.context import now, today
 from app.extensions import db
@@ -114,7 +115,6 @@ def _finish(response: Response) -> Response:
     status = response.status_code
     REQUEST_SECONDS.labels(endpoint, request.method, str(status)).observe(elapsed)
     response.headers["X-Request-ID"] = g.request_id
-    user = g.get("user")
     log.info(
         "request",
         extra={
@@ -126,20 +126,26 @@ def _finish(response: Response) -> Response:
                 "status": status,
                 "duration_ms": round(elapsed * 1000, 2),
                 "remote_addr": request.remote_addr,
-                "user": getattr(user, "username", None) or _session_user(),
+                "user": _caller(),
             }
         },
     )
     return response
 
 
-def _session_user() -> str | None:
-    from flask_login import current_user
-
-    try:
-        return current_user.username if current_user.is_authenticated else None
-    except Exception:  # no session machinery on this request (or the database is down)
-        return None
+def _caller() -> str | None:
+    """The API token's user or the signed-in user, from what this request already loaded: the
+    log line never goes to the database (whose transaction may have failed: a 409 stays 409)."""
+    for user in (g.get("user"), g.get("_login_user")):
+        if user is not None:
+            name = (
+                sa_inspect(user).dict.get("username")
+                if hasattr(user, "_sa_instance_state")
+                else None
+            )
+            if name:
+                return name
+    return None
 
 
 # -- /healthz ------------------------------------------------------------------------------------

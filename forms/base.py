@@ -2,9 +2,10 @@
 
 from marshmallow import RAISE, Schema, fields, validate
 
-# The largest id a database row can have (a signed 64-bit integer): a larger number is refused
-# as a bad value (422) rather than reaching the database driver, which cannot pass it (500).
-MAX_ID = 2**63 - 1
+# The largest id a database row can have: id columns are INTEGER, a signed 32-bit integer on
+# PostgreSQL. A larger number is refused as a bad value (422) rather than reaching the database,
+# which refuses it with an error (500); in a URL it matches no page (404).
+MAX_ID = 2**31 - 1
 
 
 class Strict(Schema):

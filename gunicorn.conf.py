@@ -8,3 +8,14 @@ not need this: the admin page queues them for the scheduler worker.
 
 timeout = 600
 graceful_timeout = 60
+
+
+def child_exit(server, worker):
+    """prometheus_client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR set, see app/ops.py):
+    the gauges of a worker that exits are dropped from the sum."""
+    import os
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

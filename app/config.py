@@ -56,6 +56,10 @@ class Config:
     NOTICES_PER_PASS = int(os.environ.get("NOTICES_PER_PASS", "2000"))
     # The admin pages warn when no scheduler worker has passed for this long.
     SCHEDULER_STALE_MINUTES = int(os.environ.get("SCHEDULER_STALE_MINUTES", "10"))
+    # GET /metrics answers these addresses or networks (comma-separated; default loopback) and
+    # callers sending Authorization: Bearer $METRICS_TOKEN. /healthz is public.
+    METRICS_ALLOW = os.environ.get("METRICS_ALLOW", "127.0.0.0/8,::1")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
     RECTIFICATIONS_PER_PASS = int(os.environ.get("RECTIFICATIONS_PER_PASS", "1000"))
     # Inspection plans: the share of A-class objects drawn at random (双随机), and the weight of
     # an object whose last two or more inspections were clean (Art. 27(1): lowered coefficient).

@@ -82,4 +82,6 @@ def register_error_handlers(app: Flask) -> None:
         data = getattr(err, "data", None)
         if isinstance(data, dict) and "messages" in data:
             body["errors"] = data["messages"]
-        return jsonify(body), err.code
+        # Keep the exception's own headers (Allow on a 405, Retry-After …), not its type.
+        headers = [(k, v) for k, v in err.get_headers() if k.lower() != "content-type"]
+        return jsonify(body), err.code, headers

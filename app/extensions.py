@@ -9,6 +9,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from forms.base import ApiError
+
 # Stable constraint names keep migrations reviewable and portable between SQLite and PostgreSQL.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -27,7 +29,14 @@ class Base(DeclarativeBase):
 # than each reloading itself with another query.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
-api = Api()
+
+
+class CreditApi(Api):
+    # Refusals carry the refused `field` (DomainError) and marshmallow's `errors`.
+    ERROR_SCHEMA = ApiError
+
+
+api = CreditApi()
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()

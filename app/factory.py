@@ -48,6 +48,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # naming the file and the problem, rather than failing a case later.
     app.extensions["engine"] = Engine(load_definitions(ROOT / "workflows"))
 
+    from .ops import init_ops
+
+    init_ops(app)  # /healthz, /metrics, request ids and JSON request logs
     register_blueprints(app, api)
     register_error_handlers(app)
     register_cli(app)

@@ -2,9 +2,10 @@
 
 from marshmallow import RAISE, Schema, fields, validate
 
-# The largest id a database row can have (a signed 64-bit integer): a larger number is refused
-# as a bad value (422) rather than reaching the database driver, which cannot pass it (500).
-MAX_ID = 2**63 - 1
+# The largest id a database row can have: id columns are INTEGER, a signed 32-bit integer on
+# PostgreSQL. A larger number is refused as a bad value (422) rather than reaching the database,
+# which refuses it with an error (500); in a URL it matches no page (404).
+MAX_ID = 2**31 - 1
 
 
 class Strict(Schema):
@@ -15,6 +16,18 @@ class Strict(Schema):
 def N_(text: str) -> str:  # noqa: N802  (the gettext convention)
     """Marks a text for the message catalogues; pages translate it when they show it."""
     return text
+
+
+class ApiError(Schema):
+    """The body of every refusal of the JSON API (app/errors.py writes it)."""
+
+    code = fields.Integer(metadata={"description": "the HTTP status"})
+    status = fields.String(metadata={"description": "error, or the HTTP status name"})
+    message = fields.String(metadata={"description": "what is wrong, in English"})
+    field = fields.String(metadata={"description": "the field refused, when there is one"})
+    errors = fields.Dict(
+        metadata={"description": "the fields of the request refused, each with its reasons"}
+    )
 
 
 class Id(fields.Integer):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from .base import N_, Strict
+from .base import N_, ApiError, Strict
 
 FORMATS = ("csv", "jsonl", "xlsx")
 CLASSES = ("A", "B", "C", "D", "O")
@@ -189,10 +189,8 @@ class DishonestyRow(Schema):
     )
 
 
-class ExportError(Schema):
-    code = fields.Integer()
-    status = fields.String()
-    message = fields.String()
+class ExportError(ApiError):
+    """A refused export: the body of every refusal of the API."""
 
 
 class StatisticsQuery(Strict):

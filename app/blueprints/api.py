@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import hmac
-from datetime import date
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
-from marshmallow import RAISE
+from flask_smorest import Blueprint, abort
+from marshmallow import RAISE, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.context import now, today
 from app.errors import DomainError
 from app.extensions import db
+from app.ops import IMPORT_SECONDS
 from app.queries.catalogue import bureau_tree, search_objects
 from app.queries.classification import get_run, list_runs, run_results
 from app.queries.scores import explained_score, find_object
@@ -93,22 +94,22 @@ class Runs(MethodView):
         return list_runs()
 
 
-@blp.route("/classification-runs/<run_on>")
+@blp.route("/classification-runs/<date:run_on>")
 class RunView(MethodView):
     @blp.response(200, schemas.Run)
     def get(self, run_on):
         """One run."""
-        return get_run(_path_date(run_on))
+        return get_run(run_on)
 
 
-@blp.route("/classification-runs/<run_on>/results")
+@blp.route("/classification-runs/<date:run_on>/results")
 class RunResultsView(MethodView):
     @blp.arguments(schemas.ResultsQuery, location="query", unknown=RAISE)
     @blp.response(200, schemas.RunResults)
     def get(self, args, run_on):
         """The classes a run set, filterable by class and bureau (with the bureaus below it)."""
         return run_results(
-            _path_date(run_on),
+            run_on,
             klass=args["klass"],
             bureau=args["bureau"],
             page=args["page"],
@@ -132,7 +133,8 @@ class Imports(MethodView):
         request.max_content_length = MAX_IMPORT_BYTES
         too_large = DomainError("the file is larger than 200 MiB; split it", status=413)
         try:
-            report = import_records(request.stream, today=today(), actor=actor, at=now())
+            with IMPORT_SECONDS.time():
+                report = import_records(request.stream, today=today(), actor=actor, at=now())
         except RequestEntityTooLarge:
             db.session.rollback()
             raise too_large from None
@@ -140,11 +142,13 @@ class Imports(MethodView):
         return report.as_dict()
 
 
-def _path_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise DomainError("%(value)r is not a date (YYYY-MM-DD)", status=400, value=value) from None
+def _rfc3339(at: datetime) -> datetime:
+    """Before 1901 Asia/Shanghai is local mean time (+08:05:43), an offset RFC 3339 cannot
+    write: such an instant is given in China Standard Time (+08:00) instead."""
+    offset = at.utcoffset()
+    if offset is not None and offset.seconds % 60:
+        return at.astimezone(timezone(timedelta(hours=8)))
+    return at
 
 
 def _token_actor() -> str:
@@ -159,14 +163,45 @@ def _token_actor() -> str:
     raise DomainError("an import needs a valid API token (Authorization: Bearer …)", status=401)
 
 
+# The query of /calendar/deadline as one object, so that the document can say what the
+# view checks: `from` and exactly one of `working_days` and `days` (OpenAPI cannot say so of
+# separate query parameters).
+_PERIOD = {"type": "integer", "minimum": 1, "maximum": 366}
+DEADLINE_QUERY = {
+    "in": "query",
+    "name": "period",
+    "required": True,
+    "style": "form",
+    "explode": True,
+    "description": "from=YYYY-MM-DD (not counted) and exactly one of working_days or days",
+    "schema": {
+        "type": "object",
+        "properties": {
+            "from": {"type": "string", "format": "date"},
+            "working_days": {**_PERIOD, "description": "N working days (工作日)"},
+            "days": {**_PERIOD, "description": "N calendar days (日)"},
+        },
+        "required": ["from"],
+        "additionalProperties": False,
+        "oneOf": [{"required": ["working_days"]}, {"required": ["days"]}],
+    },
+}
+
+
 @blp.route("/calendar/deadline")
 class DeadlineView(MethodView):
-    @blp.arguments(schemas.DeadlineQuery, location="query", unknown=RAISE)
+    @blp.doc(parameters=[DEADLINE_QUERY])
     @blp.response(200, schemas.DeadlineAnswer)
-    def get(self, args):
+    @blp.alt_response(400, description="none or both of working_days and days")
+    @blp.alt_response(422, description="a parameter that is not a date or a number in range")
+    def get(self):
         """A legal deadline: N working days (工作日) or N days (日) after a date (rules §6)."""
         from app.services.calendar import work_calendar
 
+        try:
+            args = schemas.DeadlineQuery().load(request.args)
+        except ValidationError as err:
+            abort(422, messages={"query": err.normalized_messages()})
         if (args["working_days"] is None) == (args["days"] is None):
             raise DomainError("give exactly one of working_days or days", status=400)
         cal = work_calendar()
@@ -177,7 +212,7 @@ class DeadlineView(MethodView):
         return {
             **args,
             "due_on": deadline.due_on,
-            "ends_at": deadline.ends_at(),
+            "ends_at": _rfc3339(deadline.ends_at()),
             "provisional": deadline.provisional,
         }
 

@@ -41,10 +41,33 @@ REFUSALS = {
 }
 
 
+def _formats(row: str):
+    """The 200 answer in its three formats: rows of `row` as JSON lines (`format=jsonl`), CSV
+    (the default) and XLSX."""
+    return blp.doc(
+        responses={
+            "200": {
+                "description": ROWS,
+                "content": {
+                    "application/x-ndjson": {"schema": {"$ref": f"#/components/schemas/{row}"}},
+                    exports.MEDIA_TYPES["csv"]: {"schema": {"type": "string"}},
+                    exports.MEDIA_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        }
+    )
+
+
 def _refusals(view):
     for status, description in REFUSALS.items():
         view = blp.alt_response(status, schema=schemas.ExportError, description=description)(view)
     return view
+
+
+@blp.before_request
+def _needs_export_scope() -> None:
+    """The token is checked before the filters are read: no token is 401 whatever the query."""
+    current_user(scope="export")
 
 
 def _caller(args: dict):
@@ -76,6 +99,7 @@ def _send(export: exports.Export, fmt: str, caller) -> Response:
 class ClassesExport(MethodView):
     @blp.arguments(schemas.ClassExportQuery, location="query", unknown=RAISE)
     @blp.response(200, schemas.ClassRow, content_type="application/x-ndjson", description=ROWS)
+    @_formats("ClassRow")
     @_refusals
     def get(self, args):
         """The classes a classification run set (default: the latest), by class and bureau."""
@@ -91,6 +115,7 @@ class ClassesExport(MethodView):
 class MattersExport(MethodView):
     @blp.arguments(schemas.MatterExportQuery, location="query", unknown=RAISE)
     @blp.response(200, schemas.MatterRow, content_type="application/x-ndjson", description=ROWS)
+    @_formats("MatterRow")
     @_refusals
     def get(self, args):
         """Credit matters effective in a period, one row per object scored, with what became
@@ -111,6 +136,7 @@ class MattersExport(MethodView):
 class AClassExport(MethodView):
     @blp.arguments(schemas.AClassExportQuery, location="query", unknown=RAISE)
     @blp.response(200, schemas.AClassRow, content_type="application/x-ndjson", description=ROWS)
+    @_formats("AClassRow")
     @_refusals
     def get(self, args):
         """The A-class list of a run, for publication (Art. 29)."""
@@ -124,6 +150,7 @@ class AClassExport(MethodView):
 class DishonestyExport(MethodView):
     @blp.arguments(schemas.MatterExportQuery, location="query", unknown=RAISE)
     @blp.response(200, schemas.DishonestyRow, content_type="application/x-ndjson", description=ROWS)
+    @_formats("DishonestyRow")
     @_refusals
     def get(self, args):
         """Dishonesty matters in force today (Art. 29): not voided, inside their 36-month

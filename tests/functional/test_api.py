@@ -119,7 +119,8 @@ def test_official_class_shows_after_a_run(api, seeded):
         (f"/operators/{S1}/score?colour=red", 422, "Unknown field"),
         (f"/operators/{P1}/products/{quote('无牌')}/9/score", 404, "no scoring object"),
         ("/classification-runs/2026-07-01", 404, "no classification run of 2026-07-01"),
-        ("/classification-runs/yesterday", 400, "is not a date"),
+        # a run is named by its day: anything else is no page of the API (404)
+        ("/classification-runs/yesterday", 404, "not found"),
         ("/objects", 422, "Missing data for required field"),
     ],
 )

@@ -36,6 +36,25 @@ class Client:
         return call("POST", self.base + path, data, self._h(headers))
 
 
+class Held:
+    """Wraps a function of a module so that two requests calling it wait for each other right
+    after it returns: both have read the task and neither has written, so on PostgreSQL the two
+    transactions (two connections of the pool) really overlap, whatever the thread scheduler
+    does. `met` counts the callers that passed the barrier together."""
+
+    def __init__(self, monkeypatch, module, name: str):
+        self.barrier, self.met = threading.Barrier(2, timeout=10), 0
+        original = getattr(module, name)
+
+        def held(*args, **kwargs):
+            found = original(*args, **kwargs)
+            self.barrier.wait()
+            self.met += 1
+            return found
+
+        monkeypatch.setattr(module, name, held)
+
+
 @pytest.fixture
 def world(live_server, seeded, clock):
     """A seller S1 of Guangzhou (440100) deducted by the city bureau; a producer P1 of Shenzhen
@@ -371,10 +390,15 @@ def test_reward_granted_within_the_cap(world, seeded):
 # ---- reliability -----------------------------------------------------------------------------
 
 
-def test_two_officers_complete_the_same_task_at_once_one_gets_409(world):
+def test_two_officers_complete_the_same_task_at_once_one_gets_409(world, monkeypatch):
+    """Both requests have read the open task before either writes (Held); the second's write
+    meets the first's (the case's version, or the task row) and is told 409, never a 5xx."""
+    from app.services import cases
+
     ent = world["ent_s1"]
     ent.post("/cases/objection", {"entry_ids": [s1_deduction(ent)], "evidence": "x"})
     task = world["gz_officer"].get("/queue")[1][0]
+    held = Held(monkeypatch, cases, "_task_with_siblings")
     results = []
     barrier = threading.Barrier(2)
 
@@ -387,21 +411,26 @@ def test_two_officers_complete_the_same_task_at_once_one_gets_409(world):
         t.start()
     for t in threads:
         t.join(20)
+    monkeypatch.undo()
+    assert held.met == 2
     statuses = sorted(s for s, _ in results)
     assert statuses == [200, 409], results
     assert "message" in next(b for s, b in results if s == 409)
     assert [t["task"] for t in world["gz_officer"].get("/queue")[1]] == ["resolve_objection"]
 
 
-def test_two_officers_claim_the_same_task_at_once_exactly_one_gets_it(world, seeded):
-    """Issue 12, point 5: one 200, the other 409, and the task is the winner's."""
+def test_two_officers_claim_the_same_task_at_once_exactly_one_gets_it(world, seeded, monkeypatch):
+    """Issue 12, point 5: one 200, the other 409, and the task is the winner's. Both requests
+    have read the open, unclaimed task before either claims it (Held)."""
     from app.extensions import db
+    from app.services import cases
     from models import CaseTask, User
 
     ent = world["ent_s1"]
     ent.post("/cases/objection", {"entry_ids": [s1_deduction(ent)], "evidence": "x"})
     task = world["gz_officer"].get("/queue")[1][0]
-    for _round in range(3):  # a race can be lucky once; the claim is given back between rounds
+    for _round in range(3):  # the claim is given back between rounds
+        held = Held(monkeypatch, cases, "get_task")
         results: dict[str, tuple] = {}
         barrier = threading.Barrier(2)
 
@@ -414,6 +443,8 @@ def test_two_officers_claim_the_same_task_at_once_exactly_one_gets_it(world, see
             t.start()
         for t in threads:
             t.join(20)
+        monkeypatch.undo()
+        assert held.met == 2
         statuses = sorted(s for s, _ in results.values())
         assert statuses == [200, 409], results
         winner = next(name for name, (s, _) in results.items() if s == 200)

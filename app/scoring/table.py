@@ -38,7 +38,25 @@ SPOT_CHECK_FAILURE = "A11.1"
 
 
 class TableError(ValueError):
-    """A scoring table that cannot be published; the message says where and why."""
+    """A scoring table that cannot be published, or items it cannot score; the message says
+    where and why. `template` and `params`, when given, are the English catalogue id the pages
+    translate and its values."""
+
+    def __init__(self, message: str, template: str | None = None, **params: object):
+        super().__init__(message)
+        self.template, self.params = template, params
+
+
+def N_(text: str) -> str:  # noqa: N802  (the gettext convention: marks a catalogue id)
+    return text
+
+
+# Which items an object of each kind may be scored under (Art. 11-13), by kind.
+_NOT_APPLICABLE = {
+    "product": N_("item %(items)s does not apply to a product (table %(table)s)"),
+    "producer": N_("item %(items)s does not apply to a producer (table %(table)s)"),
+    "seller": N_("item %(items)s does not apply to a seller (table %(table)s)"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +112,20 @@ class ScoringTable:
         costs most. Raises TableError naming the codes when none applies."""
         unknown = [c for c in codes if c not in self.items]
         if unknown:
-            raise TableError(f"unknown item code {', '.join(unknown)} in table {self.version}")
+            raise TableError(
+                f"unknown item code {', '.join(unknown)} in table {self.version}",
+                N_("unknown item code %(items)s in table %(table)s"),
+                items=", ".join(unknown),
+                table=self.version,
+            )
         fitting = [self.items[c] for c in codes if object_kind in self.items[c].objects]
         if not fitting:
+            template = _NOT_APPLICABLE.get(object_kind)
+            params = {"items": ", ".join(codes), "table": self.version}
             raise TableError(
-                f"item {', '.join(codes)} does not apply to a {object_kind} (table {self.version})"
+                f"item {', '.join(codes)} does not apply to a {object_kind} (table {self.version})",
+                template,
+                **(params if template else {}),
             )
         return max(fitting, key=lambda it: (it.deduction(intentional), it.code))
 

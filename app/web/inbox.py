@@ -452,6 +452,8 @@ def scoring_object(object_id: int):
         doc=doc,
         cases=[c for c in cases if can_see_case(user, c)],
         today=ctx.today,
+        # The class letter goes to the bureau the operator is registered with (and above).
+        class_letter=can_see_operator_records(user, obj.operator_id, (obj.operator.bureau_code,)),
     )
 
 

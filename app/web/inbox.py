@@ -278,10 +278,12 @@ def _case_page(case_id: int, *, posted=None, refusal=None, status: int = 200):
         if not is_open or t["lane"] == "enterprise":
             continue
         row = rows[t["id"]]
-        mine = row.claimed_by == user.id and can_claim_task(user, row)
+        own_report = case_service.reported_by(case, user)  # four eyes (Art. 25)
+        mine = row.claimed_by == user.id and can_claim_task(user, row) and not own_report
         item: dict[str, Any] = {
             "task": t,
-            "can_claim": row.claimed_by is None and can_claim_task(user, row),
+            "can_claim": row.claimed_by is None and can_claim_task(user, row) and not own_report,
+            "own_report": own_report,
             "mine": mine,
             "specs": None,
             "reassign": None,

@@ -621,7 +621,11 @@ def test_an_error_report_from_the_object_page_opens_a_correction_case(world, liv
         case = db.session.query(Case).filter_by(process_id="correction").one()
         assert case.subject["reported_by"] == "gz_officer"
         assert case.deciding_bureau == "440100"
-    assert 'data-testid="task-form"' not in page and 'data-testid="claim"' in page
+    # Four eyes: the reporter neither claims nor decides; another officer of the bureau does.
+    assert 'data-testid="task-form"' not in page and 'data-testid="claim"' not in page
+    assert 'data-testid="own-report"' in page
+    other = browser(live_server, "gz_officer2").get(f"/inbox/cases/{case.id}")
+    assert 'data-testid="claim"' in other
     # Another city's officer neither sees the object nor reports on its entries.
     sz = browser(live_server, "sz_officer")
     assert sz.get(f"/inbox/objects/{object_id}").status == 404

@@ -346,7 +346,7 @@ def notice_letter(notice: Notice, *, ctx: Ctx) -> Letter:
     facts.append((_("作出记分决定的部门"), bureau.name))
     if notice.received_on is not None:
         how = _("企业端送达") if notice.channel == "portal" else _("通告")
-        facts.append((_("告知方式及日期"), f"{how}，{day(notice.received_on)}"))
+        facts.append((_("告知方式及日期"), _("，").join((how, day(notice.received_on)))))
 
     # Rights: objection (Art. 24) and repair (Art. 14, 15).
     if notice.received_on is not None:

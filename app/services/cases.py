@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.calendar import WorkCalendar
+from app.codes import Process, Role
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.permissions import can_act_on_task, can_claim_task, can_see_case
@@ -346,13 +347,15 @@ def complete_task(task_id: int, data: dict[str, Any], *, ctx: Ctx) -> Case:
 def reported_by(case: Case, user) -> bool:
     """Whether `user` reported the error this correction case verifies (纠错, Art. 25)."""
     reporter = (case.subject or {}).get("reported_by")
-    return case.process_id == "correction" and reporter is not None and reporter == user.username
+    return (
+        case.process_id == Process.CORRECTION and reporter is not None and reporter == user.username
+    )
 
 
 def _refuse_own_report(task: CaseTask, case: Case, ctx: Ctx) -> None:
     """Four eyes (Art. 25): the officer who reported an error (纠错) neither claims nor decides
     the verification; another officer of the bureau does."""
-    if task.lane != "enterprise" and reported_by(case, ctx.user):
+    if task.lane != Role.ENTERPRISE and reported_by(case, ctx.user):
         raise DomainError(
             "you reported this error yourself: another officer verifies the correction "
             "(four eyes, Art. 25)",

@@ -50,9 +50,9 @@ def field_specs(
             kind = "hidden"
         error = errors.get(name)
         if isinstance(error, list):
-            error = _("；").join(error_text(e) for e in error)
+            error = _("；").join(dict.fromkeys(error_text(e) for e in error))
         elif isinstance(error, dict):
-            error = _("；").join(error_text(e) for v in error.values() for e in v)
+            error = _("；").join(dict.fromkeys(error_text(e) for v in error.values() for e in v))
         out.append(
             {
                 "name": name,
@@ -163,8 +163,21 @@ _VALIDATOR_MESSAGES = [
     (r"Must be greater than (?P<min>[-\d.]+)\.", N_("请填写大于%(min)s的数。")),
     (r"Must be less than or equal to (?P<max>[-\d.]+)\.", N_("请填写不超过%(max)s的数。")),
     (r"Must be less than (?P<max>[-\d.]+)\.", N_("请填写小于%(max)s的数。")),
+    # The project's own validators (forms/validators.py) that name the value they refuse.
+    (
+        r"invalid Unified Social Credit Code '(?P<code>[^']*)': .*",
+        N_("统一社会信用代码%(code)s无效：请核对各位字符和校验位。"),
+    ),
+    (
+        r"write the credit code '(?P<code>[^']*)' as 18 characters, no spaces",
+        N_("统一社会信用代码%(code)s应写成18位字符，不含空格。"),
+    ),
+    (
+        r"bureau code '(?P<code>[^']*)' must be a 6-digit division code",
+        N_("部门代码%(code)s应为6位行政区划代码。"),
+    ),
 ]
-_VALIDATOR_PATTERNS = [(re.compile(p + "$"), msgid) for p, msgid in _VALIDATOR_MESSAGES]
+_VALIDATOR_PATTERNS = [(re.compile(p + "$", re.S), msgid) for p, msgid in _VALIDATOR_MESSAGES]
 
 
 def error_text(message: object) -> str:

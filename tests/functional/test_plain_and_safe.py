@@ -148,6 +148,12 @@ def test_an_empty_form_shows_every_error_at_once_next_to_its_field_in_the_page_l
             "Give a number above 0 and at most 12.",
         ),
         ("Missing data for required field.", "此项为必填项。", "Missing data for required field."),
+        (
+            "invalid Unified Social Credit Code '91440101X': The number's checksum is invalid.",
+            "统一社会信用代码91440101X无效：请核对各位字符和校验位。",
+            "The Unified Social Credit Code 91440101X is not valid: check its characters and "
+            "check digit.",
+        ),
     ],
 )
 def test_marshmallow_messages_are_translated_with_their_values(demo, message, zh, en):

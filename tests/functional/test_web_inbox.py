@@ -474,7 +474,8 @@ def test_recording_a_matter_through_the_form_writes_the_ledger_entry(world, live
     ("extra", "field", "why"),
     [
         ({"effective_on": "2026-12-20"}, "effective_on", "in the future"),
-        ({"uscc": NEW[:-1] + ("0" if NEW[-1] != "0" else "1")}, "uscc", "Credit Code"),
+        # The code's validator speaks the page's language (issue 15: no English on Chinese pages).
+        ({"uscc": NEW[:-1] + ("0" if NEW[-1] != "0" else "1")}, "uscc", "统一社会信用代码"),
         ({"item": "A11.1"}, "item", "A11.1"),  # a product item against a seller
         ({"name": ""}, "name", "请填写其名称"),  # not registered and no name to register it
         ({"uscc": S1, "name": "别的名字"}, "name", "广州甲商行"),  # the registered name

@@ -213,6 +213,18 @@ class _YearTable:
         return a <= b and any(self.provisional[a : b + 1])
 
 
+def N_(text: str) -> str:  # noqa: N802  (the gettext convention: marks a catalogue id)
+    return text
+
+
+# The catalogue id of the warning (app/web translates it; the command line shows it as it is).
+MISSING_YEAR_WARNING = N_(
+    "尚未载入%(year)s年节假日安排。请依据《国务院办公厅关于%(year)s年部分节假日安排的通知》"
+    "载入%(year)s年的放假和调休安排。在此之前，%(year)s年的期限暂按周一至周五计算工作日，"
+    "并标记为临时期限；载入后请重新计算这些期限。"
+)
+
+
 class WorkCalendar:
     """Decides working days from loaded schedules, the package, or (provisionally) Mon-Fri.
 
@@ -357,22 +369,24 @@ class WorkCalendar:
 
     # -- administration ----------------------------------------------------------------------
 
-    def missing_year_warning(self, today: date) -> str | None:
-        """A warning for administrators while a schedule they should load is missing.
+    def missing_year(self, today: date) -> int | None:
+        """The year whose schedule administrators should load now, if any.
 
         From 15 November the next year's notice is due; a year already under way without
         schedule or package data is warned about too, since its deadlines are provisional.
         """
         if self.source_of(today.year) == "provisional":
-            missing = today.year
-        elif (today.month, today.day) >= WARN_FROM and self.source_of(
+            return today.year
+        if (today.month, today.day) >= WARN_FROM and self.source_of(
             today.year + 1
         ) == "provisional":
-            missing = today.year + 1
-        else:
+            return today.year + 1
+        return None
+
+    def missing_year_warning(self, today: date) -> str | None:
+        """The warning for administrators while a schedule they should load is missing (the
+        pages say it in their language: MISSING_YEAR_WARNING)."""
+        missing = self.missing_year(today)
+        if missing is None:
             return None
-        return (
-            f"尚未载入{missing}年节假日安排。请依据《国务院办公厅关于{missing}年部分节假日安排的通知》"
-            f"载入{missing}年的放假和调休安排。在此之前，{missing}年的期限暂按周一至周五计算工作日，"
-            "并标记为临时期限；载入后请重新计算这些期限。"
-        )
+        return MISSING_YEAR_WARNING % {"year": missing}

@@ -351,7 +351,7 @@ def notice_letter(notice: Notice, *, ctx: Ctx) -> Letter:
             "sms": _("短信送达"),
             "letter": _("信件送达"),
         }.get(notice.channel, _("通告"))
-        facts.append((_("告知方式及日期"), f"{how}，{day(notice.received_on)}"))
+        facts.append((_("告知方式及日期"), _("，").join((how, day(notice.received_on)))))
 
     # Rights: objection (Art. 24) and repair (Art. 14, 15).
     if notice.received_on is not None:

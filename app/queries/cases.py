@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import force_locale, gettext
 from sqlalchemy import and_, func, select
 from sqlalchemy import case as sql_case
 
 from app.calendar import WorkCalendar
 from app.clock import CST
+from app.codes import render_message
 from app.errors import NotFound
 from app.extensions import db
 from app.permissions import bureau_tree_codes, can_see_case
@@ -255,6 +257,12 @@ def my_cases(user: User, *, limit: int = 100) -> list[dict]:
     ]
 
 
+def _english(stored: str) -> str:
+    """A notification as the API states it: in English, as its refusals."""
+    with force_locale("en"):
+        return render_message(stored, gettext)
+
+
 def notifications(user: User, *, limit: int = 100) -> list[dict]:
     if user.role == "enterprise":
         where = [Notification.operator_id == user.operator_id]
@@ -270,7 +278,7 @@ def notifications(user: User, *, limit: int = 100) -> list[dict]:
             "id": n.id,
             "case_id": n.case_id,
             "kind": n.kind,
-            "message": n.message,
+            "message": _english(n.message),
             "created_at": n.created_at,
             "read": n.read_at is not None,
         }

@@ -20,6 +20,7 @@ from app.scoring import (
     score_operator,
     window_end,
 )
+from forms.base import N_
 from models import (
     Case,
     CaseTask,
@@ -201,6 +202,26 @@ def settled_matters(operator_id: int, today: date) -> tuple[set[str], set[str]]:
         )
     )
     return repaired, open_refs
+
+
+def settled_deduction(operator_id: int, entry: LedgerEntry, today: date) -> str | None:
+    """Why a deduction offers no repair or objection any more (an English template of the
+    catalogues), or None: revoked (voided), its matter repaired, or a repair or objection of
+    its matter still open."""
+    voided = db.session.scalar(
+        select(func.count())
+        .select_from(LedgerEntry)
+        .where(LedgerEntry.kind == "VOID", LedgerEntry.target_id == entry.id)
+    )
+    if voided:
+        return N_("this deduction was revoked: there is nothing to repair or object to")
+    repaired, open_refs = settled_matters(operator_id, today)
+    ref = db.session.scalar(select(Matter.ref).where(Matter.id == entry.matter_id))
+    if ref in repaired:
+        return N_("this matter has already been repaired (Art. 15(2))")
+    if ref in open_refs:
+        return N_("a repair or objection of this matter is already being handled")
+    return None
 
 
 def entry_matters(entry_ids: list[int]) -> dict[int, int]:

@@ -40,7 +40,41 @@ SPOT_CHECK_FAILURE = "A11.1"
 
 
 class TableError(ValueError):
-    """A scoring table that cannot be published; the message says where and why."""
+    """A scoring table that cannot be published, or items it cannot score; the message says
+    where and why. `template` and `params`, when given, are the English catalogue id the pages
+    translate and its values."""
+
+    def __init__(self, message: str, template: str | None = None, **params: object):
+        super().__init__(message)
+        self.template, self.params = template, params
+
+
+def N_(text: str) -> str:  # noqa: N802  (the gettext convention: marks a catalogue id)
+    return text
+
+
+# Which items an object of each kind may be scored under (Art. 11-13), by kind.
+_NOT_APPLICABLE = {
+    "product": N_("item %(items)s does not apply to a product (table %(table)s)"),
+    "producer": N_("item %(items)s does not apply to a producer (table %(table)s)"),
+    "seller": N_("item %(items)s does not apply to a seller (table %(table)s)"),
+}
+
+# rules §12: an item that scores an object only together with other items (Art. 12(1)).
+_ONLY_WITH = {
+    "product": N_(
+        "item %(item)s scores a product only together with %(partners)s (%(article)s; "
+        "table %(table)s)"
+    ),
+    "producer": N_(
+        "item %(item)s scores a producer only together with %(partners)s (%(article)s; "
+        "table %(table)s)"
+    ),
+    "seller": N_(
+        "item %(item)s scores a seller only together with %(partners)s (%(article)s; "
+        "table %(table)s)"
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,20 +145,34 @@ class ScoringTable:
         costs most. Raises TableError naming the codes when none applies."""
         unknown = [c for c in codes if c not in self.items]
         if unknown:
-            raise TableError(f"unknown item code {', '.join(unknown)} in table {self.version}")
+            raise TableError(
+                f"unknown item code {', '.join(unknown)} in table {self.version}",
+                N_("unknown item code %(items)s in table %(table)s"),
+                items=", ".join(unknown),
+                table=self.version,
+            )
         kinds = [self.items[c] for c in codes if object_kind in self.items[c].objects]
         fitting = [it for it in kinds if it.goes_with(codes, object_kind)]
         if not fitting:
             if kinds:
                 # rules §12: an item that goes only with others (A12.1 for a seller).
                 item = kinds[0]
+                with_items = ", ".join(item.with_items[object_kind])
                 raise TableError(
                     f"item {item.code} scores a {object_kind} only together with "
-                    f"{', '.join(item.with_items[object_kind])} ({item.article}; "
-                    f"table {self.version})"
+                    f"{with_items} ({item.article}; table {self.version})",
+                    _ONLY_WITH[object_kind],
+                    item=item.code,
+                    partners=with_items,
+                    article=item.article,
+                    table=self.version,
                 )
+            template = _NOT_APPLICABLE.get(object_kind)
+            params = {"items": ", ".join(codes), "table": self.version}
             raise TableError(
-                f"item {', '.join(codes)} does not apply to a {object_kind} (table {self.version})"
+                f"item {', '.join(codes)} does not apply to a {object_kind} (table {self.version})",
+                template,
+                **(params if template else {}),
             )
         return max(fitting, key=lambda it: (it.deduction(intentional), it.code))
 

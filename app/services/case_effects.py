@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.clock import CST
+from app.codes import message
 from app.errors import DomainError
 from app.extensions import db
 from app.permissions import bureau_ancestors
@@ -142,8 +143,7 @@ def _deliver_notice(case: Case, ctx) -> None:
             case,
             ctx,
             "notice",
-            "您有一份新的质量信用记分告知，请查阅。"
-            "A new notice of a credit scoring has been delivered.",
+            message("notice_delivered"),
         )
 
 
@@ -239,7 +239,7 @@ def _repair_approved(case: Case, ctx) -> None:
     each by its own share (R-REPAIR-ONE-MATTER); it counts once toward R-REPAIR-LIMIT."""
     share = _write_repair(case, ctx, case.subject["entry_id"])
     case.outcome = "approved"
-    notify_operator(case, ctx, "repair", f"信用修复申请已通过，修复 {share:.0%}。Repair approved.")
+    notify_operator(case, ctx, "repair", message("repair_approved", share=f"{share:.0%}"))
 
 
 def _write_repair(case: Case, ctx, entry_id: int) -> Decimal:
@@ -303,7 +303,7 @@ def operator_repair_dates(operator_id: int) -> list:
 def _repair_rejected(case: Case, ctx) -> None:
     case.outcome = "rejected"
     reasons = _form(case, ctx, "verify_repair").get("reasons")
-    notify_operator(case, ctx, "repair", f"信用修复申请未通过：{reasons}")
+    notify_operator(case, ctx, "repair", message("repair_rejected", reasons=reasons or ""))
 
 
 # ---- objection and correction --------------------------------------------------------------
@@ -433,7 +433,9 @@ def _keep_repairs(case: Case, ctx, obj, entries, replaced_id: int, amended, why:
 def _objection_not_accepted(case: Case, ctx) -> None:
     case.outcome = "not_accepted"
     reasons = _form(case, ctx, "accept_objection").get("reasons")
-    notify_operator(case, ctx, "objection", f"异议不予受理，理由：{reasons}")
+    notify_operator(
+        case, ctx, "objection", message("objection_not_accepted", reasons=reasons or "")
+    )
 
 
 @effect("objection_resolved")
@@ -448,7 +450,12 @@ def _objection_resolved(case: Case, ctx) -> None:
             case, ctx, void=outcome == "revoked", points=points, why=f"objection {outcome}"
         )
     case.outcome = outcome
-    notify_operator(case, ctx, "objection", f"异议处理结果：{outcome}。{form.get('reasons', '')}")
+    notify_operator(
+        case,
+        ctx,
+        "objection",
+        message("objection_resolved", outcome=outcome, reasons=form.get("reasons") or ""),
+    )
 
 
 def _refusal_resolved(case: Case, ctx, outcome: str, points: Decimal | None) -> None:
@@ -481,7 +488,9 @@ def _correction_applied(case: Case, ctx) -> None:
     points = Decimal(form["points"]) if form.get("points") else None
     _replace_or_void(case, ctx, void=bool(form.get("void")), points=points, why="correction")
     case.outcome = "corrected"
-    notify_operator(case, ctx, "correction", f"信用记分已更正：{form.get('reasons', '')}")
+    notify_operator(
+        case, ctx, "correction", message("correction_applied", reasons=form.get("reasons") or "")
+    )
     if case.matter_id is not None:
         issue_notice(
             db.session.get(Matter, case.matter_id),
@@ -506,7 +515,7 @@ def _reward_granted(case: Case, ctx) -> None:
     obj = db.session.get(ScoringObject, case.object_id)
     _write_reward(case, ctx, obj, case.subject["code"])
     case.outcome = "granted"
-    notify_operator(case, ctx, "reward", "奖励申请已核实，予以加分。Reward granted.")
+    notify_operator(case, ctx, "reward", message("reward_granted"))
 
 
 def _write_reward(
@@ -669,9 +678,8 @@ def _refuse_without_proof_in_cycle(code: str, obj: ScoringObject, on) -> None:
 @effect("reward_rejected")
 def _reward_rejected(case: Case, ctx) -> None:
     case.outcome = "rejected"
-    notify_operator(
-        case, ctx, "reward", f"奖励申请未通过：{_form(case, ctx, 'verify_reward').get('reasons')}"
-    )
+    reasons = _form(case, ctx, "verify_reward").get("reasons") or ""
+    notify_operator(case, ctx, "reward", message("reward_rejected", reasons=reasons))
 
 
 # ---- withdrawal and deadlines --------------------------------------------------------------
@@ -686,9 +694,7 @@ def _withdrawn(case: Case, ctx) -> None:
 def _overdue(case: Case, ctx) -> None:
     """Mark the case overdue and tell the supervisors of its bureau and every bureau above."""
     case.overdue = True
-    names = ", ".join(
-        sorted(d.name for d in ctx.deadlines[case.id].values() if d.state == "passed")
-    )
+    names = sorted(d.name for d in ctx.deadlines[case.id].values() if d.state == "passed")
     for code in bureau_ancestors(case.deciding_bureau):
         db.session.add(
             Notification(
@@ -696,7 +702,6 @@ def _overdue(case: Case, ctx) -> None:
                 bureau_code=code,
                 kind="overdue",
                 created_at=ctx.now,
-                message=f"案件 {case.id}（{case.process_id}）已超过法定期限 {names}。"
-                f"Case {case.id} is overdue.",
+                message=message("overdue", case=case.id, process=case.process_id, deadlines=names),
             )
         )

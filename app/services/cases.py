@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.calendar import WorkCalendar
+from app.codes import Process, Role
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.permissions import can_act_on_task, can_claim_task, can_see_case
@@ -318,6 +319,7 @@ def complete_task(task_id: int, data: dict[str, Any], *, ctx: Ctx) -> Case:
         if task.claimed_by not in (None, ctx.user.id):
             raise DomainError("this task is claimed by another officer", status=403)
         raise DomainError("you may not act on this task", status=403)
+    _refuse_own_report(task, case, ctx)
     schema = TASK_FORMS.get(task.form_key or "")
     if schema is None:
         raise DomainError("task %(task)s has no known form", status=500, task=task.name)
@@ -342,6 +344,25 @@ def complete_task(task_id: int, data: dict[str, Any], *, ctx: Ctx) -> Case:
     return case
 
 
+def reported_by(case: Case, user) -> bool:
+    """Whether `user` reported the error this correction case verifies (纠错, Art. 25)."""
+    reporter = (case.subject or {}).get("reported_by")
+    return (
+        case.process_id == Process.CORRECTION and reporter is not None and reporter == user.username
+    )
+
+
+def _refuse_own_report(task: CaseTask, case: Case, ctx: Ctx) -> None:
+    """Four eyes (Art. 25): the officer who reported an error (纠错) neither claims nor decides
+    the verification; another officer of the bureau does."""
+    if task.lane != Role.ENTERPRISE and reported_by(case, ctx.user):
+        raise DomainError(
+            "you reported this error yourself: another officer verifies the correction "
+            "(four eyes, Art. 25)",
+            status=403,
+        )
+
+
 def _plain(form: dict[str, Any]) -> dict[str, Any]:
     import json
 
@@ -356,6 +377,7 @@ def claim_task(task_id: int, *, ctx: Ctx) -> CaseTask:
         raise Conflict("task %(task)s is no longer open", task=task_id)
     if not can_claim_task(ctx.user, task):
         raise DomainError("only officers of the task's bureau can claim it", status=403)
+    _refuse_own_report(task, case, ctx)
     if task.claimed_by not in (None, ctx.user.id):
         raise Conflict("this task is already claimed by someone else")
     # One conditional UPDATE: of two officers claiming at once, the second waits for the

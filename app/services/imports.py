@@ -129,6 +129,14 @@ class Refused(Exception):
         self.reason = f"{fieldname}: {text}" if fieldname else text
 
 
+def _table_refusal(exc: TableError) -> Refused:
+    """Items the scoring table cannot score, refused on the `items` field (translated on the
+    pages when the table said why by template)."""
+    if exc.template:
+        return Refused(exc.template, "items", **exc.params)
+    return Refused(str(exc), "items")
+
+
 def read_lines(raw: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
     """(line number, parsed JSON or a Refused) for each non-blank line."""
     for n, line in enumerate(raw, 1):
@@ -608,7 +616,7 @@ class _Importer:
                     else None
                 )
             except TableError as exc:
-                raise Refused(str(exc), "items") from None
+                raise _table_refusal(exc) from None
             # R-180: only the product's A11.1 entry carries the key, and only when the model
             # and standard are known (sameness cannot be shown otherwise).
             same_product = product_key(d["producer"], d["standard"], d["brand"], d["model"])
@@ -690,7 +698,7 @@ class _Importer:
             try:
                 item = table.heaviest(d["items"], o["kind"], intentional)
             except TableError as exc:
-                raise Refused(str(exc), "items") from None
+                raise _table_refusal(exc) from None
             planned.append((obj, item, intentional))
         self._recorder(d["items"], d["bureau"], level, table)
         # R-REPAIR-ELIGIBLE: the "major impact" flag follows the item (A11.9): stored true,

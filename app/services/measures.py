@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 
 from app.clock import CST
+from app.codes import message
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.permissions import can_complete_measure, can_see_measure
@@ -81,27 +82,12 @@ KIND_LABELS = {
 STATE_LABELS = {"open": N_("待办"), "done": N_("已完成"), "cancelled": N_("已取消")}
 
 _SEVERITY = {"O": 1, "B": 2, "C": 3, "D": 4}
-_CLASS_MESSAGES = {
-    "B": "被划为B类，实施跟踪监管：发出黄色监管提示，责令对出现的质量问题进行整改并跟踪检查落实"
-    "情况，原则上每年实施1次以上监督抽查或检查。",
-    "C": "被划为C类，实施重点监管：发出橙色监管警示，责令对出现的质量问题进行整改并跟踪检查落实"
-    "情况，对质量负责人进行行政约谈和培训，原则上每年实施2次以上监督抽查或检查。",
-    "D": "被划为D类，实施特别监管：发出红色监管警示，责令对出现的质量问题进行整改并跟踪检查落实"
-    "情况，对法定代表人及质量负责人进行行政约谈，原则上每年实施4次以上监督抽查或检查；"
-    "发生质量违法行为的，可依法适用“情节严重”的情形处理（第三十条）。",
-    "O": "被划为O类（未获得质量信用分），实施反应式监管：请在产品监管系统建立产品质量管理档案；"
-    "监管部门将加强对其质量安全监测。",
-}
 
 
 def class_message(klass: str, run_on: date) -> str:
-    """The class notice (监管提示/警示) an operator receives, in Chinese with an English line."""
-    return (
-        f"{run_on.year}年{run_on.month}月{run_on.day}日质量信用分类评定：贵单位（或其产品）"
-        f"{_CLASS_MESSAGES[klass]}请在“监管措施”中查看各记分对象的措施，签收本通知并按期报告"
-        f"整改情况。Credit class {klass} as of {run_on.isoformat()}: see Measures "
-        "(监管措施) for what it requires."
-    )
+    """The class notice (监管提示/警示) an operator receives, stored by message key and shown in
+    the reader's language (app/codes.py)."""
+    return message("class_notice", run_on=run_on.isoformat(), klass=klass, measures=klass)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from app.calendar.workdays import MISSING_YEAR_WARNING
 from app.clock import CST
 from app.context import now, today
 from app.errors import DomainError
@@ -132,10 +133,16 @@ def home():
         years=list(db.session.scalars(select(HolidaySchedule.year).order_by(HolidaySchedule.year))),
         sources=[(y, cal.source_of(y)) for y in (year, year + 1)],
         source_names=SOURCES,
-        warning=cal.missing_year_warning(today()),
+        warning=_calendar_warning(cal),
         latest_run=latest_run,
         provisional=_open_provisional(),
     )
+
+
+def _calendar_warning(cal) -> str | None:
+    """The missing-schedule warning (R-CAL) in the page's language."""
+    year = cal.missing_year(today())
+    return _(MISSING_YEAR_WARNING, year=year) if year is not None else None
 
 
 def table_warning(tables: list[ScoringTable]) -> dict | None:
@@ -212,7 +219,7 @@ def _calendar_page(text: str = "", refusal: str | None = None, status: int = 200
         schedules=[(r, _holiday_ranges(r)) for r in rows],
         sources=[(y, cal.source_of(y)) for y in (year - 1, year, year + 1)],
         source_names=SOURCES,
-        warning=cal.missing_year_warning(today()),
+        warning=_calendar_warning(cal),
         provisional=_open_provisional(),
         trial=trial,
         text=text,

@@ -97,7 +97,9 @@ def set_language(code: str):
 def tokens():
     """The user's API tokens: for the JSON API and the exports, each with its scopes."""
     allowed = DEFAULT_SCOPES[current_user.role]
-    shown = None
+    # A new token is shown once, on the page the form redirects to (post/redirect/get: going
+    # back or reloading never posts again).
+    shown = session.pop("new_token", None)
     if request.method == "POST":
         name = request.form.get("name", "").strip()
         scopes = tuple(request.form.getlist("scopes"))
@@ -115,6 +117,8 @@ def tokens():
             {"name": name, "scopes": list(scopes)},
         )
         db.session.commit()
+        session["new_token"] = shown
+        return redirect(url_for("auth.tokens"), 303)
     mine = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
     ).all()

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.clock import CST
+from app.codes import PROCESS_TITLES
 from app.context import now, today
 from app.errors import NotFound
 from app.extensions import db
@@ -25,14 +26,7 @@ from .guards import roles
 bp = Blueprint("dashboard", __name__, url_prefix="/supervision")
 
 PER_PAGE = 50
-PROCESS_LABELS = {
-    "deduction_notice": N_("记分告知"),
-    "repair": N_("信用修复"),
-    "objection": N_("异议"),
-    "correction": N_("纠错"),
-    "reward": N_("奖励"),
-    "rectification": N_("责令整改"),
-}
+PROCESS_LABELS = PROCESS_TITLES  # one title per process (app/codes.py)
 LEVEL_LABELS = {"province": N_("省局"), "city": N_("市局"), "county": N_("县（区）局")}
 
 

@@ -3,12 +3,15 @@ into what those schemas load, so a page and the JSON API accept exactly the same
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
+from app.codes import DECISION_TITLES, YES_NO
 from forms.base import N_
 
 
@@ -47,9 +50,9 @@ def field_specs(
             kind = "hidden"
         error = errors.get(name)
         if isinstance(error, list):
-            error = "；".join(_(str(e)) for e in error)
+            error = _("；").join(dict.fromkeys(error_text(e) for e in error))
         elif isinstance(error, dict):
-            error = "；".join(_(str(e)) for v in error.values() for e in v)
+            error = _("；").join(dict.fromkeys(error_text(e) for v in error.values() for e in v))
         out.append(
             {
                 "name": name,
@@ -107,6 +110,87 @@ def load(schema_cls: type[Schema], posted: MultiDict) -> tuple[dict | None, dict
         return None, raw, messages
 
 
+def form_lines(form_key: str | None, form: dict | None) -> list[tuple[str, str]]:
+    """A completed task's form as a case's history shows it: each filled field by its label,
+    decisions by their titles, yes and no for check boxes, in the page's language."""
+    from forms.tasks import TASK_FORMS
+
+    schema_cls = TASK_FORMS.get(form_key or "")
+    schema_fields = schema_cls().fields if schema_cls else {}
+    out = []
+    for name, value in (form or {}).items():
+        if value in (None, "", False) and not isinstance(schema_fields.get(name), fields.Boolean):
+            continue
+        field = schema_fields.get(name)
+        if field is None:
+            continue  # a field the form no longer has: not shown under a code
+        meta = field.metadata
+        if isinstance(value, bool) or isinstance(field, fields.Boolean):
+            shown = _(YES_NO[bool(value)])
+        elif isinstance(value, str) and value in meta.get("choice_labels", {}):
+            shown = _(meta["choice_labels"][value])
+        elif isinstance(value, str) and value in DECISION_TITLES.get(form_key or "", {}):
+            shown = _(DECISION_TITLES[form_key][value])
+        elif isinstance(field, fields.Decimal):
+            shown = format(Decimal(str(value)).normalize(), "f")
+        else:
+            shown = str(value)
+        out.append((_(meta.get("label", name)), shown))
+    return out
+
+
+# marshmallow's validators word their messages with the values filled in: each pattern names the
+# catalogue id that says the same with %(name)s placeholders.
+_VALIDATOR_MESSAGES = [
+    (
+        r"Length must be between (?P<min>\d+) and (?P<max>\d+)\.",
+        N_("请填写%(min)s至%(max)s个字符。"),
+    ),
+    (r"Shorter than minimum length (?P<min>\d+)\.", N_("请至少填写%(min)s个字符。")),
+    (r"Longer than maximum length (?P<max>\d+)\.", N_("最多填写%(max)s个字符。")),
+    (r"Length must be (?P<equal>\d+)\.", N_("请填写%(equal)s个字符。")),
+    (r"Must be one of: .*\.", N_("请从列出的选项中选择一项。")),
+    (
+        r"Must be greater than (?P<min>[-\d.]+) and less than or equal to (?P<max>[-\d.]+)\.",
+        N_("请填写大于%(min)s且不超过%(max)s的数。"),
+    ),
+    (
+        r"Must be greater than or equal to (?P<min>[-\d.]+) and less than or equal to "
+        r"(?P<max>[-\d.]+)\.",
+        N_("请填写%(min)s至%(max)s之间的数。"),
+    ),
+    (r"Must be greater than or equal to (?P<min>[-\d.]+)\.", N_("请填写不小于%(min)s的数。")),
+    (r"Must be greater than (?P<min>[-\d.]+)\.", N_("请填写大于%(min)s的数。")),
+    (r"Must be less than or equal to (?P<max>[-\d.]+)\.", N_("请填写不超过%(max)s的数。")),
+    (r"Must be less than (?P<max>[-\d.]+)\.", N_("请填写小于%(max)s的数。")),
+    # The project's own validators (forms/validators.py) that name the value they refuse.
+    (
+        r"invalid Unified Social Credit Code '(?P<code>[^']*)': .*",
+        N_("统一社会信用代码%(code)s无效：请核对各位字符和校验位。"),
+    ),
+    (
+        r"write the credit code '(?P<code>[^']*)' as 18 characters, no spaces",
+        N_("统一社会信用代码%(code)s应写成18位字符，不含空格。"),
+    ),
+    (
+        r"bureau code '(?P<code>[^']*)' must be a 6-digit division code",
+        N_("部门代码%(code)s应为6位行政区划代码。"),
+    ),
+]
+_VALIDATOR_PATTERNS = [(re.compile(p + "$", re.S), msgid) for p, msgid in _VALIDATOR_MESSAGES]
+
+
+def error_text(message: object) -> str:
+    """A validation message in the page's language: the catalogue's translation of the
+    schema's own messages and of marshmallow's (their values kept)."""
+    text = str(message)
+    for pattern, msgid in _VALIDATOR_PATTERNS:
+        found = pattern.match(text)
+        if found:
+            return _(msgid, **found.groupdict())
+    return _(text)
+
+
 # marshmallow's own messages, marked so the catalogues translate them on the pages.
 MARSHMALLOW_MESSAGES = (
     N_("Missing data for required field."),
@@ -119,4 +203,7 @@ MARSHMALLOW_MESSAGES = (
     N_("Not a valid date."),
     N_("Not a valid list."),
     N_("Invalid input type."),
+    N_("Invalid value."),
+    N_("Number too large."),
+    N_("Special numeric values (nan or infinity) are not permitted."),
 )

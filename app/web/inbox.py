@@ -292,10 +292,12 @@ def _case_page(case_id: int, *, posted=None, refusal=None, status: int = 200):
         if not is_open or t["lane"] == "enterprise":
             continue
         row = rows[t["id"]]
-        mine = row.claimed_by == user.id and can_claim_task(user, row)
+        own_report = case_service.reported_by(case, user)  # four eyes (Art. 25)
+        mine = row.claimed_by == user.id and can_claim_task(user, row) and not own_report
         item: dict[str, Any] = {
             "task": t,
-            "can_claim": row.claimed_by is None and can_claim_task(user, row),
+            "can_claim": row.claimed_by is None and can_claim_task(user, row) and not own_report,
+            "own_report": own_report,
             "mine": mine,
             "specs": None,
             "reassign": None,
@@ -471,6 +473,8 @@ def scoring_object(object_id: int):
         findings=filing_service.findings(obj.operator_id),
         filing_complete=obj.operator.filing_complete,
         can_find=can_record_concealment(user, obj.operator.bureau_code),
+        # The class letter goes to the bureau the operator is registered with (and above).
+        class_letter=can_see_operator_records(user, obj.operator_id, (obj.operator.bureau_code,)),
     )
 
 

@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.codes import ROLE_TITLES, TASK_TITLES, YES_NO, render_message, title
 from forms.base import N_
 
 # (endpoint, label) per role; every page of the application is reachable from these menus.
@@ -56,12 +57,7 @@ NAV = {
     ],
 }
 
-ROLE_NAMES = {
-    "enterprise": N_("企业用户"),
-    "officer": N_("承办人"),
-    "supervisor": N_("监督人员"),
-    "admin": N_("管理员"),
-}
+ROLE_NAMES = ROLE_TITLES
 
 
 def points(value) -> str:
@@ -71,6 +67,20 @@ def points(value) -> str:
     d = Decimal(str(value)).normalize()
     text = format(d, "f")
     return text
+
+
+def form_lines(form_key, form):
+    from .forms import form_lines as lines
+
+    return lines(form_key, form)
+
+
+def task_title(task: str, stored: str | None = None) -> str:
+    """A user task's title in the page's language (the BPMN names it in both languages)."""
+    found = TASK_TITLES.get(task)
+    if found is not None:
+        return _(found)
+    return _(stored) if stored else task
 
 
 def bureau_name(code: str | None) -> str:
@@ -94,12 +104,18 @@ def register_layout(app: Flask) -> None:
         role = current_user.role if current_user.is_authenticated else None
         return {
             "nav_public": NAV[None],
-            "nav_role": NAV.get(role, []),
+            # Signed out, the public menu is the only menu (shown once).
+            "nav_role": NAV[role] if role else [],
+            "title": lambda kind, code, default=None: _(title(kind, code, default)),
+            "task_title": task_title,
+            "form_lines": form_lines,
+            "yes_no": lambda value: _(YES_NO[bool(value)]),
             "role_names": ROLE_NAMES,
             "lang": str(get_locale() or "zh"),
         }
 
     app.jinja_env.filters["points"] = points
+    app.jinja_env.filters["message"] = lambda stored: render_message(stored, _) if stored else ""
     app.jinja_env.filters["bureau_name"] = bureau_name
     app.jinja_env.filters["isodate"] = lambda d: d.isoformat() if isinstance(d, date) else ""
 

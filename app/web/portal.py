@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.clock import CST
 from app.context import now, today
-from app.errors import DomainError, NotFound
+from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.letters.content import OUTCOMES, notice_objects
 from app.queries import portal as q
@@ -257,6 +257,13 @@ def _int_arg(name: str) -> int:
     return value
 
 
+def _refuse_settled(entry) -> None:
+    """No application form for a deduction already revoked, repaired or being handled."""
+    why = q.settled_deduction(_mine(), entry, case_ctx().today)
+    if why:
+        raise Conflict(why)
+
+
 def _repair_context(entry_id: int) -> dict:
     entry, obj, matter = q.own_deduction(_mine(), entry_id)
     return {"entry": entry, "obj": obj, "matter": matter}
@@ -267,6 +274,7 @@ def _repair_context(entry_id: int) -> dict:
 def repair():
     entry_id = _int_arg("entry")
     context = _repair_context(entry_id)
+    _refuse_settled(context["entry"])
     specs = field_specs(RepairApplication, {"entry_id": entry_id}, hidden=("entry_id",))
     return _apply_page("repair", context, specs)
 
@@ -338,6 +346,7 @@ def _objection_specs(entry_ids: list[int], values=None, errors=None) -> list[dic
 def objection():
     entry_id = _int_arg("entry")
     context = _objection_context([entry_id])
+    _refuse_settled(context["entry"])
     return _apply_page("objection", context, _objection_specs([entry_id]))
 
 
@@ -496,7 +505,14 @@ def cases():
 
 
 def _case_page(
-    case_id: int, *, refusal=None, values=None, errors=None, status=200, files_error=None
+    case_id: int,
+    *,
+    refusal=None,
+    values=None,
+    errors=None,
+    status=200,
+    files_error=None,
+    withdraw_error=None,
 ):
     ctx = case_ctx()
     file = case_file(current_user, case_id, today=ctx.today)
@@ -529,6 +545,7 @@ def _case_page(
         )
         if asked_row is not None and (asked_row.form_data or {}).get("reasons"):
             asked = {
+                "task": asked_row.name,
                 "title": asked_row.title,
                 "reasons": asked_row.form_data["reasons"],
                 "at": asked_row.completed_at,
@@ -547,6 +564,7 @@ def _case_page(
             files_error=files_error,
             decided=decided,
             withdrawable=file["status"] == "open" and file["process"] in WITHDRAWABLE,
+            withdraw_error=withdraw_error,
             refusal=refusal,
         ),
         status,
@@ -592,6 +610,13 @@ def task(case_id: int, task_id: int):
 @bp.post("/cases/<int:case_id>/withdraw")
 @roles("enterprise")
 def withdraw(case_id: int):
+    """Withdrawing cannot be undone: the enterprise confirms it first (the box on the form)."""
+    if request.form.get("confirm") != "1":
+        return _case_page(
+            case_id,
+            withdraw_error=_("撤回后不能恢复：请勾选确认后再撤回。"),
+            status=422,
+        )
     try:
         withdraw_case(case_id, ctx=case_ctx())
     except NotFound:

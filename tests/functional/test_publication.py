@@ -115,6 +115,7 @@ def world(live_server, seeded, clock):
         producer = db.session.scalar(db.select(Operator).where(Operator.uscc == P))
         make_user("ent_p", "enterprise", operator_id=producer.id)
         make_user("gz_off", "officer", bureau=GZ)
+        make_user("gz_off2", "officer", bureau=GZ)
         make_user("adm", "admin")
         db.session.commit()
         case = file_repair(
@@ -257,7 +258,9 @@ def test_r_repair_keep_a_revoked_deduction_takes_its_repair_with_it(world, seede
     from app.services.cases import complete_task
 
     with seeded.app_context():
-        case = report_correction(_entry(M, P, "product"), "产品认定有误", ctx=_ctx("gz_off", clock))
+        case = report_correction(
+            _entry(M, P, "product"), "产品认定有误", ctx=_ctx("gz_off2", clock)
+        )
         complete_task(
             _open_task(case.id),
             {"decision": "correct", "void": True, "reasons": "产品认定有误"},

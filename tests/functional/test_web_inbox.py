@@ -474,7 +474,8 @@ def test_recording_a_matter_through_the_form_writes_the_ledger_entry(world, live
     ("extra", "field", "why"),
     [
         ({"effective_on": "2026-12-20"}, "effective_on", "in the future"),
-        ({"uscc": NEW[:-1] + ("0" if NEW[-1] != "0" else "1")}, "uscc", "Credit Code"),
+        # The code's validator speaks the page's language (issue 15: no English on Chinese pages).
+        ({"uscc": NEW[:-1] + ("0" if NEW[-1] != "0" else "1")}, "uscc", "统一社会信用代码"),
         ({"item": "A11.1"}, "item", "A11.1"),  # a product item against a seller
         ({"name": ""}, "name", "请填写其名称"),  # not registered and no name to register it
         ({"uscc": S1, "name": "别的名字"}, "name", "广州甲商行"),  # the registered name
@@ -621,7 +622,11 @@ def test_an_error_report_from_the_object_page_opens_a_correction_case(world, liv
         case = db.session.query(Case).filter_by(process_id="correction").one()
         assert case.subject["reported_by"] == "gz_officer"
         assert case.deciding_bureau == "440100"
-    assert 'data-testid="task-form"' not in page and 'data-testid="claim"' in page
+    # Four eyes: the reporter neither claims nor decides; another officer of the bureau does.
+    assert 'data-testid="task-form"' not in page and 'data-testid="claim"' not in page
+    assert 'data-testid="own-report"' in page
+    other = browser(live_server, "gz_officer2").get(f"/inbox/cases/{case.id}")
+    assert 'data-testid="claim"' in other
     # Another city's officer neither sees the object nor reports on its entries.
     sz = browser(live_server, "sz_officer")
     assert sz.get(f"/inbox/objects/{object_id}").status == 404

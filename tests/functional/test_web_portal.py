@@ -383,11 +383,15 @@ def test_withdraw_ends_an_open_case_once(live_server, world, seeded):
     b = browser(live_server, "ent_s1")
     apply_repair(b, world["entries"]["M1"])
     (case_id, _s), *_ = open_cases(seeded, "repair")
-    page = b.post(f"/portal/cases/{case_id}/withdraw")
+    # Withdrawing cannot be undone: without the confirmation box nothing changes.
+    unconfirmed = b.post(f"/portal/cases/{case_id}/withdraw")
+    assert unconfirmed.status == 422 and "不能恢复" in unconfirmed
+    assert open_cases(seeded, "repair") == [(case_id, "open")]
+    page = b.post(f"/portal/cases/{case_id}/withdraw", {"confirm": "1"})
     assert page.status == 200 and "案件已撤回" in page
     assert open_cases(seeded, "repair") == [(case_id, "withdrawn")]
     assert 'data-testid="withdraw"' not in page
-    again = b.post(f"/portal/cases/{case_id}/withdraw")
+    again = b.post(f"/portal/cases/{case_id}/withdraw", {"confirm": "1"})
     assert again.status == 409 and 'data-testid="refusal"' in again
 
 
@@ -501,7 +505,7 @@ def test_another_enterprise_changing_ids_gets_404_and_changes_nothing(live_serve
         ),
         (f"/portal/cases/{case_id}/tasks/{supplement}", {"material": "x"}),
         (f"/portal/cases/{p2_case}/tasks/{supplement}", {"material": "x"}),
-        (f"/portal/cases/{case_id}/withdraw", {}),
+        (f"/portal/cases/{case_id}/withdraw", {"confirm": "1"}),
         (f"/portal/filing/items/{item}/delete", {}),
     ):
         page = p2.post(path, data)

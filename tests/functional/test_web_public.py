@@ -43,15 +43,19 @@ def _entry_of(ref: str, holder: str) -> int:
 
 
 def _void(entry_id: int, clock) -> None:
-    """A correction reported and decided by Guangzhou staff: the entry is voided (Art. 25)."""
+    """A correction reported by one Guangzhou officer and decided by another (four eyes): the
+    entry is voided (Art. 25)."""
     from app.extensions import db
     from app.services.applications import report_correction
     from app.services.cases import Ctx, complete_task
     from models import CaseTask, User
 
+    reporter = db.session.scalar(db.select(User).where(User.username == "gz_off2"))
+    case = report_correction(
+        entry_id, "文书号录入错误", ctx=Ctx("gz_off2", clock.today(), clock.now(), user=reporter)
+    )
     officer = db.session.scalar(db.select(User).where(User.username == "gz_off"))
     ctx = Ctx("gz_off", clock.today(), clock.now(), user=officer)
-    case = report_correction(entry_id, "文书号录入错误", ctx=ctx)
     task = db.session.scalar(
         db.select(CaseTask.id).where(CaseTask.case_id == case.id, CaseTask.state == "open")
     )
@@ -137,6 +141,7 @@ def world(live_server, seeded, clock):
         from app.services.classification import run_classification
 
         make_user("gz_off", "officer", bureau=GZ)
+        make_user("gz_off2", "officer", bureau=GZ)
         db.session.commit()
         records = [
             operator(1, bureau=GZ, name="广州晨光电器有限公司"),

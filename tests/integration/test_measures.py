@@ -6,8 +6,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select
 
+from app.codes import render_message
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.queries.measures import serious_flag
@@ -155,13 +158,16 @@ def test_class_notice_goes_to_each_operator_once_with_its_worst_class(province):
     notes = db.session.scalars(
         select(Notification).where(Notification.kind == "class_notice")
     ).all()
-    by_operator = {n.operator_id: n.message for n in notes}
+    # Stored by message key and class; shown in the reader's language (here Chinese).
+    assert all('"key": "class_notice"' in n.message for n in notes)
+    with current_app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        by_operator = {n.operator_id: render_message(n.message, gettext) for n in notes}
     assert set(by_operator) == {op_id(c) for c in (S2, S3, S4, O5, P6)}
     assert "B类" in by_operator[op_id(S2)] and "黄色监管提示" in by_operator[op_id(S2)]
     assert "橙色监管警示" in by_operator[op_id(S3)] and "质量负责人" in by_operator[op_id(S3)]
     assert "红色监管警示" in by_operator[op_id(S4)] and "情节严重" in by_operator[op_id(S4)]
     assert "质量管理档案" in by_operator[op_id(O5)]
-    assert "2026年7月1日" in by_operator[op_id(P6)]
+    assert "2026-07-01质量信用分类评定" in by_operator[op_id(P6)]
 
 
 def test_repeating_a_run_for_its_date_adds_no_measure(province):

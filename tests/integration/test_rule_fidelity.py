@@ -16,7 +16,7 @@ from app.services.applications import file_repair, issue_notices
 from app.services.cases import Ctx, complete_task
 from app.services.classification import run_classification
 from app.services.imports import import_records
-from models import CaseTask, ClassificationResult, Matter, Notice, Operator, ScoringObject
+from models import CaseTask, ClassificationResult, Matter, Notice, Operator, ScoringObject, User
 from tests.helpers import jsonl, matter, operator, product, spot_check, uscc
 
 AT = datetime(2026, 11, 26, 2, tzinfo=UTC)
@@ -352,7 +352,17 @@ def finish(case_id: int, data: dict, officer) -> None:
 def correct(entry_id: int, data: dict, officer) -> None:
     from app.services.applications import report_correction
 
-    case = report_correction(entry_id, "扣分值有误", ctx=Ctx("gz_officer", TODAY, AT, user=officer))
+    # Four eyes (Art. 25): another officer of the bureau reports, `officer` decides.
+    reporter = db.session.scalar(select(User).where(User.username == "gz_officer2"))
+    if reporter is None:
+        from app.auth import create_user
+
+        reporter = create_user(
+            "gz_officer2", "officer", display_name="GZ2", at=AT, bureau_code="440100"
+        )
+    case = report_correction(
+        entry_id, "扣分值有误", ctx=Ctx("gz_officer2", TODAY, AT, user=reporter)
+    )
     db.session.commit()
     finish(case.id, {"decision": "correct", "reasons": "经核实扣分值有误", **data}, officer)
 

@@ -35,7 +35,7 @@ class FilingItem(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     operator_id: Mapped[int] = mapped_column(ForeignKey("operator.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(200))
     # Brand and model for products; credit code or address for suppliers and distributors.
     detail: Mapped[str] = mapped_column(String(500), default="")

@@ -217,7 +217,9 @@ def settled_deduction(operator_id: int, entry: LedgerEntry, today: date) -> str 
         return N_("this deduction was revoked: there is nothing to repair or object to")
     repaired, open_refs = settled_matters(operator_id, today)
     ref = db.session.scalar(select(Matter.ref).where(Matter.id == entry.matter_id))
-    if ref in repaired:
+    # A repaired matter offers no more repair, nor an objection to its deduction; the repair
+    # itself (its share) can still be objected to (R-RIGHTS).
+    if entry.kind == "DEDUCTION" and ref in repaired:
         return N_("this matter has already been repaired (Art. 15(2))")
     if ref in open_refs:
         return N_("a repair or objection of this matter is already being handled")

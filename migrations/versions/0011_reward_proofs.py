@@ -47,6 +47,10 @@ def upgrade():
     with op.batch_alter_table('filing_item', schema=None) as batch_op:
         batch_op.add_column(sa.Column('event_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('filed_on', sa.Date(), nullable=True))
+        # 'self_inspection' is longer than the 12 characters the first kinds needed.
+        batch_op.alter_column(
+            'kind', existing_type=sa.String(length=12), type_=sa.String(length=20)
+        )
     _check('filing_item', OLD_FILING, NEW_FILING)
     _check('measure', OLD_MEASURE, NEW_MEASURE)
     with op.batch_alter_table('notice', schema=None) as batch_op:
@@ -63,5 +67,8 @@ def downgrade():
     op.execute("DELETE FROM filing_item WHERE kind IN ('recall', 'self_inspection')")
     _check('filing_item', NEW_FILING, OLD_FILING)
     with op.batch_alter_table('filing_item', schema=None) as batch_op:
+        batch_op.alter_column(
+            'kind', existing_type=sa.String(length=20), type_=sa.String(length=12)
+        )
         batch_op.drop_column('filed_on')
         batch_op.drop_column('event_on')

@@ -65,6 +65,22 @@ class PageText(HTMLParser):
             self.parts.append(data.strip())
 
 
+def _empty(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = conn.execute(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        ).scalars()
+        quoted = ", ".join(f'"{t}"' for t in tables)
+        conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
 def build_demo(database_template: str, tmp_path_factory, operators: int = 300):
     """(app, demo city code): the README's demo (`flask credit demo`) on a copy of the schema,
     for the Flask test client (CSRF off), on 2026-11-26."""
@@ -78,13 +94,16 @@ def build_demo(database_template: str, tmp_path_factory, operators: int = 300):
     from app.factory import create_app
     from models import User
 
-    if not database_template.startswith("sqlite:///"):
-        raise AssertionError("the demo pages are built on SQLite")
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    shutil.copyfile(database_template.removeprefix("sqlite:///"), path)
+    if database_template.startswith("sqlite:///"):
+        path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+        shutil.copyfile(database_template.removeprefix("sqlite:///"), path)
+        url = f"sqlite:///{path}"
+    else:  # PostgreSQL: the test database, emptied first (the next test empties it again)
+        _empty(database_template)
+        url = database_template
     app = create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "SQLALCHEMY_DATABASE_URI": url,
             "TESTING": True,
             "CLOCK": Clock(today=date(2026, 11, 26)),
             "SESSION_COOKIE_SECURE": False,

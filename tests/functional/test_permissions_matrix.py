@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from urllib.parse import urlencode
 
 import pytest
 
@@ -103,6 +104,7 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "auth.revoke_token"): page(404, *ROLES),
     # -- administration --------------------------------------------------------------------
     ("GET", "admin.home"): page(200, *ADMIN),
+    ("GET", "admin.exports"): page(200, *ADMIN),
     ("GET", "admin.bureaus"): page(200, *ADMIN),
     ("POST", "admin.bureau_add"): page(400, *ADMIN),
     ("GET", "admin.bureau"): page(200, *ADMIN),
@@ -140,6 +142,7 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "inbox.matter_new"): page(200, "off"),
     ("POST", "inbox.matter_create"): page(422, "off"),
     ("GET", "inbox.object"): page(404, *STAFF),
+    ("POST", "inbox.concealment"): page(404, *STAFF),
     # -- enterprise portal ---------------------------------------------------------------------
     ("GET", "portal.home"): page(200, *ENTERPRISE),
     ("GET", "portal.object"): page(404, *ENTERPRISE),
@@ -159,8 +162,11 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "portal.filing_add"): page(422, *ENTERPRISE),
     ("POST", "portal.filing_declare"): page(422, *ENTERPRISE),
     ("POST", "portal.filing_remove"): page(404, *ENTERPRISE),
+    ("POST", "portal.filing_contacts"): page(302, *ENTERPRISE),
     # -- letters, measures, statistics ----------------------------------------------------------
     ("GET", "letters.case"): page(404, *ROLES),
+    ("GET", "letters.post_batch"): page(404, *STAFF),
+    ("GET", "attachments.download"): page(404, *ROLES),
     ("GET", "letters.klass"): page(404, *ROLES),
     ("GET", "letters.notice"): page(404, *ROLES),
     ("GET", "measures.index"): page(200, *STAFF),
@@ -230,6 +236,11 @@ ARG_BY_ENDPOINT = {
 MISSING_ID = 987654321
 
 
+SHARING = "?" + urlencode(
+    {"recipient_kind": "department", "recipient": "省商务厅", "legal_basis": "Art. 31"}
+)
+
+
 def routes(app) -> list[tuple[str, str, str]]:
     """(method, endpoint, path) of every route of the URL map, HEAD and OPTIONS aside."""
     found = []
@@ -243,6 +254,8 @@ def routes(app) -> list[tuple[str, str, str]]:
             else:
                 values[arg] = MISSING_ID
         _, path = rule.build(values, append_unknown=False)
+        if rule.endpoint.startswith("exports_api."):
+            path += SHARING  # every export names its recipient and legal basis (Art. 31, 32)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             found.append((method, rule.endpoint, path))
     # Sign-out ends every session of the user: it goes last.

@@ -99,6 +99,8 @@ def seller(seeded, db_session):
     op = db.session.scalar(select(Operator).where(Operator.uscc == S1))
     create_user("ent_s1", "enterprise", display_name="S1", at=AT, operator_id=op.id)
     create_user("gz_officer", "officer", display_name="GZ", at=AT, bureau_code="440100")
+    # Errors are reported by another officer than the one who verifies them (four eyes).
+    create_user("gz_officer2", "officer", display_name="GZ2", at=AT, bureau_code="440100")
     db.session.commit()
     issue_notices(ctx=Ctx("scheduler", TODAY, AT))
     db.session.commit()
@@ -212,7 +214,7 @@ def test_r_rights_a_reward_can_be_objected_to_and_corrected(seller):
     assert [e["points"] for e in entries("REWARD")] == ["2.00"]
     # A correction of the reward (Art. 25) by staff: revoked.
     (reward,) = entries("REWARD")
-    correction = report_correction(reward["entry_id"], "奖励有误", ctx=ctx("gz_officer"))
+    correction = report_correction(reward["entry_id"], "奖励有误", ctx=ctx("gz_officer2"))
     db.session.commit()
     assert correction.deciding_bureau == "440100"
     finish(correction.id, {"decision": "correct", "void": True, "reasons": "无召回报告"})
@@ -258,7 +260,9 @@ def test_r_rights_a_correction_issues_a_new_notice_whose_receipt_starts_the_wind
     first = db.session.scalar(select(Notice).order_by(Notice.id).limit(1))
     entry_id = deduction_of("M-4")
     matter_id = db.session.get(LedgerEntry, entry_id).matter_id
-    correction = report_correction(entry_id, "扣分值有误", ctx=ctx("gz_officer", date(2026, 12, 1)))
+    correction = report_correction(
+        entry_id, "扣分值有误", ctx=ctx("gz_officer2", date(2026, 12, 1))
+    )
     db.session.commit()
     finish(
         correction.id,
@@ -289,7 +293,7 @@ def test_r_rights_decision_letters_of_repairs_rewards_and_corrections_state_the_
 
     refused = repair("M-4", {"decision": "reject", "reasons": "整改未确认"})
     granted = repair("M-6", APPROVE)
-    correction = report_correction(deduction_of("M-6"), "扣分值有误", ctx=ctx("gz_officer"))
+    correction = report_correction(deduction_of("M-6"), "扣分值有误", ctx=ctx("gz_officer2"))
     db.session.commit()
     finish(correction.id, {"decision": "correct", "points": "5", "reasons": "经核实"})
     for case in (refused, granted, correction):

@@ -82,7 +82,7 @@ def _scoring(entry_id: int, user: User | None) -> tuple[LedgerEntry, ScoringObje
     return row[0], row[1], row[2]
 
 
-def _decided_on(at) -> date:
+def decision_day(at) -> date:
     """The day a decision written at `at` reached the enterprise portal (rules §7: received on
     delivery to the portal), as a China Standard Time day."""
     return at.astimezone(CST).date()
@@ -287,7 +287,7 @@ def objection_window_closes(
 def entry_window_closes(entry: LedgerEntry, operator_id: int, ctx: Ctx) -> date:
     """A deduction's window runs from its notice; a repair's or a reward's from the decision
     that wrote it, or from a later notice of its matter (a correction)."""
-    decided_on = None if entry.kind == "DEDUCTION" else _decided_on(entry.recorded_at)
+    decided_on = None if entry.kind == "DEDUCTION" else decision_day(entry.recorded_at)
     return objection_window_closes(entry.matter_id, operator_id, ctx, decided_on=decided_on)
 
 
@@ -408,7 +408,7 @@ def _object_to_refusal(
     if (existing := _retried(idempotency_key, "objection", refused.operator_id)) is not None:
         return existing
     closes = objection_window_closes(
-        None, refused.operator_id, ctx, decided_on=_decided_on(refused.completed_at)
+        None, refused.operator_id, ctx, decided_on=decision_day(refused.completed_at)
     )
     if ctx.today > closes:
         raise DomainError("the 15-day objection window closed on %(date)s", date=closes.isoformat())

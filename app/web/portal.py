@@ -25,6 +25,7 @@ from app.services import filing as filing_service
 from app.services.applications import (
     OBJECTION_DAYS,
     apply_reward,
+    decision_day,
     entry_window_closes,
     file_objection,
     file_repair,
@@ -504,6 +505,22 @@ def cases():
     )
 
 
+def refusal_window(file: dict, ctx):
+    """The last day an objection against this refused repair or reward may be filed, while
+    it is open; None for any other case (R-RIGHTS)."""
+    if not (
+        file["process"] in ("repair", "reward")
+        and file["status"] == "completed"
+        and file["outcome"] == "rejected"
+    ):
+        return None
+    refused = db.session.get(Case, file["id"])
+    closes = objection_window_closes(
+        None, refused.operator_id, ctx, decided_on=decision_day(refused.completed_at)
+    )
+    return closes if ctx.today <= closes else None
+
+
 def _case_page(
     case_id: int,
     *,
@@ -513,6 +530,7 @@ def _case_page(
     status=200,
     files_error=None,
     withdraw_error=None,
+    objection_error=None,
 ):
     ctx = case_ctx()
     file = case_file(current_user, case_id, today=ctx.today)
@@ -565,6 +583,10 @@ def _case_page(
             decided=decided,
             withdrawable=file["status"] == "open" and file["process"] in WITHDRAWABLE,
             withdraw_error=withdraw_error,
+            objection_error=objection_error,
+            # R-RIGHTS: a refused repair or reward can be objected to within 15 days.
+            refusal_objectable=refusal_window(file, ctx),
+            idempotency_key=_key_for_form(),
             refusal=refusal,
         ),
         status,
@@ -605,6 +627,25 @@ def task(case_id: int, task_id: int):
     db.session.commit()
     flash(_("已提交"), "success")
     return redirect(url_for("portal.case", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/objection")
+@roles("enterprise")
+def refusal_objection(case_id: int):
+    """R-RIGHTS: an objection against a refused repair or reward, from its case page."""
+    key = _idempotency_key()
+    evidence = request.form.get("evidence", "")
+    try:
+        case = file_objection(
+            [], evidence, ctx=case_ctx(), idempotency_key=key, refused_case=case_id
+        )
+    except NotFound:
+        db.session.rollback()
+        raise
+    except DomainError as err:
+        db.session.rollback()
+        return _case_page(case_id, objection_error=err.translated(), status=err.status)
+    return _started(_commit_case(case, key), _("异议已提交"))
 
 
 @bp.post("/cases/<int:case_id>/withdraw")

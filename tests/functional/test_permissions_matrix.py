@@ -163,6 +163,7 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "portal.filing_declare"): page(422, *ENTERPRISE),
     ("POST", "portal.filing_remove"): page(404, *ENTERPRISE),
     ("POST", "portal.filing_contacts"): page(302, *ENTERPRISE),
+    ("POST", "portal.refusal_objection"): page(400, *ENTERPRISE),
     # -- letters, measures, statistics ----------------------------------------------------------
     ("GET", "letters.case"): page(404, *ROLES),
     ("GET", "letters.post_batch"): page(404, *STAFF),

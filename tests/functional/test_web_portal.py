@@ -573,3 +573,43 @@ def test_r_rights_a_repair_entry_offers_an_objection_within_15_days_of_the_decis
     clock.set_today(date(2026, 12, 15))
     row = b.get(path).text.split(f'data-entry="{repair_id}"')[1].split("</tr>")[0]
     assert 'data-testid="objection"' not in row and "异议期已于 2026-12-14 届满" in row
+
+
+def test_r_rights_a_refused_repair_can_be_objected_to_from_its_case_page(
+    live_server, world, seeded, clock
+):
+    """R-RIGHTS: a refusal is a decision too: its case page offers an objection for 15 days
+    after it (refused on 2026-11-27: to 2026-12-14); the objection goes to the bureau that
+    refused, and the offer is gone once the window closes."""
+    from app.extensions import db
+    from app.services.cases import Ctx, complete_task
+    from models import Case, CaseTask, User
+
+    b = browser(live_server, "ent_s1")
+    apply_repair(b, world["entries"]["M1"])
+    (case_id, _s), *_ = open_cases(seeded, "repair")
+    clock.set_today(date(2026, 11, 27))
+    with seeded.app_context():
+        officer = db.session.query(User).filter_by(username="gz_officer").one()
+        task = db.session.query(CaseTask).filter_by(case_id=case_id, state="open").one()
+        ctx = Ctx("gz_officer", clock.today(), clock.now(), user=officer)
+        complete_task(task.id, {"decision": "reject", "reasons": "整改材料不全"}, ctx=ctx)
+        db.session.commit()
+    page = b.get(f"/portal/cases/{case_id}")
+    assert 'data-testid="refusal-objection"' in page and "2026-12-14" in page
+    empty = b.post(
+        f"/portal/cases/{case_id}/objection",
+        {"evidence": " ", "idempotency_key": KEY.search(page.text).group(1)},
+    )
+    assert empty.status == 422 and "提出异议须附理由和证据" in empty  # nothing filed
+    filed = b.post(
+        f"/portal/cases/{case_id}/objection",
+        {"evidence": "整改照片已于申请时提交", "idempotency_key": KEY.search(page.text).group(1)},
+    )
+    assert filed.status == 200 and "异议已提交" in filed
+    with seeded.app_context():
+        objection = db.session.query(Case).filter_by(process_id="objection").one()
+        assert objection.subject["refused_case"] == case_id
+        assert objection.deciding_bureau == "440100"
+    clock.set_today(date(2026, 12, 15))
+    assert 'data-testid="refusal-objection"' not in b.get(f"/portal/cases/{case_id}")

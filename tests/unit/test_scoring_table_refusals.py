@@ -49,13 +49,14 @@ def test_r_max_unknown_item_is_refused_with_its_template_and_values():
 
 @pytest.mark.parametrize("kind", ["product", "producer", "seller"])
 def test_r_max_an_item_that_does_not_apply_names_the_kind_of_object(kind):
-    codes = ["A11.7"] if kind != "product" else ["A12.3"]
+    codes = ["A11.7", "A11.9"] if kind != "product" else ["A12.3", "A12.1"]
     with pytest.raises(TableError) as caught:
         table().heaviest(codes, kind, False)
     err = caught.value
-    assert str(err) == f"item {codes[0]} does not apply to a {kind} (table T-1)"
+    shown = ", ".join(codes)
+    assert str(err) == f"item {shown} does not apply to a {kind} (table T-1)"
     assert err.template == f"item %(items)s does not apply to a {kind} (table %(table)s)"
-    assert err.params == {"items": codes[0], "table": "T-1"}
+    assert err.params == {"items": shown, "table": "T-1"}
 
 
 def test_art_12_1_an_item_alone_is_refused_naming_what_it_goes_with():
@@ -75,6 +76,13 @@ def test_art_12_1_an_item_alone_is_refused_naming_what_it_goes_with():
         "article": "Art. 12(1)",
         "table": "T-1",
     }
+    # Several partners are named one by one (the shipped table's A12.1 for a seller).
+    items = [dict(i) for i in TABLE["items"]]
+    items[2]["with"] = {"seller": ["A11.7", "A11.9"]}
+    with pytest.raises(TableError) as caught:
+        table(items=items).heaviest(["A12.1"], "seller", False)
+    assert caught.value.params["partners"] == "A11.7, A11.9"
+    assert "only together with A11.7, A11.9 (Art. 12(1)" in str(caught.value)
     # With its partner it scores the seller; a producer has no such condition.
     assert table().heaviest(["A12.1", "A11.7"], "seller", False).code == "A12.1"
     assert table().heaviest(["A12.1"], "producer", False).code == "A12.1"
@@ -120,3 +128,10 @@ def test_r_repair_eligible_unrepairable_items_are_those_the_table_marks():
     assert unrepairable_items(["A11.9", "A11.9"], t) == ["A11.9", "A11.9"]
     assert unrepairable_items(["A11.7", "A99.9"], t) == []  # unknown codes say nothing
     assert unrepairable_items(["A11.9"], None) == []  # a matter without its table
+
+
+def test_r_max_a_kind_of_object_the_table_does_not_know_has_no_template_to_translate():
+    with pytest.raises(TableError) as caught:
+        table().heaviest(["A11.7"], "nobody", False)
+    assert str(caught.value) == "item A11.7 does not apply to a nobody (table T-1)"
+    assert (caught.value.template, caught.value.params) == (None, {})

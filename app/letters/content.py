@@ -252,26 +252,30 @@ def find_object(object_id: int, user: User) -> ScoringObject:
 # ---- (a) the notice of a scoring (Art. 23) ---------------------------------------------
 
 
-def notice_objects(notice: Notice, operator: Operator) -> list[dict]:
-    """The per-object figures of a notice (R-NOTICE), as stored when it was issued.
+def operator_objects(operator_id: int) -> dict[int, ScoringObject]:
+    """The operator's scoring objects by id (itself and its products), in one query."""
+    return {
+        o.id: o
+        for o in db.session.scalars(
+            select(ScoringObject).where(ScoringObject.operator_id == operator_id)
+        )
+    }
+
+
+def notice_objects(
+    notice: Notice, operator: Operator, objects: dict[int, ScoringObject] | None = None
+) -> list[dict]:
+    """The per-object figures of a notice (R-NOTICE), as stored when it was issued. A page
+    listing many notices passes the operator's `objects` once (`operator_objects`).
 
     Notices issued before the figures were kept per object carry one total: shown as it was.
     """
+    if objects is None:
+        objects = operator_objects(operator.id)
     content = notice.content or {}
     if "objects" in content:
-        objects = list(content["objects"])
-        found = {
-            o.id: o
-            for o in db.session.scalars(
-                select(ScoringObject).where(ScoringObject.id.in_([f["object_id"] for f in objects]))
-            )
-        }
-        return [{**f, "object": found.get(f["object_id"])} for f in objects]
-    own = db.session.scalar(
-        select(ScoringObject).where(
-            ScoringObject.operator_id == operator.id, ScoringObject.kind == "operator"
-        )
-    )
+        return [{**f, "object": objects.get(f["object_id"])} for f in content["objects"]]
+    own = next((o for o in objects.values() if o.kind == "operator"), None)
     return [
         {
             "object": own,

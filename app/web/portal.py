@@ -16,7 +16,7 @@ from app.clock import CST
 from app.context import now, today
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
-from app.letters.content import OUTCOMES, notice_objects
+from app.letters.content import OUTCOMES, notice_objects, operator_objects
 from app.queries import portal as q
 from app.queries.attachments import case_attachments
 from app.queries.cases import case_file, case_history
@@ -449,6 +449,7 @@ def notices():
     ctx = case_ctx()
     rows = []
     operator = db.session.get(Operator, mine)
+    objects = operator_objects(mine)  # one query for the page, not one per notice
     for notice, object_ids in q.my_notices(mine):
         closes = None
         if notice.received_on is not None:
@@ -457,7 +458,7 @@ def notices():
             {
                 "notice": notice,
                 "c": notice.content or {},
-                "figures": notice_objects(notice, operator),
+                "figures": notice_objects(notice, operator, objects),
                 "objects": object_ids,
                 "closes": closes,
                 "open": closes is not None and ctx.today <= closes,

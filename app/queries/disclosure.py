@@ -138,6 +138,20 @@ def _count(stmt) -> int:
     return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
+def _published_object(o: Obj, op: Operator, names: dict[str, tuple[str, str]]) -> dict:
+    """What the public pages say of a scoring object: who, which product, which city."""
+    return {
+        "object_id": o.id,
+        "kind": o.kind,
+        "uscc": op.uscc,
+        "name": op.name,
+        "brand": o.brand,
+        "nice_class": o.nice_class,
+        "category": o.category,
+        "city": names.get(op.bureau_code, (op.bureau_code, op.bureau_code))[1],
+    }
+
+
 # ---- the A-class list -----------------------------------------------------------------------
 
 
@@ -159,20 +173,7 @@ def a_list(
         stmt.order_by(ClassificationResult.object_id).limit(per_page).offset((page - 1) * per_page)
     ).all()
     names = city_names()
-    out = [
-        {
-            "object_id": o.id,
-            "kind": o.kind,
-            "uscc": op.uscc,
-            "name": op.name,
-            "brand": o.brand,
-            "nice_class": o.nice_class,
-            "category": o.category,
-            "city": names.get(op.bureau_code, (op.bureau_code, op.bureau_code))[1],
-            "class": r.klass,
-        }
-        for r, o, op in rows
-    ]
+    out = [{**_published_object(o, op, names), "class": r.klass} for r, o, op in rows]
     return run, Page(out, total, page, per_page)
 
 
@@ -353,14 +354,7 @@ def search(q: str, *, today: date, page: int = 1, per_page: int = 20) -> tuple[P
     names = city_names()
     out = [
         {
-            "object_id": o.id,
-            "kind": o.kind,
-            "uscc": op.uscc,
-            "name": op.name,
-            "brand": o.brand,
-            "nice_class": o.nice_class,
-            "category": o.category,
-            "city": names.get(op.bureau_code, (op.bureau_code, op.bureau_code))[1],
+            **_published_object(o, op, names),
             "a_class": o.id in a_ids,
             "matters": matters.get(o.id, []),
         }

@@ -97,6 +97,15 @@ def _scoring(entry_id: int, user: User | None) -> tuple[LedgerEntry, ScoringObje
     return row[0], row[1], row[2]
 
 
+def _deciding_bureau(entry: LedgerEntry, obj: ScoringObject, matter: Matter | None) -> str:
+    """Who decides a dispute of a scoring (R-RIGHTS): the bureau that decided its matter, or
+    for a reward, which has none, the bureau that decides rewards (rules §5)."""
+    if matter is not None:
+        return matter.bureau_code
+    operator = db.session.get(Operator, obj.operator_id)
+    return reward_bureau(entry.item or "", operator.bureau_code)
+
+
 def decision_day(at) -> date:
     """The day a decision written at `at` reached the enterprise portal (rules §7: received on
     delivery to the portal), as a China Standard Time day."""
@@ -287,18 +296,13 @@ def file_objection(
         )
     if matter is None and _open_objection_of(obj.operator_id, "entry_ids", entry.id):
         raise Conflict("entry %(entry)s is already disputed in an open objection", entry=entry.id)
-    operator = db.session.get(Operator, obj.operator_id)
     case, _ = start_case(
         "objection",
         ctx=ctx,
         matter_id=matter.id if matter is not None else None,
         operator_id=obj.operator_id,
         object_id=obj.id,
-        deciding_bureau=(
-            matter.bureau_code
-            if matter is not None
-            else reward_bureau(entry.item or "", operator.bureau_code)
-        ),
+        deciding_bureau=_deciding_bureau(entry, obj, matter),
         idempotency_key=idempotency_key,
         subject={
             "entry_ids": sorted(entry_ids),
@@ -385,18 +389,13 @@ def report_correction(entry_id: int, description: str, *, ctx: Ctx) -> Case:
     entry, obj, matter = _scoring(entry_id, None)
     if not description.strip():
         raise DomainError("describe the error", field="description")
-    operator = db.session.get(Operator, obj.operator_id)
     case, _ = start_case(
         "correction",
         ctx=ctx,
         matter_id=matter.id if matter is not None else None,
         operator_id=obj.operator_id,
         object_id=obj.id,
-        deciding_bureau=(
-            matter.bureau_code
-            if matter is not None
-            else reward_bureau(entry.item or "", operator.bureau_code)
-        ),
+        deciding_bureau=_deciding_bureau(entry, obj, matter),
         subject={
             "entry_ids": [entry.id],
             "kinds": [entry.kind],

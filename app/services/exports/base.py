@@ -17,7 +17,7 @@ from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.permissions import bureau_tree_codes, export_bureaus
 from forms import exports as schemas
-from models import Bureau, ClassificationRun, ScoringObject, User
+from models import Bureau, ClassificationRun, Operator, ScoringObject, User
 
 BATCH = 2000
 MEDIA_TYPES = {
@@ -157,6 +157,17 @@ def role(kind: str, operator_id: int, producer_ids: set[int]) -> str:
     if kind == "product":
         return "product"
     return "producer" if operator_id in producer_ids else "seller"
+
+
+def object_cells(o: ScoringObject, op: Operator, producer_ids: set[int]) -> dict[str, Any]:
+    """The columns naming the scoring object of a row: its role, operator and product."""
+    return {
+        "object_kind": role(o.kind, op.id, producer_ids),
+        "uscc": op.uscc,
+        "name": op.name,
+        "brand": o.brand,
+        "nice_class": o.nice_class,
+    }
 
 
 def pts(value: Decimal | None) -> str | None:

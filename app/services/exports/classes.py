@@ -18,9 +18,9 @@ from .base import (
     export_scope,
     finished_run,
     keyset,
+    object_cells,
     producers,
     pts,
-    role,
 )
 
 
@@ -46,11 +46,7 @@ def class_export(
     def shape(r: ClassificationResult, o: ScoringObject, op: Operator, producer_ids) -> dict:
         return {
             "run_on": run.run_on,
-            "object_kind": role(o.kind, op.id, producer_ids),
-            "uscc": op.uscc,
-            "name": op.name,
-            "brand": o.brand,
-            "nice_class": o.nice_class,
+            **object_cells(o, op, producer_ids),
             "category": o.category,
             "bureau": op.bureau_code,
             "score": pts(r.score),
@@ -77,11 +73,7 @@ def a_class_export(user: User, *, run_on: date | None, bureau: str | None) -> Ex
     def shape(r: ClassificationResult, o: ScoringObject, op: Operator, producer_ids) -> dict:
         return {
             "run_on": run.run_on,
-            "object_kind": role(o.kind, op.id, producer_ids),
-            "uscc": op.uscc,
-            "name": op.name,
-            "brand": o.brand,
-            "nice_class": o.nice_class,
+            **object_cells(o, op, producer_ids),
             "bureau": op.bureau_code,
             "bureau_name": names.get(op.bureau_code, op.bureau_code),
             "class": r.klass,

@@ -29,10 +29,10 @@ from .base import (
     count,
     export_scope,
     keyset,
+    object_cells,
     period,
     producers,
     pts,
-    role,
 )
 
 
@@ -85,12 +85,8 @@ def matter_export(
             "model": m.model,
             "standard": m.standard,
             "summary": m.summary,
-            "object_kind": role(o.kind, op.id, producer_ids),
-            "uscc": op.uscc,
-            "name": op.name,
+            **object_cells(o, op, producer_ids),
             "operator_bureau": op.bureau_code,
-            "brand": o.brand,
-            "nice_class": o.nice_class,
             "points": pts(e.points),
             "current_points": pts(fate.current),
             "status": fate.status,
@@ -137,11 +133,7 @@ def dishonesty_export(
             "item": e.item,
             "item_title": title(m.table_version, e.item),
             "summary": m.summary,
-            "object_kind": role(o.kind, op.id, producer_ids),
-            "uscc": op.uscc,
-            "name": op.name,
-            "brand": o.brand,
-            "nice_class": o.nice_class,
+            **object_cells(o, op, producer_ids),
             # a merged failure is published at the 0 points it carries
             "points": pts(Decimal("0.00") if fate.merged else fate.current),
             "published_until": published_until(e.effective_on),

@@ -9,6 +9,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
+from app.codes import DEADLINE_TITLES
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.queries.cases import case_pauses
@@ -17,7 +18,6 @@ from app.queries.tables import load_tables
 from app.scoring import class_for, latest_started
 from app.services.applications import OBJECTION_DAYS, latest_notice, objection_window_closes
 from app.services.cases import Ctx
-from app.web.labels import DEADLINE_LABELS
 from forms.base import N_
 from models import (
     Bureau,
@@ -111,7 +111,7 @@ def _pause_sections(case: Case) -> tuple[Section, ...]:
     stopped, from when to when, and why."""
     paragraphs = []
     for p in case_pauses(case):
-        name = _(DEADLINE_LABELS.get(p["deadline"], p["deadline"]))
+        name = _(DEADLINE_TITLES.get(p["deadline"], p["deadline"]))
         if p["until"] is None:  # cannot happen for a decided case; said plainly if it does
             paragraphs.append(
                 _("%(deadline)s期限自%(since)s起暂停。", deadline=name, since=day(p["since"]))

@@ -400,6 +400,23 @@ def test_messages_and_boundary_events(process_id):
 
 
 @pytest.mark.parametrize("process_id", PROCESSES)
+def test_annotations_cite_the_regulation_beside_the_steps(process_id):
+    """For the analysts: each process cites the article(s) it carries out, beside the step."""
+    notes = xpath(process_id, "//bpmn:textAnnotation")
+    associations = {
+        a.get("sourceRef"): a.get("targetRef") for a in xpath(process_id, "//bpmn:association")
+    }
+    node_ids = {n.get("id") for n in flow_nodes(process_id)}
+    assert notes
+    assert any(
+        re.search(r"第[一二三四五六七八九十]+条", n.findtext("bpmn:text", namespaces=NS))
+        for n in notes
+    )
+    for note in notes:
+        assert associations.get(note.get("id")) in node_ids, note.get("id")
+
+
+@pytest.mark.parametrize("process_id", PROCESSES)
 def test_gateways_have_a_condition_or_default_on_every_way_out(process_id):
     for gateway in xpath(process_id, "//bpmn:exclusiveGateway"):
         outgoing = xpath(process_id, f"//bpmn:sequenceFlow[@sourceRef='{gateway.get('id')}']")

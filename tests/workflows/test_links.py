@@ -123,3 +123,19 @@ def test_every_broken_link_is_named_at_once(tmp_path):
         start(d)
     assert "objection.bpmn: userTask resolve_objection: formKey 'Nope'" in str(refused.value)
     assert "repair.bpmn: scriptTask repair_approved: effect 'nope'" in str(refused.value)
+
+
+def test_an_effect_name_has_one_handler():
+    from app.services.case_effects import effect
+
+    with pytest.raises(ValueError, match="registered twice"):
+        effect("withdrawn")(lambda case, ctx: None)
+
+
+def test_every_handler_serves_a_shipped_process_or_cases_started_before_a_change():
+    used = set()
+    for f in (ROOT / "workflows").glob("*.bpmn"):
+        used |= set(re.findall(r'effect\("(\w+)"\)', f.read_text("utf-8")))
+    # objection_resolved: the one script task of objections started before the outcome gateway
+    assert set(application_links().effects) - used == {"objection_resolved"}
+    assert used <= set(application_links().effects)

@@ -125,3 +125,7 @@ def matter_entries(matter_id: int) -> list[tuple[LedgerEntry, ScoringObject]]:
         .tuples()
         .all()
     )
+
+
+def operator_name(operator_id: int) -> str:
+    return db.session.scalar(select(Operator.name).where(Operator.id == operator_id)) or ""

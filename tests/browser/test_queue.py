@@ -4,6 +4,7 @@ a supervisor pages the overdue list and downloads it as XLSX."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
@@ -80,7 +81,8 @@ def test_a_supervisor_pages_the_overdue_list_and_downloads_it(world, new_page, c
         page.click("[data-testid=overdue-tasks] [data-testid=download-xlsx]")
     download = info.value
     assert download.suggested_filename.endswith(".xlsx")
-    cells = list(load_workbook(download.path()).worksheets[0].iter_rows(values_only=True))
+    body = io.BytesIO(download.path().read_bytes())
+    cells = list(load_workbook(body).worksheets[0].iter_rows(values_only=True))
     assert cells[0][:4] == ("案件号", "类型", "任务", "经营者")
     assert len(cells) == 1 + 5  # every overdue task, not only the page shown
     assert {c[3] for c in cells[1:]} == set(NAMES.values())

@@ -82,15 +82,10 @@ def task_page(
     if search.strip():
         where.append(search_clause(search))
     base = select(CaseTask, Operator).join(Operator, Operator.id == CaseTask.operator_id)
-    total = (
-        db.session.scalar(
-            select(func.count())
-            .select_from(CaseTask)
-            .join(Operator, Operator.id == CaseTask.operator_id)
-            .where(*where)
-        )
-        or 0
-    )
+    counted = select(func.count()).select_from(CaseTask)
+    if search.strip():  # the enterprise is joined only when the search needs it
+        counted = counted.join(Operator, Operator.id == CaseTask.operator_id)
+    total = db.session.scalar(counted.where(*where)) or 0
     pages = max(1, -(-total // per_page))
     rows = db.session.execute(
         base.where(*where)

@@ -199,6 +199,7 @@ def overview():
         ),
         f=f,
         due_labels=DUE,
+        bureaus=q.tree_bureaus(current_user.bureau_code),
         process_labels=PROCESS_LABELS,
         rates=rates,
         months=rates["months"],

@@ -16,7 +16,6 @@ from app.clock import CST
 from app.codes import PROCESS_TITLES
 from app.context import now, today
 from app.errors import DomainError
-from app.extensions import db
 from app.permissions import bureau_tree_codes
 from app.queries import supervision as q
 from app.services import notifications as notification_service
@@ -232,7 +231,6 @@ def notifications():
 @roles("supervisor")
 def mark_read(notification_id: int):
     notification_service.mark_read(current_user._get_current_object(), notification_id, at=now())
-    db.session.commit()
     return redirect(url_for("dashboard.notifications", page=request.form.get("page", type=int)))
 
 
@@ -240,7 +238,6 @@ def mark_read(notification_id: int):
 @roles("supervisor")
 def mark_all_read():
     notification_service.mark_all_read(current_user._get_current_object(), at=now())
-    db.session.commit()
     return redirect(url_for("dashboard.notifications"))
 
 
@@ -270,7 +267,6 @@ def tasks_download(fmt: str):
     body = table_file(fmt, _(DUE[f["due"]]), [_(h) for h in TASK_COLUMNS], rows)
     filters = _task_query(selected.code, f)
     record_download(now(), current_user.username, "tasks", fmt, len(rows), filters)
-    db.session.commit()
     filename = f"tasks-{f['due']}-{selected.code}-{day.isoformat()}.{fmt}"
     return Response(
         body,

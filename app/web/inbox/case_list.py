@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 
 from app.context import now, today
 from app.errors import DomainError
-from app.extensions import db
 from app.permissions import bureau_tree_codes
 from app.queries import supervision as sq
 from app.services.downloads import MIMETYPES, record_download, table_file
@@ -127,7 +126,6 @@ def cases_download(fmt: str):
     ]
     body = table_file(fmt, _("案件"), [_(h) for h in COLUMNS], rows)
     record_download(now(), user().username, "cases", fmt, len(rows), _query(f, page=None))
-    db.session.commit()
     return Response(
         body,
         mimetype=MIMETYPES[fmt],

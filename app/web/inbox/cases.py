@@ -17,6 +17,7 @@ from app.queries.attachments import case_attachments
 from app.queries.cases import case_file, case_history
 from app.queries.measures import serious_flag
 from app.services import cases as case_service
+from app.unit_of_work import attempt
 from forms.base import N_
 from forms.cases import Reassignment
 from forms.tasks import TASK_FORMS
@@ -150,17 +151,15 @@ def complete(case_id: int, task_id: int):
         return _case_page(case_id, posted={("task", task_id): (raw, errors)}, status=422)
     title = row.title
     try:
-        case_service.complete_task(task_id, data, ctx=case_ctx())
+        with attempt():  # a refused call is undone before the page is drawn again
+            case_service.complete_task(task_id, data, ctx=case_ctx())
     except NotFound:
-        db.session.rollback()
         raise
     except DomainError as err:
-        db.session.rollback()
         refusal = _gone() if isinstance(err, Conflict) else err.translated()
         return _case_page(
             case_id, posted={("task", task_id): (raw, {})}, refusal=refusal, status=err.status
         )
-    db.session.commit()
     flash(_("已办理：%(task)s", task=_(title)), "success")
     return redirect(url_for("inbox.case", case_id=case_id))
 
@@ -183,18 +182,16 @@ def reassign(case_id: int, task_id: int):
     if data is None or to is None:
         return _case_page(case_id, posted={("reassign", task_id): (raw, errors)}, status=422)
     try:
-        case_service.reassign_task(task_id, to, data["reason"], ctx=case_ctx())
+        with attempt():
+            case_service.reassign_task(task_id, to, data["reason"], ctx=case_ctx())
     except NotFound:
-        db.session.rollback()
         raise
     except DomainError as err:
-        db.session.rollback()
         return _case_page(
             case_id,
             posted={("reassign", task_id): (raw, {})},
             refusal=err.translated(),
             status=err.status,
         )
-    db.session.commit()
     flash(_("已改派给 %(name)s", name=to.display_name), "success")
     return redirect(url_for("inbox.case", case_id=case_id))

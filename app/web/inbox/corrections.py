@@ -7,11 +7,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.errors import DomainError, NotFound
-from app.extensions import db
 from app.permissions import can_see_case
 from app.queries import inbox as q
 from app.services.applications import report_correction
 from app.services.attachments import attach, read_uploads
+from app.unit_of_work import attempt
 from forms.cases import CorrectionReport
 from models import LedgerEntry, Matter, ScoringObject
 
@@ -63,14 +63,13 @@ def correction_post(entry_id: int):
         return _correction_page(entry_id, values=raw, errors=errors, status=422)
     ctx = case_ctx()
     try:
-        uploads = read_uploads(request.files.getlist("files"))
-        case = report_correction(entry_id, data["description"], ctx=ctx)
-        attach(case, uploads, ctx=ctx)
+        with attempt():  # a refused report is undone before the form is drawn again
+            uploads = read_uploads(request.files.getlist("files"))
+            case = report_correction(entry_id, data["description"], ctx=ctx)
+            attach(case, uploads, ctx=ctx)
     except NotFound:
-        db.session.rollback()
         raise
     except DomainError as err:
-        db.session.rollback()
         if err.field == "files":
             return _correction_page(
                 entry_id, values=raw, files_error=err.translated(), status=err.status
@@ -78,7 +77,6 @@ def correction_post(entry_id: int):
         return _correction_page(entry_id, values=raw, refusal=err.translated(), status=err.status)
     case_id, bureau, object_id = case.id, case.deciding_bureau, case.object_id
     visible = can_see_case(user(), case)
-    db.session.commit()
     if visible:
         flash(_("已报告错误，纠错案件已立案"), "success")
         return redirect(url_for("inbox.case", case_id=case_id))

@@ -20,6 +20,7 @@ from app.queries import inbox as q
 from app.queries.measures import serious_flag
 from app.services.imports import Refusal, import_records
 from app.services.scoring_tables import load_tables, table_for
+from app.unit_of_work import attempt
 from forms.matters import OBJECT_KINDS, MatterForm
 from models import Matter
 
@@ -193,17 +194,19 @@ def matter_create():
     if errors:
         return _matter_page(values=raw, errors=errors, status=422)
     try:
-        report = import_records(
-            [json.dumps(r, ensure_ascii=False).encode("utf-8") for r in records],
-            today=case_ctx().today,
-            actor=me.username,
-            at=now(),
-        )
-    except IntegrityError:
-        db.session.rollback()  # the same ref (or operator) recorded by someone at this moment
+        # Undone at once when refused, so the form is drawn again from the data as it was.
+        with attempt():
+            report = import_records(
+                [json.dumps(r, ensure_ascii=False).encode("utf-8") for r in records],
+                today=case_ctx().today,
+                actor=me.username,
+                at=now(),
+            )
+            if report.refusals:  # an operator planned with a refused matter is not kept either
+                raise _Refused
+    except IntegrityError:  # the same ref (or operator) recorded by someone at this moment
         return _matter_page(values=raw, refusal=_concurrent(), status=409)
-    if report.refusals:
-        db.session.rollback()  # an operator planned with a refused matter is not kept either
+    except _Refused:
         errors, general = {}, []
         for refusal in report.refusals:
             e, g = _refusal_fields(_refusal_text(refusal))
@@ -212,18 +215,16 @@ def matter_create():
             general += g
         message = _("未能登记，请按提示修改：") + ("\n" + "\n".join(general) if general else "")
         return _matter_page(values=raw, errors=errors, refusal=message, status=422)
-    matter = q.matter_by_ref(data["ref"])
-    matter_id = matter.id
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return _matter_page(values=raw, refusal=_concurrent(), status=409)
+    matter_id = q.matter_by_ref(data["ref"]).id
     if report.created:
         flash(_("事项已登记，记分已记入信用档案"), "success")
     else:
         flash(_("该事项此前已按相同内容登记，未重复记分"), "success")
     return redirect(url_for("inbox.matter", matter_id=matter_id))
+
+
+class _Refused(Exception):
+    """The import refused a record: its writes are undone by the savepoint."""
 
 
 def _refusal_text(refusal: Refusal) -> str:

@@ -12,6 +12,7 @@ from app.permissions import can_record_concealment, can_see_case, can_see_operat
 from app.queries import inbox as q
 from app.queries.scores import explained_score
 from app.services import filing as filing_service
+from app.unit_of_work import attempt
 from models import ScoringObject
 
 from ..guards import case_ctx, roles
@@ -62,14 +63,13 @@ def concealment_post(object_id: int):
     reason = request.form.get("reason", "")
     clear = request.form.get("action") == "clear"
     try:
-        if clear:
-            filing_service.clear_concealment(operator_id, reason, ctx=case_ctx())
-        else:
-            filing_service.record_concealment(operator_id, reason, ctx=case_ctx())
+        with attempt():  # the redirect below commits: a refused call leaves nothing
+            if clear:
+                filing_service.clear_concealment(operator_id, reason, ctx=case_ctx())
+            else:
+                filing_service.record_concealment(operator_id, reason, ctx=case_ctx())
     except DomainError as err:
-        db.session.rollback()
         flash(err.translated(), "error")
         return redirect(url_for("inbox.object", object_id=object_id))
-    db.session.commit()
     flash(_("已解除隐瞒认定") if clear else _("已记录隐瞒认定"), "success")
     return redirect(url_for("inbox.object", object_id=object_id))

@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.errors import DomainError, NotFound
-from app.extensions import db
 from app.permissions import can_claim_task
 from app.queries import inbox as q
 from app.queries.letters import letters_to_post
@@ -122,15 +121,10 @@ def queue():
 
 
 def _task_action(task_id: int, action, message: str):
-    try:
-        task = action(task_id, ctx=case_ctx())
-        case_id = task.case_id
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    """A refusal raises (4xx), and the request boundary discards the writes."""
+    task = action(task_id, ctx=case_ctx())
     flash(message, "success")
-    return back(case_id)
+    return back(task.case_id)
 
 
 @bp.post("/tasks/<int:task_id>/claim")
@@ -200,6 +194,5 @@ def bulk():
         message = lambda n: _("已将 %(n)s 项任务改派给 %(name)s", n=n, name=name)  # noqa: E731
     else:
         raise DomainError("unknown action %(a)s", status=400, a=action or "")
-    db.session.commit()
     _report(result, message)
     return back_to

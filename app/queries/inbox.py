@@ -37,6 +37,22 @@ def case_entries(subject: dict) -> list[dict]:
     return [{"entry": e, "obj": o, "matter": m} for e, o, m in rows]
 
 
+def case(case_id: int) -> Case | None:
+    return db.session.get(Case, case_id)
+
+
+def task(task_id: int) -> CaseTask | None:
+    return db.session.get(CaseTask, task_id)
+
+
+def scoring_object(object_id: int) -> ScoringObject | None:
+    return db.session.get(ScoringObject, object_id)
+
+
+def matter(matter_id: int) -> Matter | None:
+    return db.session.get(Matter, matter_id)
+
+
 def case_tasks(case_id: int) -> dict[int, CaseTask]:
     return {
         t.id: t for t in db.session.scalars(select(CaseTask).where(CaseTask.case_id == case_id))

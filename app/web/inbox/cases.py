@@ -9,7 +9,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.errors import Conflict, DomainError, NotFound
-from app.extensions import db
 from app.letters.content import OUTCOMES
 from app.permissions import can_claim_task, can_reassign
 from app.queries import inbox as q
@@ -59,7 +58,7 @@ def _case_page(case_id: int, *, posted=None, refusal=None, status: int = 200):
     me = user()
     file = case_file(me, case_id, today=ctx.today)  # 404 outside what the user may see
     history = case_history(me, case_id)
-    case = db.session.get(Case, case_id)
+    case = q.case(case_id)
     posted = posted or {}
     rows = q.case_tasks(case_id)
     soon = ctx.cal.add_working_days(ctx.today, 1).due_on
@@ -130,7 +129,7 @@ def case(case_id: int):
 def _case_task(case_id: int, task_id: int) -> CaseTask:
     """A task of a case the user may see; anything else is 404."""
     case_file(user(), case_id, today=case_ctx().today)
-    row = db.session.get(CaseTask, task_id)
+    row = q.task(task_id)
     if row is None or row.case_id != case_id:
         raise NotFound("no task %(id)s", id=task_id)
     return row

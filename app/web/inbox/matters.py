@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 
 from app.context import now
 from app.errors import NotFound
-from app.extensions import db
 from app.permissions import can_see_matter
 from app.queries import inbox as q
 from app.queries.measures import serious_flag
@@ -22,7 +21,6 @@ from app.services.imports import Refusal, import_records
 from app.services.scoring_tables import load_tables, table_for
 from app.unit_of_work import attempt
 from forms.matters import OBJECT_KINDS, MatterForm
-from models import Matter
 
 from ..forms import field_specs, load
 from ..guards import case_ctx, roles
@@ -244,7 +242,7 @@ def _concurrent() -> str:
 @roles(*STAFF)
 def matter(matter_id: int):
     """A recorded matter and the ledger entries it wrote, each linked to its object."""
-    row = db.session.get(Matter, matter_id)
+    row = q.matter(matter_id)
     if row is None or not can_see_matter(user(), row.bureau_code):
         raise NotFound("no matter %(id)s", id=matter_id)
     entries = q.matter_entries(matter_id)

@@ -7,7 +7,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.errors import DomainError, NotFound
-from app.extensions import db
 from app.permissions import can_record_concealment, can_see_case, can_see_operator_records
 from app.queries import inbox as q
 from app.queries.scores import explained_score
@@ -22,7 +21,7 @@ from .common import STAFF, bp, user
 def staff_object(object_id: int) -> ScoringObject:
     """A scoring object the user covers: the bureau the operator is registered with, a bureau
     that scored it (or its products) or decides one of its cases, or a bureau above those."""
-    obj = db.session.get(ScoringObject, object_id)
+    obj = q.scoring_object(object_id)
     if obj is None:
         raise NotFound("no scoring object %(id)s", id=object_id)
     if not can_see_operator_records(user(), obj.operator_id, q.object_bureaus(obj)):

@@ -41,7 +41,7 @@ from bench.common import BENCH_DB, fresh_database, percentile
 
 TODAY = date(2026, 11, 26)
 ROOT = Path(__file__).resolve().parent.parent
-URL = BENCH_DB.rpartition("/")[0] + "/credit_bench_cases"
+URL = BENCH_DB + "_cases"  # beside the benchmark database, e.g. credit_bench_cases
 IMPORT_TOKEN = "bench-import-token"  # a local benchmark server only
 BUREAU = "440100"
 EVIDENCE = "该产品未列入淘汰目录，附目录核对记录。"
@@ -520,7 +520,10 @@ def main() -> None:
         with CpuMeter(server, URL) as cpu:
             res, elapsed, connects = timed_run(server.port, timed, officers, args.threads, args.via)
         sample = timed[:: max(1, len(timed) // 20)]
-        scores = {c.call("GET", f"/api/v1/operators/{s['uscc']}/score")[1]["score"] for s in sample}
+        scores = set()
+        for s in sample:
+            status, doc, _ms = c.call("GET", f"/api/v1/operators/{s['uscc']}/score", officers[0])
+            scores.add(doc.get("score") if status == 200 else f"HTTP {status}: {doc}")
         c.close()
 
     engine = create_engine(normalise_database_url(URL))

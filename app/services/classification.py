@@ -145,7 +145,7 @@ def run_classification(
     *,
     actor: str,
     at: datetime,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None,  # called with the objects of each batch
     measures: bool = True,
     off_cycle: bool = False,
     reason: str | None = None,
@@ -249,7 +249,7 @@ def run_classification(
             )
         _classify_batch(objects, entries, run, run_on, report)
         if progress:
-            progress(min(stop, hi + 1) - start)
+            progress(len(objects))
         start = stop
 
     run.counts = {k: report.counts.get(k, 0) for k in CLASSES}

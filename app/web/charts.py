@@ -58,7 +58,9 @@ def _base(title: str, suffix: str) -> dict:
     return {
         "title": {"text": title, "left": 0, "textStyle": {"fontSize": FONT + 2}},
         "textStyle": {"fontSize": FONT},
-        "aria": {"enabled": True, "decal": {"show": False}},
+        # ECharts' own description would replace the chart's label and reads a missing
+        # figure as a number; the label and the table of figures say it right.
+        "aria": {"enabled": False},
         "animation": False,
         "tooltip": {"confine": True},
         # Read by charts.js (not ECharts): the tooltip writes a missing figure as such.
@@ -166,7 +168,6 @@ def bar_chart(
                     "fontSize": FONT - 1,
                     "color": "#616e7c",
                 },
-                "tooltip": {"show": False},
             }
         )
     y_axis: dict = {"type": "value", "min": 0, "axisLabel": {"fontSize": FONT}}

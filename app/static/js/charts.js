@@ -17,15 +17,16 @@
     return function (params) {
       var list = Array.isArray(params) ? params : [params];
       var head = list.length ? list[0].axisValueLabel || list[0].name : "";
-      var lines = list
-        .filter(function (p) {
-          return !(p.seriesType === "scatter" && p.seriesName === noData);
-        })
-        .map(function (p) {
-          var v = Array.isArray(p.value) ? p.value[p.value.length - 1] : p.value;
-          var shown = v == null || v === "-" || v === "" ? noData : v + suffix;
-          return p.marker + esc(p.seriesName) + ": <b>" + esc(shown) + "</b>";
-        });
+      var figures = list.filter(function (p) {
+        return !(p.seriesType === "scatter" && p.seriesName === noData);
+      });
+      var lines = figures.map(function (p) {
+        var v = Array.isArray(p.value) ? p.value[p.value.length - 1] : p.value;
+        var shown = v == null || v === "-" || v === "" || isNaN(v) ? noData : v + suffix;
+        return p.marker + esc(p.seriesName) + ": <b>" + esc(shown) + "</b>";
+      });
+      // The category has no figure at all: only its "no data" mark answered.
+      if (!lines.length) lines = ["<b>" + esc(noData) + "</b>"];
       return [esc(head)].concat(lines).join("<br>");
     };
   }

@@ -138,14 +138,20 @@ def bar_chart(
         for i in range(len(categories))
         if series and all(i >= len(vs) or vs[i] is None for _n, vs in series)
     ]
+
+    def point(values: Sequence[float | None], i: int):
+        if i >= len(values) or values[i] is None:
+            return "-"  # no bar: ECharts' missing value
+        if values[i] == 0:  # a real 0 is written out, so it is not taken for no figure
+            zero = f"0{suffix}"
+            return {"value": 0, "label": {"show": True, "position": "top", "formatter": zero}}
+        return values[i]
+
     chart_series: list[dict] = [
         {
             "type": "bar",
             "name": name,
-            "data": [
-                values[i] if i < len(values) and values[i] is not None else "-"
-                for i in range(len(categories))
-            ],
+            "data": [point(values, i) for i in range(len(categories))],
             "color": colours[si % len(colours)],
             "barMaxWidth": 40,
         }

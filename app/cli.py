@@ -195,7 +195,7 @@ def classify_command(as_of: date | None, off_cycle: bool, reason: str | None) ->
         refuse_earlier_run,
         run_classification,
     )
-    from models import Operator
+    from models import ScoringObject
 
     if as_of is None:
         try:
@@ -210,10 +210,10 @@ def classify_command(as_of: date | None, off_cycle: bool, reason: str | None) ->
         off_cycle_run(as_of, off_cycle=off_cycle, reason=reason)
     except DomainError as exc:
         _fail(exc.message)
-    operators = db.session.scalar(select(func.count()).select_from(Operator))
+    objects = db.session.scalar(select(func.count()).select_from(ScoringObject))
     try:
         with click.progressbar(
-            length=operators, label="classifying", file=sys.stderr, show_pos=True
+            length=objects, label="classifying", file=sys.stderr, show_pos=True
         ) as bar:
             report = run_classification(
                 as_of,

@@ -72,6 +72,9 @@ class Config:
     # S3-compatible object storage through boto3), its place, and the limits of each upload.
     ATTACHMENTS_STORE = os.environ.get("ATTACHMENTS_STORE", "folder")
     ATTACHMENTS_DIR = os.environ.get("ATTACHMENTS_DIR", str(ROOT / "instance" / "attachments"))
+    # Progress of the classification runs the worker does, read by the admin page's bar: a
+    # folder the worker and the web app share.
+    PROGRESS_DIR = os.environ.get("PROGRESS_DIR", str(ROOT / "instance" / "progress"))
     ATTACHMENTS_S3_BUCKET = os.environ.get("ATTACHMENTS_S3_BUCKET", "")
     ATTACHMENTS_S3_ENDPOINT = os.environ.get("ATTACHMENTS_S3_ENDPOINT") or None
     ATTACHMENTS_S3_PREFIX = os.environ.get("ATTACHMENTS_S3_PREFIX", "")

@@ -148,7 +148,7 @@ def run_classification(
     *,
     actor: str,
     at: datetime,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None,  # called with the objects of each batch
     measures: bool = True,
     off_cycle: bool = False,
     reason: str | None = None,
@@ -365,7 +365,7 @@ def _run_portable(ranges, run_id, previous_id, run_on, report, progress) -> None
         _rewrite(run_id, chunk.rewrites)
         _tally(report, chunk)
         if progress:
-            progress(hi - lo)
+            progress(chunk.objects)
 
 
 def _copy_text(run_id: int, rows: list[tuple]) -> bytes:
@@ -464,7 +464,7 @@ def _run_postgresql(ranges, run_id, previous_id, run_on, report, progress, snaps
             rewrites.extend(chunk.rewrites)
             _tally(report, chunk)
             if progress:
-                progress(hi - lo)
+                progress(chunk.objects)
     finally:
         if pool is not None:
             pool.terminate()

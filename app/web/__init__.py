@@ -66,6 +66,7 @@ def init_web(app: Flask, api_blueprints) -> None:
         measures,
         portal,
         public,
+        run_progress,
         statistics,
     )
     from .layout import register_layout
@@ -81,6 +82,7 @@ def init_web(app: Flask, api_blueprints) -> None:
         attachments,
         statistics,
         measures,
+        run_progress,
     ):
         app.register_blueprint(module.bp)
     register_layout(app)

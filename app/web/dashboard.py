@@ -158,11 +158,8 @@ def overview():
     month_chart = bar_chart(
         _("各月按期办结率"),
         [f"{m} ({c['done']})" for m, c in zip(rates["months"], rates["by_month"], strict=True)],
-        [(_("全部"), [c["rate"] or 0.0 for c in rates["by_month"]])]
-        + [
-            (_process(p["process"]), [c["rate"] or 0.0 for c in p["months"]])
-            for p in rates["by_process"]
-        ],
+        [(_("全部"), [c["rate"] for c in rates["by_month"]])]
+        + [(_process(p["process"]), [c["rate"] for c in p["months"]]) for p in rates["by_process"]],
         hi=100.0,
         suffix="%",
     )
@@ -175,7 +172,7 @@ def overview():
             [
                 (
                     _("按期办结率"),
-                    [b["rate"] or 0.0 for b in rates["by_bureau"]] + [rates["own"]["rate"] or 0.0],
+                    [b["rate"] for b in rates["by_bureau"]] + [rates["own"]["rate"]],
                 )
             ],
             hi=100.0,

@@ -30,7 +30,7 @@ from forms.base import N_
 from forms.exports import StatisticsQuery
 from models import Bureau
 
-from .charts import bar_chart
+from .charts import CLASS_COLOURS, bar_chart
 from .guards import roles
 
 bp = Blueprint("statistics", __name__, url_prefix="/statistics")
@@ -129,15 +129,19 @@ def _classes(codes) -> Dataset:
             bar_chart(
                 _("各次分类的类别分布"),
                 [run.isoformat() for run in runs],
-                [(f"{k}", totals[k]) for k in CLASSES],
+                [(_("%(klass)s类", klass=k), totals[k]) for k in CLASSES],
+                counts=True,
+                colours=[CLASS_COLOURS[k] for k in CLASSES],
             )
         )
         latest = [r for r in rows if r["run_on"] == runs[-1]]
         charts.append(
             bar_chart(
                 _("最近一次分类（%(day)s）各地市分布", day=runs[-1].isoformat()),
-                [r["city_name"] for r in latest],
-                [(f"{k}", [float(r[k]) for r in latest]) for k in CLASSES],
+                [r["city_name"].removesuffix("市场监督管理局") for r in latest],
+                [(_("%(klass)s类", klass=k), [float(r[k]) for r in latest]) for k in CLASSES],
+                counts=True,
+                colours=[CLASS_COLOURS[k] for k in CLASSES],
             )
         )
     shown = [{k: _shown(v) for k, v in r.items()} for r in rows]
@@ -154,6 +158,7 @@ def _items(codes, args) -> Dataset:
                 _("各记分项目的事项数"),
                 [r["item"] for r in used],
                 [(_("事项数"), [float(r["matters"]) for r in used])],
+                counts=True,
             )
         )
     return Dataset("items", _(TITLES["items"]), _cols("items"), rows, charts)
@@ -169,6 +174,7 @@ def _outcomes(codes, args) -> Dataset:
                 _("%(process)s办理结果", process=_(PROCESS_LABELS[process])),
                 [_(OUTCOME_LABELS.get(r["outcome"], r["outcome"])) for r in mine],
                 [(_("案件数"), [float(r["cases"]) for r in mine])],
+                counts=True,
             )
         )
     shown = [

@@ -114,6 +114,7 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "admin.runs"): page(200, *ADMIN),
     ("POST", "admin.run_start"): page(400, *ADMIN),
     ("GET", "admin.run"): page(404, *ADMIN),
+    ("GET", "run_progress.runs"): page(200, *ADMIN),
     ("GET", "admin.tables"): page(200, *ADMIN),
     ("POST", "admin.table_publish"): page(400, *ADMIN),
     ("GET", "admin.table"): page(404, *ADMIN),

@@ -457,7 +457,7 @@ def _run_postgresql(ranges, run_id, previous_id, run_on, report, progress, snaps
         )
         results = pool.imap(_worker_range, tasks)
     try:
-        for (lo, hi), (chunk, payload) in zip(ranges, results, strict=True):
+        for chunk, payload in results:
             if payload:
                 with raw.cursor() as cur, cur.copy(_COPY_SQL) as copy:
                     copy.write(payload)

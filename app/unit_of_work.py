@@ -47,7 +47,13 @@ def attempt() -> Iterator[None]:
 
 def _finish(response: Response) -> Response:
     if response.status_code < 400 or g.get("keep_writes"):
-        db.session.commit()
+        try:
+            db.session.commit()
+        except Exception:
+            # Nothing of the unit is kept, and the 500 page that follows is drawn from a
+            # clean session rather than one that refuses every query until rolled back.
+            db.session.rollback()
+            raise
     else:
         db.session.rollback()
     return response

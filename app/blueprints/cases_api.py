@@ -1,5 +1,6 @@
 """The case API: start a case, my cases, my queue, claim, complete, withdraw, history,
-diagram, overdue overview. Every call is one transaction; the caller is named by its token."""
+diagram, overdue overview. Every call is one transaction, committed when it succeeds
+(app/unit_of_work.py); the caller is named by its token."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth import current_user
+from app.codes import Role
 from app.context import now, today
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.queries import cases as q
 from app.services import applications, cases
 from app.services.calendar import work_calendar
+from app.unit_of_work import attempt
 from forms import cases as schemas
 from models import Case, User
 
@@ -72,19 +75,19 @@ def _open_tasks(case_id: int) -> list[dict]:
 
 
 def _done(case: Case, status: int = 201):
-    db.session.commit()
     return _summary(case), status
 
 
 def _filed(process_id: str, file: Callable[[str | None], Case]):
     """File an application; the same Idempotency-Key sent twice at once (a double click on a
-    slow line) gives both the one case: the second meets the first's unique key, waits for it
-    to commit, and then answers with that case instead of a server error."""
+    slow line) gives both the one case: the second meets the first's unique key when its
+    service flushes, waits for the first to commit, and then answers with that case instead
+    of a server error."""
     key = _key()
     try:
-        return _done(file(key))
+        with attempt():
+            case = file(key)
     except IntegrityError:
-        db.session.rollback()
         existing = (
             db.session.scalar(select(Case).where(Case.idempotency_key == key)) if key else None
         )
@@ -93,6 +96,7 @@ def _filed(process_id: str, file: Callable[[str | None], Case]):
         if (existing.process_id, existing.operator_id) != (process_id, _ctx().user.operator_id):
             raise Conflict("this idempotency key was used for another case") from None
         return _summary(existing), 201
+    return _done(case)
 
 
 @blp.route("/cases/repair")
@@ -188,7 +192,7 @@ class CaseDiagram(MethodView):
         case = db.session.get(Case, case_id)
         if case is None or not can_see_case(user, case):
             raise NotFound("no case %(case)s", case=case_id)
-        run = cases._load(case)
+        run = cases.load_run(case)
         completed, current = cases.engine().activities(run)
         return {
             "process": case.process_id,
@@ -221,7 +225,6 @@ class Claim(MethodView):
     def post(self, task_id):
         """Claim a task of my bureau."""
         task = cases.claim_task(task_id, ctx=_ctx())
-        db.session.commit()
         return q.queue_task(task, today=today(), cal=work_calendar())
 
 
@@ -231,7 +234,6 @@ class Unclaim(MethodView):
     def post(self, task_id):
         """Give a claimed task back to the bureau's queue."""
         task = cases.unclaim_task(task_id, ctx=_ctx())
-        db.session.commit()
         return q.queue_task(task, today=today(), cal=work_calendar())
 
 
@@ -245,7 +247,6 @@ class Reassign(MethodView):
         if to is None:
             raise NotFound("no user %(user)s", user=data["username"])
         task = cases.reassign_task(task_id, to, data["reason"], ctx=_ctx())
-        db.session.commit()
         return q.queue_task(task, today=today(), cal=work_calendar())
 
 
@@ -275,7 +276,7 @@ class Overdue(MethodView):
     def get(self):
         """Open, due-soon and overdue tasks per bureau in my tree (supervisors)."""
         user = current_user()
-        if user.role not in ("supervisor", "admin"):
+        if user.role not in (Role.SUPERVISOR, Role.ADMIN):
             raise DomainError("the overdue overview is for supervisors", status=403)
         return q.overdue_overview(user, today=today(), cal=work_calendar())
 

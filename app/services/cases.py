@@ -139,7 +139,7 @@ def start_case(
     return case, True
 
 
-def _load(case: Case) -> Run:
+def load_run(case: Case) -> Run:
     eng = engine()
     if case.spec_hash not in eng.by_hash:
         spec = db.session.get(WorkflowSpec, case.spec_hash)
@@ -329,7 +329,7 @@ def complete_task(task_id: int, data: dict[str, Any], *, ctx: Ctx) -> Case:
         raise DomainError(
             "the form has errors: %(errors)s", status=422, errors=exc.messages
         ) from None
-    run = _load(case)
+    run = load_run(case)
     try:
         engine().complete(run, task.engine_task_id, form)
     except WorkflowError as exc:
@@ -444,7 +444,7 @@ def send_message(
 ) -> bool:
     """Deliver `message` to the case; `open_rows` and `deadlines` as for `_after_run`, when the
     caller read them for many cases at once."""
-    run = _load(case)
+    run = load_run(case)
     caught = engine().send(run, message)
     if caught:
         _after_run(case, run, ctx, open_rows=open_rows, deadlines=deadlines)

@@ -247,7 +247,7 @@ def _entries(subject: dict) -> list[dict]:
 def _diagram(case: Case) -> dict | None:
     """The BPMN the case runs on with its completed and current activities."""
     try:
-        run = case_service._load(case)
+        run = case_service.load_run(case)
     except DomainError:
         return None
     completed, current = case_service.engine().activities(run)

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from app.clock import CST
+from app.codes import DEADLINE_TITLES as DEADLINE_LABELS
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.permissions import can_see_case, can_see_operator_records
@@ -26,7 +27,6 @@ from app.scoring.table import ScoringTable
 from app.services.applications import OBJECTION_DAYS, latest_notice, objection_window_closes
 from app.services.cases import Ctx
 from app.services.scoring_tables import load_tables
-from app.web.labels import DEADLINE_LABELS
 from forms.base import N_
 from models import (
     Bureau,

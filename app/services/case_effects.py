@@ -16,7 +16,7 @@ from app.codes import message
 from app.errors import DomainError
 from app.extensions import db
 from app.permissions import bureau_ancestors
-from app.scoring import Entry, EntryKind
+from app.scoring import REWARD_CAP, Entry, EntryKind
 from app.scoring.dates import window_end
 from app.scoring.engine import live_entries
 from app.scoring.repairs import (
@@ -75,6 +75,9 @@ def _form(case: Case, ctx, task_name: str) -> dict:
         .limit(1)
     )
     return (row.form_data or {}) if row else {}
+
+
+latest_form = _form  # the public name, for effects registered in other modules
 
 
 def notify_operator(case: Case, ctx, kind: str, message: str) -> None:
@@ -545,7 +548,7 @@ def _write_reward(
         ),
         Decimal("0"),
     )
-    room = Decimal("2.00") - granted
+    room = REWARD_CAP - granted
     if room <= 0:
         raise DomainError("this object already has 2 reward points in its window (R-REWARD-CAP)")
     add_entry(

@@ -370,9 +370,9 @@ def _case_measure(case_: Case) -> Measure:
 
 
 def _latest_form(case_: Case, ctx, task_name: str) -> dict:
-    from .case_effects import _form
+    from .case_effects import latest_form
 
-    return _form(case_, ctx, task_name)
+    return latest_form(case_, ctx, task_name)
 
 
 @effect("rectification_accepted")

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from app.calendar import WorkCalendar
+from app.codes import Role
 from app.errors import NotFound
 from app.extensions import db
 from app.scoring import (
@@ -325,7 +326,7 @@ def summary(operator_id: int) -> dict:
         .where(
             CaseTask.operator_id == operator_id,
             CaseTask.state == "open",
-            CaseTask.lane == "enterprise",
+            CaseTask.lane == Role.ENTERPRISE,
         )
     )
     unread = db.session.scalar(

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth import current_user
-from app.codes import Role
+from app.codes import Process, Role
 from app.context import now, today
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
@@ -107,7 +107,7 @@ class RepairCases(MethodView):
         """Apply for the repair of a deduction (信用修复). Refused with every failed condition."""
         entry_id = data.pop("entry_id")
         return _filed(
-            "repair",
+            Process.REPAIR,
             lambda key: applications.file_repair(entry_id, data, ctx=_ctx(), idempotency_key=key),
         )
 
@@ -121,7 +121,7 @@ class ObjectionCases(MethodView):
         against ledger entries of one matter (deductions, repairs, rewards) or a refused
         repair or reward (`refused_case`)."""
         return _filed(
-            "objection",
+            Process.OBJECTION,
             lambda key: applications.file_objection(
                 data["entry_ids"],
                 data["evidence"],
@@ -150,7 +150,7 @@ class RewardCases(MethodView):
     def post(self, data):
         """Apply for a reward (奖励申请)."""
         return _filed(
-            "reward",
+            Process.REWARD,
             lambda key: applications.apply_reward(
                 data["object_id"], data["code"], data["statement"], ctx=_ctx(), idempotency_key=key
             ),

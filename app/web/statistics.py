@@ -18,7 +18,7 @@ from marshmallow import ValidationError
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from app.codes import Role
+from app.codes import Process, Role
 from app.context import now, today
 from app.errors import DomainError, NotFound
 from app.extensions import db
@@ -163,7 +163,7 @@ def _items(codes, args) -> Dataset:
 def _outcomes(codes, args) -> Dataset:
     rows = q.case_outcomes(codes, since=args["since"], until=args["until"])
     charts = []
-    for process in ("repair", "objection"):
+    for process in (Process.REPAIR, Process.OBJECTION):
         mine = [r for r in rows if r["process"] == process]
         charts.append(
             bar_chart(

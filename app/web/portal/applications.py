@@ -7,7 +7,7 @@ import uuid
 from flask import render_template, request
 from flask_babel import gettext as _
 
-from app.codes import Role
+from app.codes import EntryKind, Role
 from app.context import today
 from app.errors import Conflict, DomainError, NotFound
 from app.queries import portal as q
@@ -142,7 +142,7 @@ def _objection_context(entry_ids: list[int]) -> dict:
     entry, obj, matter = found[0]
     notice = q.notices_by_matter(mine, {matter.id}).get(matter.id) if matter else None
     closes = None
-    if entry.kind != "DEDUCTION" or (notice is not None and notice.received_on is not None):
+    if entry.kind != EntryKind.DEDUCTION or (notice is not None and notice.received_on is not None):
         closes = entry_window_closes(entry, mine, case_ctx())
     return {
         "entry": entry,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.clock import CST
+from app.codes import Process
 from app.errors import DomainError
 from app.extensions import db
 from app.services.attachments import attach
@@ -50,7 +51,7 @@ FILING_KINDS = {
     "self_inspection": N_("自查情况（不合格通报后）"),
 }
 # The enterprise starts these cases, so it may withdraw them before the decision.
-WITHDRAWABLE = ("repair", "objection", "reward")
+WITHDRAWABLE = (Process.REPAIR, Process.OBJECTION, Process.REWARD)
 
 
 @bp.context_processor

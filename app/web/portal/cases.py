@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.codes import Role
+from app.codes import CaseStatus, Outcome, Process, Role
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.letters.content import OUTCOMES
@@ -59,9 +59,9 @@ def refusal_window(file: dict, ctx):
     """The last day an objection against this refused repair or reward may be filed, while
     it is open; None for any other case (R-RIGHTS)."""
     if not (
-        file["process"] in ("repair", "reward")
-        and file["status"] == "completed"
-        and file["outcome"] == "rejected"
+        file["process"] in (Process.REPAIR, Process.REWARD)
+        and file["status"] == CaseStatus.COMPLETED
+        and file["outcome"] == Outcome.REJECTED
     ):
         return None
     refused = db.session.get(Case, file["id"])
@@ -118,7 +118,10 @@ def _case_page(
                 "reasons": asked_row.form_data["reasons"],
                 "at": asked_row.completed_at,
             }
-    decided = file["status"] == "completed" and (file["process"], file["outcome"] or "") in OUTCOMES
+    decided = (
+        file["status"] == CaseStatus.COMPLETED
+        and (file["process"], file["outcome"] or "") in OUTCOMES
+    )
     return (
         render_template(
             "portal/case.html",
@@ -131,7 +134,7 @@ def _case_page(
             attachments=case_attachments(current_user, db.session.get(Case, case_id)),
             files_error=files_error,
             decided=decided,
-            withdrawable=file["status"] == "open" and file["process"] in WITHDRAWABLE,
+            withdrawable=file["status"] == CaseStatus.OPEN and file["process"] in WITHDRAWABLE,
             withdraw_error=withdraw_error,
             objection_error=objection_error,
             # R-RIGHTS: a refused repair or reward can be objected to within 15 days.

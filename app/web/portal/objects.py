@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from app.codes import Role
+from app.codes import EntryKind, Role
 from app.context import today
 from app.extensions import db
 from app.letters.content import notice_objects, operator_objects
@@ -51,7 +51,7 @@ def scoring_object(object_id: int):
     ctx = case_ctx()
     doc = explained_score(obj, ctx.today)
     entries = doc["entries"]
-    deduction_ids = [e["entry_id"] for e in entries if e["kind"] == "DEDUCTION"]
+    deduction_ids = [e["entry_id"] for e in entries if e["kind"] == EntryKind.DEDUCTION]
     matters = q.entry_matters(deduction_ids)
     notices = q.notices_by_matter(mine, set(matters.values()))
     windows = {}

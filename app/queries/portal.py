@@ -343,3 +343,26 @@ def summary(operator_id: int) -> dict:
         "unread": unread or 0,
         "notices": notices or 0,
     }
+
+
+def bureau_request(case_id: int) -> dict | None:
+    """What the bureau last asked of the enterprise on a case (e.g. the material a repair
+    verification found missing), with its reasons; None when its last step gave none."""
+    row = db.session.scalar(
+        select(CaseTask)
+        .where(
+            CaseTask.case_id == case_id,
+            CaseTask.lane != Role.ENTERPRISE,
+            CaseTask.state == "done",
+        )
+        .order_by(CaseTask.id.desc())
+        .limit(1)
+    )
+    if row is None or not (row.form_data or {}).get("reasons"):
+        return None
+    return {
+        "task": row.name,
+        "title": row.title,
+        "reasons": row.form_data["reasons"],
+        "at": row.completed_at,
+    }

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.codes import CaseStatus, Outcome, Process, Role
 from app.errors import DomainError, NotFound
@@ -99,25 +98,7 @@ def _case_page(
     task_specs = field_specs(TASK_FORMS[task["form"]], values, errors) if task else None
     # What the bureau asked for (e.g. the material a repair verification found missing),
     # shown beside the form that answers it.
-    asked = None
-    if task is not None:
-        asked_row = db.session.scalar(
-            select(CaseTask)
-            .where(
-                CaseTask.case_id == case_id,
-                CaseTask.lane != Role.ENTERPRISE,
-                CaseTask.state == "done",
-            )
-            .order_by(CaseTask.id.desc())
-            .limit(1)
-        )
-        if asked_row is not None and (asked_row.form_data or {}).get("reasons"):
-            asked = {
-                "task": asked_row.name,
-                "title": asked_row.title,
-                "reasons": asked_row.form_data["reasons"],
-                "at": asked_row.completed_at,
-            }
+    asked = q.bureau_request(case_id) if task is not None else None
     decided = (
         file["status"] == CaseStatus.COMPLETED
         and (file["process"], file["outcome"] or "") in OUTCOMES

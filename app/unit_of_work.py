@@ -42,15 +42,10 @@ def attempt() -> Iterator[None]:
             db.session.rollback()
             raise
         return
-    savepoint = db.session.begin_nested()
-    try:
+    # The savepoint's own context rolls it back on an exception, also after a failed flush
+    # (which leaves it inactive but still to be rolled back).
+    with db.session.begin_nested():
         yield
-    except BaseException:
-        if savepoint.is_active:
-            savepoint.rollback()
-        raise
-    if savepoint.is_active:
-        savepoint.commit()
 
 
 def _nothing_written_yet() -> bool:

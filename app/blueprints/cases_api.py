@@ -10,8 +10,6 @@ from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.auth import current_user
 from app.codes import Process, Role
@@ -19,11 +17,12 @@ from app.context import now, today
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.queries import cases as q
+from app.queries.administration import user_named
 from app.services import applications, cases
 from app.services.calendar import work_calendar
-from app.unit_of_work import attempt
+from app.services.idempotency import file_once
 from forms import cases as schemas
-from models import Case, User
+from models import Case
 
 blp = Blueprint(
     "cases_api",
@@ -84,18 +83,9 @@ def _filed(process_id: str, file: Callable[[str | None], Case]):
     service flushes, waits for the first to commit, and then answers with that case instead
     of a server error."""
     key = _key()
-    try:
-        with attempt():
-            case = file(key)
-    except IntegrityError:
-        existing = (
-            db.session.scalar(select(Case).where(Case.idempotency_key == key)) if key else None
-        )
-        if existing is None:
-            raise
-        if (existing.process_id, existing.operator_id) != (process_id, _ctx().user.operator_id):
-            raise Conflict("this idempotency key was used for another case") from None
-        return _summary(existing), 201
+    case, raced = file_once(key, lambda: file(key))
+    if raced and (case.process_id, case.operator_id) != (process_id, _ctx().user.operator_id):
+        raise Conflict("this idempotency key was used for another case")
     return _done(case)
 
 
@@ -243,7 +233,7 @@ class Reassign(MethodView):
     @blp.response(200, schemas.QueueTask)
     def post(self, data, task_id):
         """Reassign a task to another officer of its bureau, with a reason (supervisors)."""
-        to = db.session.scalar(select(User).where(User.username == data["username"]))
+        to = user_named(data["username"])
         if to is None:
             raise NotFound("no user %(user)s", user=data["username"])
         task = cases.reassign_task(task_id, to, data["reason"], ctx=_ctx())

@@ -7,16 +7,14 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from app.auth import DEFAULT_SCOPES, SCOPES
 from app.codes import Role
 from app.context import now
 from app.errors import DomainError, NotFound
-from app.extensions import db
+from app.queries.administration import user_tokens
 from app.services import accounts
 from app.unit_of_work import keep_writes
-from models import ApiToken
 
 bp = Blueprint("auth", __name__)
 
@@ -107,9 +105,7 @@ def tokens():
         shown = accounts.issue_api_token(current_user, scopes, name=name, at=now())
         session["new_token"] = shown
         return redirect(url_for("auth.tokens"), 303)
-    mine = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
-    ).all()
+    mine = user_tokens(current_user.id)
     return render_template(
         "web/tokens.html", tokens=mine, shown=shown, scopes=SCOPES, allowed=allowed
     )

@@ -8,15 +8,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.clock import CST
 from app.codes import Role
 from app.context import today
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.permissions import bureau_tree_codes, can_act_on_task, can_complete_measure
+from app.permissions import can_act_on_task, can_complete_measure
 from app.queries import measures as q
+from app.queries.administration import bureaus_under, latest_run_day
 from app.services import inspection_plans as plans
 from app.services.cases import complete_task
 from app.services.measures import (
@@ -32,7 +32,7 @@ from app.services.measures import (
 from app.unit_of_work import attempt
 from forms.measures import InspectionPlanForm, MeasureDoneForm
 from forms.tasks import TASK_FORMS
-from models import Bureau, ClassificationRun
+from models import Bureau
 
 from .forms import field_specs, load
 from .guards import case_ctx, roles
@@ -239,23 +239,14 @@ def acknowledge():
 # ---- inspection plans ---------------------------------------------------------------------------
 
 
-def _bureaus() -> list[Bureau]:
-    codes = bureau_tree_codes(current_user.bureau_code)
-    return list(
-        db.session.scalars(select(Bureau).where(Bureau.code.in_(codes)).order_by(Bureau.code))
-    )
-
-
 def _plans_page(*, values=None, errors=None, refusal=None, status=200):
-    latest = db.session.scalar(
-        select(ClassificationRun.run_on).order_by(ClassificationRun.run_on.desc()).limit(1)
-    )
+    latest = latest_run_day()
     values = values or {"year": str(today().year), "bureau": current_user.bureau_code}
     return (
         render_template(
             "measures/plans.html",
             plans=plans.list_plans(current_user),
-            bureaus=_bureaus(),
+            bureaus=bureaus_under(current_user.bureau_code),
             values=values,
             errors=errors or {},
             refusal=refusal,

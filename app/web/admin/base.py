@@ -8,18 +8,13 @@ from datetime import date, datetime
 from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from app.calendar.workdays import MISSING_YEAR_WARNING
 from app.clock import CST
 from app.context import today
 from app.errors import DomainError
-from app.extensions import db
 from app.scoring import CLASSES, ScoringTable, ending_soon
 from forms.base import N_
-from models import (
-    Deadline,
-)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -105,14 +100,3 @@ def table_warning(tables: list[ScoringTable]) -> dict | None:
         "days": (ending.applies_until - on).days,
         "regulation": ending.regulation,
     }
-
-
-def open_provisional() -> int:
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Deadline)
-            .where(Deadline.provisional.is_(True), Deadline.state.in_(("running", "paused")))
-        )
-        or 0
-    )

@@ -6,12 +6,11 @@ from datetime import date, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from app.codes import Role
 from app.context import now, today
 from app.errors import DomainError
-from app.extensions import db
+from app.queries.administration import holiday_schedules, open_provisional
 from app.services.calendar import load_schedule, work_calendar
 from app.unit_of_work import attempt
 from forms.base import N_
@@ -26,7 +25,6 @@ from .base import (
     bp,
     calendar_warning,
     date_arg,
-    open_provisional,
     posted_text,
 )
 
@@ -59,7 +57,7 @@ def _schedule_example(year: int) -> str:
 def _calendar_page(text: str = "", refusal: str | None = None, status: int = 200):
     cal = work_calendar()
     year = today().year
-    rows = db.session.scalars(select(HolidaySchedule).order_by(HolidaySchedule.year.desc())).all()
+    rows = holiday_schedules()
     trial = None
     start = request.args.get("start")
     days_arg = request.args.get("days")

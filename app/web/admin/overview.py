@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask import render_template
-from sqlalchemy import func, select
 
 from app.codes import Role
 from app.context import now, today
-from app.extensions import db
+from app.queries import administration as admin_q
 from app.scoring import table_in_force
 from app.services import accounts
 from app.services.calendar import work_calendar
@@ -15,8 +14,6 @@ from app.services.heartbeat import scheduler_status
 from app.services.scoring_tables import load_tables
 from models import (
     Bureau,
-    ClassificationRun,
-    HolidaySchedule,
     ScoringTableVersion,
 )
 
@@ -25,7 +22,6 @@ from .base import (
     SOURCES,
     bp,
     calendar_warning,
-    open_provisional,
     table_warning,
 )
 
@@ -37,24 +33,21 @@ from .base import (
 def home():
     cal = work_calendar()
     year = today().year
-    latest_run = db.session.scalar(
-        select(ClassificationRun).order_by(ClassificationRun.run_on.desc()).limit(1)
-    )
     tables = load_tables()
     return render_template(
         "admin/home.html",
         scheduler=scheduler_status(now()),
         users=accounts.counts_by_role(),
-        bureau_count=db.session.scalar(select(func.count()).select_from(Bureau)),
-        table_count=db.session.scalar(select(func.count()).select_from(ScoringTableVersion)),
+        bureau_count=admin_q.count(Bureau),
+        table_count=admin_q.count(ScoringTableVersion),
         in_force=table_in_force(tables, today()),
         table_expiry=table_warning(tables),
-        years=list(db.session.scalars(select(HolidaySchedule.year).order_by(HolidaySchedule.year))),
+        years=admin_q.schedule_years(),
         sources=[(y, cal.source_of(y)) for y in (year, year + 1)],
         source_names=SOURCES,
         warning=calendar_warning(cal),
-        latest_run=latest_run,
-        provisional=open_provisional(),
+        latest_run=admin_q.latest_run(),
+        provisional=admin_q.open_provisional(),
     )
 
 

@@ -6,12 +6,11 @@ from datetime import date
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from app.codes import Role
 from app.context import now, today
 from app.errors import DomainError
-from app.extensions import db
+from app.queries.administration import previous_run_day
 from app.queries.catalogue import bureau_tree
 from app.queries.classification import get_run, list_runs, run_results
 from app.scoring import CLASSES
@@ -27,9 +26,6 @@ from app.services.heartbeat import scheduler_status
 from app.services.measures import KIND_LABELS as MEASURE_LABELS
 from app.unit_of_work import attempt
 from forms.base import N_
-from models import (
-    ClassificationRun,
-)
 
 from ..guards import roles
 from .base import (
@@ -140,12 +136,7 @@ def run(run_on: str):
         bureaus.get_bureau(bureau)
     page = page_arg()
     results = run_results(day, klass=klass, bureau=bureau, page=page, per_page=PER_PAGE)
-    previous = db.session.scalar(
-        select(ClassificationRun.run_on)
-        .where(ClassificationRun.run_on < day)
-        .order_by(ClassificationRun.run_on.desc())
-        .limit(1)
-    )
+    previous = previous_run_day(day)
     return render_template(
         "admin/run.html",
         run=current,

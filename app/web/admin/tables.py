@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from app.codes import Role
 from app.context import now, today
 from app.errors import DomainError
 from app.extensions import db
+from app.queries.administration import table_versions
 from app.scoring import table_in_force
 from app.services.scoring_tables import load_tables, publish_table
 from app.unit_of_work import attempt
@@ -30,9 +30,7 @@ from .base import (
 
 
 def _tables_page(text: str = "", refusal: str | None = None, status: int = 200):
-    versions = db.session.scalars(
-        select(ScoringTableVersion).order_by(ScoringTableVersion.applies_from.desc())
-    ).all()
+    versions = table_versions()
     tables = load_tables()
     current = table_in_force(tables, today())
     in_force = current.version if current else None

@@ -8,15 +8,12 @@ from collections.abc import Callable
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.clock import CST
 from app.codes import Process
 from app.errors import DomainError
-from app.extensions import db
 from app.services.attachments import attach
-from app.unit_of_work import attempt
+from app.services.idempotency import file_once
 from forms.base import N_
 from models import Case
 
@@ -110,14 +107,8 @@ def refused(err: DomainError) -> dict:
 def file_case(key: str, file: Callable[[], Case]) -> Case:
     """File an application with its files, undone at once if refused. A concurrent double
     submission of the same form meets the first one's unique key: it shows that case."""
-    try:
-        with attempt():
-            return file()
-    except IntegrityError:
-        existing = db.session.scalar(select(Case).where(Case.idempotency_key == key))
-        if existing is None:
-            raise
-        return existing
+    case, _raced = file_once(key, file)
+    return case
 
 
 def with_files(case: Case, uploads, ctx) -> Case:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.codes import EntryKind, Role
-from app.context import today
+from app.context import now, today
 from app.extensions import db
 from app.letters.content import notice_objects, operator_objects
 from app.queries import portal as q
@@ -16,7 +17,7 @@ from app.services.applications import (
     entry_window_closes,
     objection_window_closes,
 )
-from app.services.notifications import mark_read
+from app.services.notifications import mark_operator_read
 from models import Operator
 
 from ..charts import step_chart
@@ -129,6 +130,6 @@ def notices():
 @roles(Role.ENTERPRISE)
 def notices_read():
     """Mark the notifications read (class notices are signed for on the measures page)."""
-    mark_read(my_operator(), ctx=case_ctx())
+    mark_operator_read(my_operator(), actor=current_user.username, at=now())
     flash(_("已全部标为已读"), "success")
     return redirect(url_for("portal.notices"))

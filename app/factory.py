@@ -57,7 +57,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     init_ops(app)  # /healthz, /metrics, request ids and JSON request logs
     register_blueprints(app, api)
-    register_error_handlers(app)
+    from .web.layout import render_error
+
+    register_error_handlers(app, page=render_error)  # web pages answer errors with a page
     register_cli(app)
     register_cases_cli(app)
     from .unit_of_work import init_unit_of_work

@@ -37,7 +37,7 @@ from sqlalchemy import (
 )
 
 from app.clock import CST
-from app.codes import message
+from app.codes import Role, message
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.permissions import can_complete_measure, can_see_measure
@@ -395,7 +395,7 @@ def acknowledge_notices(run_id: int, *, ctx: Ctx) -> int:
     """The enterprise acknowledges (签收) its class notices of a run: they are done, and the
     class notice notifications are read."""
     user = ctx.user
-    if user is None or user.role != "enterprise":
+    if user is None or user.role != Role.ENTERPRISE:
         raise DomainError("only the enterprise acknowledges its notices", status=403)
     open_ids = db.session.scalars(
         select(Measure.id).where(

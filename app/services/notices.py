@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import exists, select
 
 from app.clock import CST
+from app.codes import Role
 from app.extensions import db
 from app.notify import Sent, letter_text, mailer_for, sms_gateway_for
 from models import (
@@ -78,7 +79,7 @@ def reach(notice: Notice, operator: Operator, matter: Matter, ctx: Ctx) -> str:
     """Try the channels in turn; the route the notice case takes: electronic (delivered today
     by the first channel that took it), letter (queued for posting) or announce."""
     has_portal = db.session.scalar(
-        select(exists().where(User.operator_id == operator.id, User.role == "enterprise"))
+        select(exists().where(User.operator_id == operator.id, User.role == Role.ENTERPRISE))
     )
     reached = bool(has_portal)
     if has_portal:

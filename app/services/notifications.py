@@ -60,3 +60,22 @@ def mark_all_read(user: User, *, at: datetime) -> int:
     )
     db.session.flush()
     return len(ids)
+
+
+def mark_operator_read(operator_id: int, *, actor: str, at: datetime) -> int:
+    """An enterprise marks its notifications read (the portal's notices page); class notices
+    are left to be signed for on the measures page (签收), which marks them read itself."""
+    result = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.operator_id == operator_id,
+            Notification.read_at.is_(None),
+            Notification.kind != "class_notice",
+        )
+        .values(read_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    count = result.rowcount or 0
+    if count:
+        record_event(at, actor, "notification.read", "operator", str(operator_id), {"count": count})
+    return count

@@ -18,14 +18,15 @@ from marshmallow import ValidationError
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from app.codes import Process, Role
 from app.context import now, today
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.permissions import bureau_tree_codes, export_bureaus
 from app.queries import statistics as q
 from app.scoring import CLASSES
-from app.services.audit import record_event
 from app.services.cells import csv_text, xlsx_cell
+from app.services.statistics import record_download
 from forms.base import N_
 from forms.exports import StatisticsQuery
 from models import Bureau
@@ -167,7 +168,7 @@ def _items(codes, args) -> Dataset:
 def _outcomes(codes, args) -> Dataset:
     rows = q.case_outcomes(codes, since=args["since"], until=args["until"])
     charts = []
-    for process in ("repair", "objection"):
+    for process in (Process.REPAIR, Process.OBJECTION):
         mine = [r for r in rows if r["process"] == process]
         charts.append(
             bar_chart(
@@ -204,7 +205,7 @@ def _dataset(name: str, args, codes) -> Dataset:
 
 
 @bp.get("/")
-@roles("supervisor", "admin")
+@roles(Role.SUPERVISOR, Role.ADMIN)
 def index():
     args, codes = _filters()
     allowed = export_bureaus(current_user)
@@ -225,7 +226,7 @@ def index():
 
 
 @bp.get("/<any(classes, items, outcomes):name>.<any(csv, xlsx):fmt>")
-@roles("supervisor", "admin")
+@roles(Role.SUPERVISOR, Role.ADMIN)
 def download(name: str, fmt: str):
     args, codes = _filters()
     data = _dataset(name, args, codes)
@@ -256,20 +257,14 @@ def download(name: str, fmt: str):
         body = out.getvalue()
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     # Statistics leave the system like exports do: who took which figures (Art. 31, 32).
-    record_event(
-        now(),
-        current_user.username,
-        f"statistics.{name}",
-        "statistics",
+    record_download(
         name,
-        {
-            "filters": {k: _shown(v) for k, v in args.items() if v},
-            "format": fmt,
-            "rows": len(rows),
-            "role": current_user.role,
-        },
+        user=current_user,
+        at=now(),
+        filters={k: _shown(v) for k, v in args.items() if v},
+        fmt=fmt,
+        rows=len(rows),
     )
-    db.session.commit()
     return Response(
         body,
         mimetype=mimetype,

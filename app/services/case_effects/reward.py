@@ -12,7 +12,7 @@ from app.codes import message
 from app.errors import DomainError
 from app.extensions import db
 from app.scoring.dates import window_end
-from app.scoring.engine import live_entries
+from app.scoring.engine import REWARD_CAP, live_entries
 from app.scoring.rewards import SPOT_CHECK_REWARDS, clean_year_runs, cycle_start
 from models import Case, FilingItem, ScoringObject, SpotCheck
 
@@ -57,7 +57,7 @@ def write_reward(
         ),
         Decimal("0"),
     )
-    room = Decimal("2.00") - granted
+    room = REWARD_CAP - granted
     if room <= 0:
         raise DomainError("this object already has 2 reward points in its window (R-REWARD-CAP)")
     add_entry(

@@ -67,6 +67,7 @@ def init_web(app: Flask, api_blueprints) -> None:
         portal,
         public,
         statistics,
+        whatif,
     )
     from .layout import register_layout
 
@@ -81,6 +82,7 @@ def init_web(app: Flask, api_blueprints) -> None:
         attachments,
         statistics,
         measures,
+        whatif,
     ):
         app.register_blueprint(module.bp)
     register_layout(app)

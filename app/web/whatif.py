@@ -91,7 +91,7 @@ def matter():
 def _staff_case(case_id: int) -> Case:
     case = db.session.get(Case, case_id)
     if case is None or not can_see_case(current_user, case):
-        raise NotFound("no case %(id)s", id=case_id)
+        raise NotFound("no case %(case)s", case=case_id)
     return case
 
 

@@ -37,7 +37,6 @@ from .scores import entries_where, official_class_of
 NEW_OPERATOR = 0  # the id a seller or producer not yet registered is previewed under
 
 
-
 def N_(text: str) -> str:  # noqa: N802  (the gettext convention)
     """Marks a text for the message catalogues; the pages show it in their language."""
     return text
@@ -157,14 +156,14 @@ def _role(operator_id: int, objects: dict[int, ScoringObject]) -> str:
     return "producer" if any(o.kind == "product" for o in objects.values()) else "seller"
 
 
-def _rows(effects, objects: dict[int, ScoringObject], role: str) -> list[Row]:
+def _rows(effects, objects: dict[int, ScoringObject], role: str, name: str | None = None):
     rows = []
     for e in effects:
         obj = objects.get(e.object_id)
         if obj is not None and obj.kind == "product":
             rows.append(Row(e, "product", obj.brand, obj.nice_class))
         else:
-            rows.append(Row(e, role))
+            rows.append(Row(e, role, name=obj.operator.name if obj is not None else name))
     return rows
 
 
@@ -221,7 +220,7 @@ def matter_preview(d: dict, table: ScoringTable, today: date, schedule: str) -> 
     changes = matter_entries(target, ledger.entries(target), ref, item, d["intentional"], on)
     run = next_run_on(today, schedule)
     effects = what_if(ledger, changes, today, matter=ref, notice=True, next_run=run)
-    return Preview(_rows(effects, objects, role), next_run=run, scenario="record")
+    return Preview(_rows(effects, objects, role, d.get("name")), next_run=run, scenario="record")
 
 
 # ---- deciding a repair, an objection or a correction ----------------------------------------

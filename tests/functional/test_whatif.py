@@ -48,11 +48,13 @@ def fetch(b: Browser, path: str, data: dict | None = None, *, accept: str | None
 
 
 def rows(page) -> list[str]:
-    return re.findall(r'<tr data-testid="whatif-row".*?</tr>', page.text, re.S)
+    return re.findall(
+        r'<div class="whatif-object" data-testid="whatif-row".*?</dl>', page.text, re.S
+    )
 
 
 def cell(row: str, name: str) -> str:
-    found = re.search(rf'data-testid="whatif-{name}">(.*?)</td>', row, re.S)
+    found = re.search(rf'data-testid="whatif-{name}">(.*?)</dd>', row, re.S)
     assert found, row
     return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
 
@@ -79,7 +81,7 @@ def test_r_notice_the_matter_form_previews_score_class_and_notice_and_writes_not
     assert "<html" not in fragment.text  # the fragment alone
     (row,) = rows(fragment)
     assert cell(row, "before") == "8分 · B" and cell(row, "after") == "4分 · C"
-    assert cell(row, "matter") == "0 → -4"
+    assert cell(row, "matter") == "0 → -4" and "销售者 · 广州丁商行" in row
     assert "向经营者发出记分告知" in row
     assert "2027-01-01 分类时类别由 B 变为 C" in row
     # Without the script: the page again, the form with what was typed and the preview.
@@ -96,6 +98,30 @@ def test_r_notice_the_matter_form_previews_score_class_and_notice_and_writes_not
     assert obj["triggers"] == ["notice", "class_change"]
     assert every_row(world) == before
     assert score(world, clock, S4) == "8.00"
+    # Recorded, the matter gives the score the preview showed.
+    assert b.post("/inbox/matters/new", new_matter()).status == 200
+    assert score(world, clock, S4) == "4.00"
+
+
+def test_a_preview_adds_nothing_to_the_session(world, clock):
+    """The query part builds its hypothetical entries in memory: the session has no new,
+    changed or deleted object after a preview of each kind."""
+    from app.extensions import db
+    from app.queries.whatif import matter_preview, repair_preview, revocation_preview
+    from app.services.scoring_tables import load_tables, table_for
+    from app.web.inbox import MatterForm
+
+    entry = _deduction_id(world, S1)
+    with world.app_context():
+        today = clock.today()
+        data = MatterForm().load(new_matter())
+        previews = [
+            matter_preview(data, table_for(load_tables(), today), today, "01-01,07-01"),
+            repair_preview(entry, today, "01-01,07-01"),
+            revocation_preview([entry], today, "01-01,07-01", notice=True),
+        ]
+        assert [len(p.rows) for p in previews] == [1, 1, 1]
+        assert not (db.session.new or db.session.dirty or db.session.deleted)
 
 
 def test_r_dlock_an_intentional_matter_previews_d_and_its_three_year_lock(world, live_server):

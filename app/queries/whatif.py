@@ -52,6 +52,7 @@ IN_FUTURE = N_("生效日期晚于今天，无法预览")
 NOT_PREVIEWED = N_("此类决定暂不提供影响预览")
 POINTS_NEEDED = N_("填写变更后的分值后显示预览")
 INCOMPLETE = N_("请先完整填写事项，再预览影响")
+OUT_OF_REACH = N_("该经营者的信用记录不在本局查看范围内，无法预览；登记后可在记分对象页查看")
 
 
 @dataclass
@@ -351,6 +352,10 @@ def _points(raw: Any) -> Decimal | None:
     if not value.is_finite() or not 0 < value <= 12:
         return None
     return value.quantize(Decimal("0.1"))
+
+
+def operator_id_of(uscc: str) -> int | None:
+    return db.session.scalar(select(Operator.id).where(Operator.uscc == uscc.strip().upper()))
 
 
 def operator_bureaus(operator_id: int) -> set[str]:

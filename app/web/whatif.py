@@ -21,10 +21,12 @@ from app.queries import portal as portal_queries
 from app.queries.whatif import (
     DECISION_FORMS,
     INCOMPLETE,
+    OUT_OF_REACH,
     Preview,
     case_preview,
     matter_preview,
     operator_bureaus,
+    operator_id_of,
     repair_preview,
     revocation_preview,
 )
@@ -79,6 +81,12 @@ def matter():
             return matter_page(values=raw, errors=errors, whatif=p)[0]
 
         return _answer(preview, page, 422)
+    operator_id = operator_id_of(data["uscc"])
+    if operator_id is not None and not can_see_operator_records(
+        current_user, operator_id, operator_bureaus(operator_id)
+    ):
+        preview = Preview(refusal=OUT_OF_REACH)  # its score is not this officer's to see
+        return _answer(preview, lambda p: matter_page(values=raw, whatif=p)[0])
     ctx = case_ctx()
     table = table_for(load_tables(), ctx.today)
     preview = matter_preview(data, table, ctx.today, _schedule())

@@ -262,6 +262,12 @@ def test_r_rights_the_error_report_previews_the_correction_and_its_new_notice(wo
     assert every_row(world) == before
 
 
+def test_an_officer_previews_no_matter_on_an_operator_outside_his_reach(world, live_server):
+    sz = browser(live_server, "sz_officer")
+    page = fetch(sz, "/whatif/matter", new_matter())
+    assert "不在本局查看范围内" in page and rows(page) == [] and "8分" not in page
+
+
 @pytest.mark.parametrize("path", ["/whatif/cases/{case}", "/whatif/entries/{entry}/correction"])
 def test_an_officer_of_another_city_previews_nothing_of_its_records(
     world, live_server, clock, path

@@ -220,6 +220,34 @@ def test_r_repair_one_matter_the_officer_previews_the_approval_and_gets_what_it_
     assert score(world, clock, S1) == "12.00"  # what the preview said
 
 
+def test_r_rights_an_objection_to_a_refused_repair_previews_the_repair_if_revoked(
+    world, live_server, clock
+):
+    from app.extensions import db
+    from app.services.applications import file_objection as object_to
+    from app.services.cases import Ctx
+    from models import User
+
+    refused = _file_repair(world, clock, _deduction_id(world, S1))
+    b = browser(live_server, "gz_officer")
+    task = open_task(world, refused)[0]
+    b.post(f"/inbox/tasks/{task}/claim", {"back": "case"})
+    b.post(f"/inbox/cases/{refused}/tasks/{task}", {"decision": "reject", "reasons": "未整改"})
+    with world.app_context():
+        user = db.session.query(User).filter_by(username="ent_s1").one()
+        ctx = Ctx("ent_s1", clock.today(), clock.now(), user=user)
+        case_id = object_to([], "已整改，附照片", ctx=ctx, refused_case=refused).id
+        db.session.commit()
+    accept = open_task(world, case_id)[0]
+    b.post(f"/inbox/tasks/{accept}/claim", {"back": "case"})
+    b.post(f"/inbox/cases/{case_id}/tasks/{accept}", {"decision": "accept"})
+    resolve = open_task(world, case_id)[0]
+    page = b.post(f"/inbox/tasks/{resolve}/claim", {"back": "case"})
+    (row,) = rows(page)  # revoking the refusal grants the repair
+    assert cell(row, "after") == "12分 · A"
+    assert "36个月内已修复的事项：0次；获批后：1次" in page
+
+
 # ---- deciding an objection, a correction -----------------------------------------------------
 
 
@@ -260,6 +288,39 @@ def test_r_rights_the_error_report_previews_the_correction_and_its_new_notice(wo
     assert "向经营者发出记分告知" in row  # a correction issues a new notice
     assert len(rows(fetch(b, f"/whatif/entries/{entry}/correction"))) == 1
     assert every_row(world) == before
+
+
+def test_r_rights_the_correction_decision_previews_void_or_new_points_and_gets_them(
+    world, live_server, clock
+):
+    entry = _deduction_id(world, S1)
+    reporter = browser(live_server, "gz_officer")
+    reporter.post(
+        f"/inbox/entries/{entry}/correction",
+        {"entry_id": entry, "description": "条目应为A12.1（3分），非A12.3"},
+    )
+    from app.extensions import db
+    from models import Case
+
+    with world.app_context():
+        case_id = db.session.query(Case.id).filter_by(process_id="correction").scalar()
+    b = browser(live_server, "gz_officer2")  # four eyes: another officer decides
+    task = open_task(world, case_id)[0]
+    page = b.post(f"/inbox/tasks/{task}/claim", {"back": "case"})
+    (row,) = rows(page)  # voided: the decision that changes the scoring
+    assert cell(row, "after") == "12分 · A" and "向经营者发出记分告知" in row
+    before = every_row(world)
+    (amended,) = rows(fetch(b, f"/whatif/cases/{case_id}", {"decision": "correct", "points": "3"}))
+    assert cell(amended, "after") == "9分 · B" and cell(amended, "matter") == "-4 → -3"
+    assert "填写变更后的分值" in fetch(b, f"/whatif/cases/{case_id}", {"decision": "correct"})
+    assert "此决定不改变任何记分" in fetch(b, f"/whatif/cases/{case_id}", {"decision": "no_error"})
+    assert every_row(world) == before
+    done = b.post(
+        f"/inbox/cases/{case_id}/tasks/{task}",
+        {"decision": "correct", "points": "3", "reasons": "按A12.1记3分"},
+    )
+    assert done.status == 200, done.text
+    assert score(world, clock, S1) == "9.00"  # what the preview said
 
 
 def test_an_officer_previews_no_matter_on_an_operator_outside_his_reach(world, live_server):

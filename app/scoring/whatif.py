@@ -55,7 +55,7 @@ class Ledger:
     in_force: Mapping[int, OfficialClass] = field(default_factory=dict)
 
     def entries(self, object_id: int) -> tuple[Entry, ...]:
-        return self.own if object_id == self.own_id else tuple(self.products.get(object_id, ()))
+        return self.own if object_id == self.own_id else self.products.get(object_id, ())
 
     def all_entries(self) -> list[Entry]:
         return [*self.own, *(e for es in self.products.values() for e in es)]
@@ -98,12 +98,12 @@ class ObjectEffect:
 def next_run_on(today: date, schedule: str) -> date:
     """The first scheduled classification run after `today` (R-HALFYEAR)."""
     days = run_days(schedule)
-    for year in (today.year, today.year + 1):
-        found = sorted(_day(year, m, d) for m, d in days)
-        later = [d for d in found if d > today]
-        if later:
-            return later[0]
-    raise ValueError("no classification run day is scheduled")  # pragma: no cover
+    return min(
+        d
+        for year in (today.year, today.year + 1)
+        for m, dd in days
+        if (d := _day(year, m, dd)) > today
+    )
 
 
 def _day(year: int, month: int, day: int) -> date:
@@ -134,15 +134,12 @@ def what_if(
     after_ledger = ledger.plus(changes)
     before, after = ledger.scores(as_of), after_ledger.scores(as_of)
     if next_run is not None:
-        run_before = score_family(ledger.own, ledger.products, next_run, explain=False)
-        run_after = score_family(after_ledger.own, after_ledger.products, next_run, explain=False)
+        run_before, run_after = ledger.scores(next_run), after_ledger.scores(next_run)
     touched = {e.object_id for e in changes}
     shown = sorted(touched - {ledger.own_id})
     out: list[ObjectEffect] = []
     for oid in [ledger.own_id, *shown]:
         b, a = _score(before, ledger, oid), _score(after, after_ledger, oid)
-        if a.points is None and b.points is None and oid not in touched:
-            continue  # an operator with no record at all, and none made: nothing to show
         in_force = ledger.in_force.get(oid)
         next_b = next_a = None
         if next_run is not None:
@@ -180,16 +177,15 @@ def _score(scores: FamilyScores, ledger: Ledger, oid: int):
 
 
 def _class_triggers(b, a, in_force, next_b, next_a) -> list[str]:
-    if next_b is None or next_a is None:
+    """R-CLASS and R-DLOCK: the class the next run sets (by score, unless a D lock in force
+    still holds on that day), else — no run date given — the class by score."""
+    if next_a is None:
         return [CLASS_CHANGE] if a.klass != b.klass else []
-    out = []
-    if next_a.klass != next_b.klass:
-        out.append(CLASS_CHANGE)
-    held = in_force is not None and in_force.locked_until is not None
-    if held and next_a.run_on < in_force.locked_until:
-        if a.klass != b.klass or a.points != b.points:
-            out.append(D_LOCK_HELD)
-    elif next_a.locked_until is not None and next_b.locked_until is None:
+    out = [CLASS_CHANGE] if next_a.klass != next_b.klass else []
+    lock = in_force.locked_until if in_force is not None else None
+    if lock is not None and next_a.run_on < lock:
+        out.append(D_LOCK_HELD)  # the run keeps D, so the lock is not a new one
+    if next_a.locked_until is not None and next_b.locked_until is None:
         out.append(D_LOCK)
     return out
 
@@ -312,7 +308,7 @@ def repair_dates(entries: Iterable[Entry]) -> list[date]:
     entries = list(entries)
     voided = {e.target for e in entries if e.kind is EntryKind.VOID}
     return repaired_matter_dates(
-        (e.matter or ("entry", e.id), e.effective_on)
+        (e.matter or e.id, e.effective_on)
         for e in entries
         if e.kind is EntryKind.REPAIR and e.id not in voided and e.target not in voided
     )

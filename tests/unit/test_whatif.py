@@ -140,13 +140,17 @@ def test_r_180_a_failure_of_the_same_product_within_180_days_is_shown_merged_at_
 
 def test_r_score_producer_a_products_matter_shows_the_producer_too():
     product = (start("2025-01-01", PRODUCT),)
-    ledger = Ledger(OWN, (start("2025-01-01"),), {PRODUCT: product})
+    ledger = Ledger(
+        OWN, (start("2025-01-01"), ded(-2, "2026-01-05", "M0", "A12.6")), {PRODUCT: product}
+    )
     changes = matter_entries(
         PRODUCT, product, "M1", TABLE.items["A11.3"], False, date(2026, 11, 20)
     )
     producer, prod = what_if(ledger, changes, TODAY, matter="M1", notice=True)
-    assert (prod.after.points, producer.after.points) == (P(6), P(6))
-    assert NOTICE in prod.triggers and NOTICE not in producer.triggers  # not its own entry
+    assert (prod.before.points, prod.after.points) == (P(12), P(6))
+    assert (producer.before.points, producer.after.points) == (P(10), P(4))  # own ∪ product
+    assert prod.triggers == (NOTICE, CLASS_CHANGE)  # no run date: the class by score, A → C
+    assert producer.triggers == (CLASS_CHANGE,)  # not its own entry: no notice of its own
     assert producer.touched is False and prod.touched is True
 
 
@@ -154,22 +158,93 @@ def test_r_score_producer_a_products_matter_shows_the_producer_too():
 
 
 def test_r_dlock_a_lock_in_force_keeps_d_whatever_the_score():
-    deduction = ded(-12, "2026-05-01", "M1", "A12.3")
+    deduction = ded(-8, "2026-05-01", "M1", "A12.3")
     lock = OfficialClass("D", date(2026, 7, 1), date(2029, 7, 1))
     ledger = seller(deduction, in_force={OWN: lock})
+    changes = revocation_entries([deduction], ledger, TODAY)
+    e = only(what_if(ledger, changes, TODAY, next_run=NEXT_RUN))
+    assert (e.before.klass, e.after.klass) == ("C", "A")  # by score
+    assert e.next_before == e.next_after == OfficialClass("D", NEXT_RUN, date(2029, 7, 1))
+    assert e.in_force == lock and e.triggers == (D_LOCK_HELD,)
+    assert (e.matter_before, e.matter_after) == (None, None)  # not a preview of one matter
+
+
+def test_r_dlock_a_lock_ending_on_the_run_day_no_longer_holds():
+    deduction = ded(-8, "2026-05-01", "M1", "A12.3")
+    lock = OfficialClass("D", date(2024, 1, 1), NEXT_RUN)
+    ledger = seller(deduction, in_force={OWN: lock})
     e = only(
-        what_if(
-            ledger,
-            revocation_entries([deduction], ledger, TODAY),
-            TODAY,
-            matter="M1",
-            next_run=NEXT_RUN,
-        )
+        what_if(ledger, revocation_entries([deduction], ledger, TODAY), TODAY, next_run=NEXT_RUN)
     )
-    assert (e.before.klass, e.after.klass) == ("D", "A")
-    assert (e.next_before.klass, e.next_after.klass) == ("D", "D")
-    assert e.next_after.locked_until == date(2029, 7, 1)
-    assert e.triggers == (D_LOCK_HELD,)
+    assert (e.next_before.klass, e.next_after.klass) == ("C", "A")
+    assert e.triggers == (CLASS_CHANGE,)
+
+
+# ---- the ledger and the hypothetical entries -----------------------------------------------------
+
+
+def test_the_ledger_gives_each_objects_entries_and_adds_changes_to_a_copy():
+    product = (start("2025-01-01", PRODUCT),)
+    lock = OfficialClass("D", date(2026, 7, 1), date(2029, 7, 1))
+    ledger = Ledger(OWN, (start("2025-01-01"),), {PRODUCT: product}, {OWN: lock})
+    assert ledger.entries(PRODUCT) == product and ledger.entries(99) == ()
+    new = Entry(-1, 99, EntryKind.START, BASE_POINTS, TODAY)
+    plus = ledger.plus([new])
+    assert plus.products[99] == (new,) and plus.products[PRODUCT] == product
+    assert plus.in_force == {OWN: lock} and 99 not in ledger.products
+
+
+def test_hypothetical_entries_have_their_own_negative_ids_and_the_ledgers_fields():
+    first = start("2026-11-20")
+    matter = matter_entries(OWN, (), "M1", TABLE.items["A12.3"], True, date(2026, 11, 20))
+    assert matter == [
+        Entry(-1, OWN, EntryKind.START, BASE_POINTS, date(2026, 11, 20)),
+        Entry(-2, OWN, EntryKind.DEDUCTION, P(-8), date(2026, 11, 20), "M1", "A12.3"),
+    ]
+    # R-START: an object with a record on that day (or earlier) gets no second START.
+    again = matter_entries(OWN, (first,), "M1", TABLE.items["A12.3"], False, date(2026, 11, 20))
+    assert [c.kind for c in again] == [EntryKind.DEDUCTION]
+    d = ded(-6, "2026-05-01", "M1", "A11.3", PRODUCT)._replace(via="product 某牌/9")
+    assert repair_entries([(d, P(6))], TODAY) == [
+        Entry(-1, PRODUCT, EntryKind.REPAIR, P(6), TODAY, "M1", None, d.id, None, "product 某牌/9")
+    ]
+
+
+def test_r_repair_keep_the_compensating_entries_of_an_amended_matter():
+    """Both objects of the matter are amended; only the repair of the amended deduction moves
+    to the new points (another matter's repair stays)."""
+    other = ded(-2, "2025-01-05", "M0", "A12.7")
+    own = ded(-3, "2026-05-01", "M1", "A12.1")
+    prod = ded(-6, "2026-05-01", "M1", "A11.3", PRODUCT)
+    kept, untouched = rep(own, 3, "2026-08-01"), rep(other, 1, "2025-03-01")
+    ledger = Ledger(
+        OWN,
+        (start("2025-01-01"), other, untouched, own, kept),
+        {PRODUCT: (start("2025-01-01", PRODUCT), prod)},
+    )
+    changes = revocation_entries([own, prod], ledger, TODAY, P(2))
+    assert changes == [
+        Entry(-1, OWN, EntryKind.VOID, P(0), own.effective_on, "M1", "A12.1", own.id),
+        own._replace(id=-2, points=P(-2), target=own.id),
+        Entry(-3, OWN, EntryKind.VOID, P(0), kept.effective_on, "M1", None, kept.id),
+        kept._replace(id=-4, points=P(2), target=-2),
+        Entry(-5, PRODUCT, EntryKind.VOID, P(0), prod.effective_on, "M1", "A11.3", prod.id),
+        prod._replace(id=-6, points=P(-2), target=prod.id),
+    ]
+    revoked = revocation_entries([own, prod], ledger, TODAY)
+    assert [(c.kind, c.target) for c in revoked] == [
+        (EntryKind.VOID, own.id),
+        (EntryKind.VOID, prod.id),
+    ]
+
+
+def test_r_rights_an_amended_reward_is_replaced_by_one_of_the_new_points():
+    reward = Entry(next(_ids), OWN, EntryKind.REWARD, P(1), date(2026, 3, 1), None, "R17.3")
+    ledger = seller(reward)
+    assert revocation_entries([reward], ledger, TODAY, P("0.5")) == [
+        Entry(-1, OWN, EntryKind.VOID, P(0), reward.effective_on, None, "R17.3", reward.id),
+        reward._replace(id=-2, points=P("0.5")),
+    ]
 
 
 # ---- repair --------------------------------------------------------------------------------------
@@ -211,6 +286,17 @@ def test_r_repair_limit_two_repaired_matters_in_36_months_refuse_a_third():
         2,
         True,
     )
+
+
+def test_r_repair_limit_repairs_count_inside_the_36_months_up_to_the_day():
+    """One per matter; a repair of no matter (its own entry) counts for itself; a repair of
+    today counts, one 36 months old no longer does."""
+    a, b = ded(-2, "2023-11-01", "M1", "A12.7"), ded(-2, "2026-11-01", "M2", "A12.7")
+    loose = [rep(a, 1, "2023-11-26")._replace(matter=None), rep(b, 1, "2026-11-26")]
+    loose.append(loose[1]._replace(id=next(_ids), matter=None))
+    assert repair_dates(loose) == [date(2023, 11, 26), date(2026, 11, 26), date(2026, 11, 26)]
+    count = repair_count([date(2023, 11, 26), date(2026, 11, 26)], TODAY)
+    assert (count.used_before, count.used_after, count.limit_reached) == (1, 2, False)
 
 
 def test_r_repair_limit_a_revoked_deduction_gives_its_repair_back():

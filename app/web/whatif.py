@@ -5,7 +5,7 @@ the decision would do to each object's score and class, computed by the rule cor
 Every endpoint here reads only: a POST carries the form being filled in (with its CSRF token,
 like every form) and answers an HTML fragment to a script (`static/js/whatif.js`), or, without
 script, the page with the preview beside the form. JSON when asked for (`Accept`). Nothing is
-added to the session or written; the request boundary rolls back whatever a preview read.
+added to the session, so the request boundary (app/unit_of_work.py) has nothing to commit.
 """
 
 from __future__ import annotations

@@ -42,6 +42,8 @@ class Config:
     # R-SCOPE: the scope catalogue of Art. 2; unset = data/scope/excluded_products.yaml.
     SCOPE_CATALOGUE = os.environ.get("SCOPE_CATALOGUE") or None
     CLOCK_TODAY = os.environ.get("CLOCK_TODAY")
+    # WORKFLOWS_DIR: the folder of the process definitions (*.bpmn); unset = workflows/.
+    WORKFLOWS_DIR = os.environ.get("WORKFLOWS_DIR") or None
     # Classification runs every half year on these month-day pairs (R-HALFYEAR).
     CLASSIFICATION_DAYS = os.environ.get("CLASSIFICATION_DAYS", "01-01,07-01")
     # Measures by class (rules §10; local settings, the Spec sets no periods): the working days

@@ -188,14 +188,7 @@ class CaseDiagram(MethodView):
         case = db.session.get(Case, case_id)
         if case is None or not can_see_case(user, case):
             raise NotFound("no case %(case)s", case=case_id)
-        run = cases._load(case)
-        completed, current = cases.engine().activities(run)
-        return {
-            "process": case.process_id,
-            "bpmn": run.definition.xml,
-            "completed": completed,
-            "current": current,
-        }
+        return cases.engine().diagram(cases.load_run(case))
 
 
 @blp.route("/cases/<int:case_id>/withdraw")

@@ -82,7 +82,7 @@ CLASS_MEASURES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-# Case outcomes (app/services/case_effects.py) as a letter states them.
+# Case outcomes (app/services/case_effects/) as a letter states them.
 OUTCOMES = {
     ("repair", "approved"): N_("准予信用修复"),
     ("repair", "rejected"): N_("不予信用修复"),

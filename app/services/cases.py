@@ -460,3 +460,9 @@ def withdraw_case(case_id: int, *, ctx: Ctx) -> Case:
     if case.status != "open" or not send_message(case, "withdraw", ctx=ctx):
         raise Conflict("this case can no longer be withdrawn (it has been decided or closed)")
     return case
+
+
+def load_run(case: Case) -> Run:
+    """The case's workflow in memory, for reading it (its diagram); its stored definition is
+    deployed again if the app no longer ships it."""
+    return _load(case)

@@ -247,16 +247,9 @@ def _entries(subject: dict) -> list[dict]:
 def _diagram(case: Case) -> dict | None:
     """The BPMN the case runs on with its completed and current activities."""
     try:
-        run = case_service._load(case)
+        return case_service.engine().diagram(case_service.load_run(case))
     except DomainError:
         return None
-    completed, current = case_service.engine().activities(run)
-    return {
-        "process": case.process_id,
-        "bpmn": run.definition.xml,
-        "completed": completed,
-        "current": current,
-    }
 
 
 def _officers(bureau_code: str) -> list[User]:

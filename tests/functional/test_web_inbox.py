@@ -265,8 +265,8 @@ def test_objection_accepted_then_revoked_through_the_pages_restores_the_score(
     assert history[0] == "started" and history[-1] == "completed"
     assert history.count("claimed") == 2 and history.count("task_completed") == 2
     # Steps, deadlines and the bureau in words, not the processes' identifiers.
-    assert "异议处理结果生效" in page and "effect:objection_resolved" not in page.text.replace(
-        'data-action="effect:objection_resolved"', ""
+    assert "异议处理结果生效：撤销" in page and "effect:objection_revoked" not in page.text.replace(
+        'data-action="effect:objection_revoked"', ""
     )
     deadlines = page.text.split('data-testid="deadlines"')[1].split("</table>")[0]
     assert "异议受理" in deadlines and "异议核查决定" in deadlines

@@ -23,7 +23,7 @@ SORTS = {
 }
 
 
-def _task_view(t: CaseTask, op: Operator, today: date, soon: date) -> dict:
+def task_view(t: CaseTask, op: Operator, today: date, soon: date) -> dict:
     return {
         "id": t.id,
         "case_id": t.case_id,
@@ -80,7 +80,7 @@ def queue(
         .limit(limit)
         .offset(offset)
     ).all()
-    return [_task_view(t, op, today, soon) for t, op in rows]
+    return [task_view(t, op, today, soon) for t, op in rows]
 
 
 def open_tasks(case_id: int) -> list[dict]:
@@ -95,7 +95,7 @@ def open_tasks(case_id: int) -> list[dict]:
 
 def queue_task(task: CaseTask, *, today: date, cal: WorkCalendar) -> dict:
     op = db.session.get(Operator, task.operator_id)
-    return _task_view(task, op, today, cal.add_working_days(today, 1).due_on)
+    return task_view(task, op, today, cal.add_working_days(today, 1).due_on)
 
 
 def overdue_overview(user: User, *, today: date, cal: WorkCalendar) -> list[dict]:

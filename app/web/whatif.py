@@ -31,6 +31,7 @@ from app.queries.whatif import (
     revocation_preview,
 )
 from app.services.scoring_tables import load_tables, table_for
+from forms.matters import MatterForm
 from forms.tasks import TASK_FORMS
 from models import Case, CaseTask, LedgerEntry
 
@@ -71,7 +72,7 @@ def _answer(preview: Preview, page=None, status: int = 200):
 @roles("officer")
 def matter():
     """The matter form as filled in so far, as if recorded."""
-    from .inbox import MatterForm, matter_page
+    from .inbox.matters import matter_page
 
     data, raw, errors = load(MatterForm, request.form)
     if data is None:

@@ -128,9 +128,12 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "dashboard.notifications"): page(200, *SUPERVISORS),
     ("POST", "dashboard.mark_read"): page(404, *SUPERVISORS),
     ("POST", "dashboard.mark_all_read"): page(302, *SUPERVISORS),
+    ("GET", "dashboard.tasks_download"): page(200, *SUPERVISORS),
     # -- officer inbox -------------------------------------------------------------------------
     ("GET", "inbox.queue"): page(200, *STAFF),
     ("GET", "inbox.cases"): page(200, *STAFF),
+    ("GET", "inbox.cases_download"): page(200, *STAFF),
+    ("POST", "inbox.bulk"): page(302, *STAFF),
     ("GET", "inbox.case"): page(404, *STAFF),
     ("POST", "inbox.claim"): page(404, *STAFF),
     ("POST", "inbox.unclaim"): page(404, *STAFF),
@@ -239,6 +242,8 @@ ARGS = {
 ARG_BY_ENDPOINT = {
     ("auth.set_language", "code"): "en",
     ("statistics.download", "fmt"): "csv",
+    ("inbox.cases_download", "fmt"): "csv",
+    ("dashboard.tasks_download", "fmt"): "xlsx",
 }
 MISSING_ID = 987654321
 

@@ -250,9 +250,10 @@ def test_objection_accepted_then_revoked_through_the_pages_restores_the_score(
     assert page.status == 200, page.text
 
     resolve, name, claimed = open_task(world, case_id)
-    assert (name, claimed) == ("resolve_objection", None)
+    # The officer who accepted keeps the next step of the case (claimed once, it stays).
+    assert (name, claimed) == ("resolve_objection", "gz_officer")
     assert score(world, clock, S1) == "8.00"  # nothing changes until the decision
-    page = b.post(f"/inbox/tasks/{resolve}/claim", {"back": "case"})
+    page = b.get(f"/inbox/cases/{case_id}")
     assert f'action="/inbox/cases/{case_id}/tasks/{resolve}"' in page
     page = b.post(
         f"/inbox/cases/{case_id}/tasks/{resolve}",
@@ -263,7 +264,7 @@ def test_objection_accepted_then_revoked_through_the_pages_restores_the_score(
     assert score(world, clock, S1) == "12.00"
     history = re.findall(r'<li data-action="([^"]+)"', page.text)
     assert history[0] == "started" and history[-1] == "completed"
-    assert history.count("claimed") == 2 and history.count("task_completed") == 2
+    assert history.count("claimed") == 1 and history.count("task_completed") == 2
     # Steps, deadlines and the bureau in words, not the processes' identifiers.
     assert "异议处理结果生效：撤销" in page and "effect:objection_revoked" not in page.text.replace(
         'data-action="effect:objection_revoked"', ""

@@ -109,7 +109,7 @@ def test_a_preview_adds_nothing_to_the_session(world, clock):
     from app.extensions import db
     from app.queries.whatif import matter_preview, repair_preview, revocation_preview
     from app.services.scoring_tables import load_tables, table_for
-    from app.web.inbox import MatterForm
+    from forms.matters import MatterForm
 
     entry = _deduction_id(world, S1)
     with world.app_context():

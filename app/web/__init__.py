@@ -68,6 +68,7 @@ def init_web(app: Flask, api_blueprints) -> None:
         public,
         run_progress,
         statistics,
+        whatif,
     )
     from .layout import register_layout
 
@@ -83,6 +84,7 @@ def init_web(app: Flask, api_blueprints) -> None:
         statistics,
         measures,
         run_progress,
+        whatif,
     ):
         app.register_blueprint(module.bp)
     register_layout(app)

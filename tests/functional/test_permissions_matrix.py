@@ -147,6 +147,12 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "inbox.matter_create"): page(422, "off"),
     ("GET", "inbox.object"): page(404, *STAFF),
     ("POST", "inbox.concealment"): page(404, *STAFF),
+    # -- what-if previews (read only) ----------------------------------------------------------
+    ("POST", "whatif.matter"): page(422, "off"),
+    ("GET", "whatif.case"): page(404, *STAFF),
+    ("POST", "whatif.case_post"): page(404, *STAFF),
+    ("GET", "whatif.correction"): page(404, *STAFF),
+    ("GET", "whatif.portal_repair"): page(404, *ENTERPRISE),
     # -- enterprise portal ---------------------------------------------------------------------
     ("GET", "portal.home"): page(200, *ENTERPRISE),
     ("GET", "portal.object"): page(404, *ENTERPRISE),

@@ -86,9 +86,10 @@ def _product_item_choices(table, choices) -> list[tuple[str, str]]:
     return [(code, label) for code, label in choices if "product" in table.items[code].objects]
 
 
-def _matter_page(*, values=None, errors=None, refusal=None, status=200):
+def _matter_page(*, values=None, errors=None, refusal=None, status=200, whatif=None):
     """The form; the operator named by its USCC (when registered) is shown with its
-    "情节严重" flag, so the officer sees a D-class record before scoring it."""
+    "情节严重" flag, so the officer sees a D-class record before scoring it; `whatif`, the
+    preview of what recording it would do (app/web/whatif.py)."""
     ctx = case_ctx()
     table, choices = _item_choices(ctx.today)
     values = values or {"kind": "seller"}
@@ -107,9 +108,13 @@ def _matter_page(*, values=None, errors=None, refusal=None, status=200):
             uscc=uscc,
             operator=operator,
             flag=serious_flag(operator.id, ctx.today) if operator else None,
+            whatif=whatif,
         ),
         status,
     )
+
+
+matter_page = _matter_page  # the what-if preview shows the same page
 
 
 @bp.get("/matters/new")

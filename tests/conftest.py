@@ -8,11 +8,13 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
 from app.clock import Clock
@@ -34,12 +36,43 @@ def _migrate(url: str) -> None:
         upgrade()
 
 
+def _worker_database(url: str) -> str:
+    """The PostgreSQL database of this process: the one TEST_DATABASE_URL names, or, under
+    pytest-xdist, `<that name>_gw0`, `_gw1`, … created beside it (reached through it, so the
+    named database must answer in either case)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parsed = make_url(url)
+    mine = parsed.set(database=f"{parsed.database}_{worker}")
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        for attempt in range(10):
+            with engine.connect() as conn:
+                exists = conn.scalar(
+                    text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                    {"name": mine.database},
+                )
+                if exists:
+                    break
+                try:
+                    conn.execute(text(f'CREATE DATABASE "{mine.database}"'))
+                    break
+                except OperationalError:  # another worker is copying template1 right now
+                    if attempt == 9:
+                        raise
+            time.sleep(0.2 * (attempt + 1))
+    finally:
+        engine.dispose()
+    return mine.render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory) -> str:
     """Build the schema once with `flask db upgrade`'s own code path."""
     if PG_URL:
-        url = normalise_database_url(PG_URL)
         try:
+            url = _worker_database(normalise_database_url(PG_URL))
             engine = create_engine(url)
             with engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE"))

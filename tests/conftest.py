@@ -291,3 +291,33 @@ def _parsed_definitions_once():
     specs.parse_definition = once
     yield
     specs.parse_definition = original
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _url_builders_once():
+    """Werkzeug compiles two URL-building functions (Python source built and compiled) for each
+    of the app's ~360 routes whenever an app is made: half of `create_app`'s time. A builder
+    is a pure function of its rule's text, parts and defaults (the rule comes in as its first
+    argument), so one compiled for a rule serves the same rule of every later app."""
+    from werkzeug.routing import rules
+
+    original = rules.Rule._compile_builder
+    built: dict = {}
+
+    def once(self, append_unknown: bool = True):
+        defaults = self.defaults or {}
+        key = (
+            self.rule,
+            self.host,
+            self.subdomain,
+            tuple(self._trace),
+            tuple((k, repr(v), type(self._converters.get(k))) for k, v in defaults.items()),
+            append_unknown,
+        )
+        if key not in built:
+            built[key] = original(self, append_unknown)
+        return built[key]
+
+    rules.Rule._compile_builder = once
+    yield
+    rules.Rule._compile_builder = original

@@ -55,4 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_cli(app)
     register_cases_cli(app)
+    from .unit_of_work import init_unit_of_work
+
+    init_unit_of_work(app)  # last, so that it runs first of the after_request hooks
     return app

@@ -12,6 +12,7 @@ from flask_login import current_user as session_user
 from sqlalchemy import bindparam, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.codes import Role
 from app.errors import DomainError
 from app.extensions import db
 from models import ApiToken, LoginAttempt, User
@@ -23,10 +24,10 @@ SCOPES = {
     "export": "export classes and matters for sharing (数据共享导出)",
 }
 DEFAULT_SCOPES = {
-    "enterprise": ("cases", "read"),
-    "officer": ("cases", "read"),
-    "supervisor": ("cases", "read", "export"),
-    "admin": ("cases", "read", "export"),
+    Role.ENTERPRISE: ("cases", "read"),
+    Role.OFFICER: ("cases", "read"),
+    Role.SUPERVISOR: ("cases", "read", "export"),
+    Role.ADMIN: ("cases", "read", "export"),
 }
 
 # Sign-in throttling: this many failures within the window lock the name (or the address).

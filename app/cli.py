@@ -13,6 +13,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.cli_support import fail
 from app.context import now, today
 from app.errors import DomainError
 from app.extensions import db
@@ -36,12 +37,6 @@ def _date(ctx, param, value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _fail(message: str) -> None:
-    db.session.rollback()
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
 
 
 def _json_default(value):
@@ -78,11 +73,11 @@ def table_load(file: Path) -> None:
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        _fail(f"{file} is not UTF-8 text")
+        fail(f"{file} is not UTF-8 text")
     try:
         row, created = publish_table(text, actor=_actor(), at=now())
     except DomainError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     db.session.commit()
     state = "published" if created else "already published, unchanged"
     default = " (default table)" if row.is_default else ""
@@ -146,11 +141,11 @@ def score_command(
 
     as_of = as_of or today()
     if as_of > today():
-        _fail(f"--as-of {as_of} is in the future (today is {today()})")
+        fail(f"--as-of {as_of} is in the future (today is {today()})")
     try:
         doc = explained_score(find_object(uscc, brand, nice_class), as_of)
     except DomainError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     if as_json:
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default))
         return
@@ -195,25 +190,25 @@ def classify_command(as_of: date | None, off_cycle: bool, reason: str | None) ->
         refuse_earlier_run,
         run_classification,
     )
-    from models import Operator
+    from models import ScoringObject
 
     if as_of is None:
         try:
             as_of = latest_scheduled_date(today(), current_app.config["CLASSIFICATION_DAYS"])
         except ValueError as exc:
-            _fail(str(exc))
+            fail(str(exc))
 
     if as_of > today():
-        _fail(f"--as-of {as_of} is in the future (today is {today()})")
+        fail(f"--as-of {as_of} is in the future (today is {today()})")
     try:  # refused before any progress is shown
         refuse_earlier_run(as_of)
         off_cycle_run(as_of, off_cycle=off_cycle, reason=reason)
     except DomainError as exc:
-        _fail(exc.message)
-    operators = db.session.scalar(select(func.count()).select_from(Operator))
+        fail(exc.message)
+    objects = db.session.scalar(select(func.count()).select_from(ScoringObject))
     try:
         with click.progressbar(
-            length=operators, label="classifying", file=sys.stderr, show_pos=True
+            length=objects, label="classifying", file=sys.stderr, show_pos=True
         ) as bar:
             report = run_classification(
                 as_of,
@@ -224,7 +219,7 @@ def classify_command(as_of: date | None, off_cycle: bool, reason: str | None) ->
                 reason=reason,
             )
     except DomainError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     db.session.commit()
     for line in report.lines():
         click.echo(line)
@@ -244,11 +239,11 @@ def calendar_load(file: Path) -> None:
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        _fail(f"{file} is not UTF-8 text")
+        fail(f"{file} is not UTF-8 text")
     try:
         schedule, changed = load_schedule(text, actor=_actor(), at=now())
     except DomainError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     db.session.commit()
     click.echo(
         f"holiday schedule {schedule.year}: "

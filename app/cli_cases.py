@@ -9,7 +9,8 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.cli import _fail
+from app.cli_support import fail
+from app.codes import Role
 from app.context import clock, now, today
 from app.extensions import db
 
@@ -71,7 +72,9 @@ def worker_command(interval: float, passes: int) -> None:
 @users_cli.command("add")
 @click.argument("username")
 @click.option(
-    "--role", type=click.Choice(["enterprise", "officer", "supervisor", "admin"]), required=True
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    required=True,
 )
 @click.option("--name", "display_name", help="Display name (default: the username).")
 @click.option("--bureau", help="Bureau code (officers and supervisors).")
@@ -95,26 +98,26 @@ def add_user(
     from models import Bureau, Operator, User
 
     if db.session.scalar(select(User).where(User.username == username)):
-        _fail(f"user {username} already exists")
+        fail(f"user {username} already exists")
     operator_id = None
-    if role == "enterprise":
+    if role == Role.ENTERPRISE:
         operator = db.session.scalar(select(Operator).where(Operator.uscc == (uscc or "")))
         if operator is None:
-            _fail("an enterprise user needs --uscc of a registered operator")
+            fail("an enterprise user needs --uscc of a registered operator")
         operator_id = operator.id
-    if role in ("officer", "supervisor") and db.session.get(Bureau, bureau or "") is None:
-        _fail("officers and supervisors need --bureau with a known bureau code")
+    if role in (Role.OFFICER, Role.SUPERVISOR) and db.session.get(Bureau, bureau or "") is None:
+        fail("officers and supervisors need --bureau with a known bureau code")
     user = create_user(
         username,
         role,
         display_name=display_name or username,
         at=now(),
-        bureau_code=bureau if role in ("officer", "supervisor") else None,
+        bureau_code=bureau if role in (Role.OFFICER, Role.SUPERVISOR) else None,
         operator_id=operator_id,
     )
     if password is not None:
         if len(password) < 8:
-            _fail("a password needs at least 8 characters")
+            fail("a password needs at least 8 characters")
         set_password(user, password)
     token = issue_token(user, at=now())
     db.session.commit()

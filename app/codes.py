@@ -80,6 +80,8 @@ class TaskKey(StrEnum):
     VERIFY_REWARD = "verify_reward"
     REPORT_RECTIFICATION = "report_rectification"
     VERIFY_RECTIFICATION = "verify_rectification"
+    POST_LETTER = "post_letter"
+    LETTER_RESULT = "letter_result"
 
 
 class Decision(StrEnum):
@@ -156,7 +158,8 @@ ENTRY_KIND_TITLES = {
     EntryKind.REWARD: N_("奖励"),
     EntryKind.VOID: N_("撤销"),
 }
-# The BPMN files name tasks in both languages for analysts; pages show one language.
+# The BPMN files name tasks in Chinese for analysts; pages show these titles in the reader's
+# language (the app refuses to start if a user task has none, app/workflow/links.py).
 TASK_TITLES = {
     TaskKey.PUBLISH_ANNOUNCEMENT: N_("发布通告"),
     TaskKey.ACCEPT_OBJECTION: N_("审查是否受理"),
@@ -167,6 +170,8 @@ TASK_TITLES = {
     TaskKey.VERIFY_REWARD: N_("核实奖励申请"),
     TaskKey.REPORT_RECTIFICATION: N_("报告整改情况"),
     TaskKey.VERIFY_RECTIFICATION: N_("核查整改情况"),
+    TaskKey.POST_LETTER: N_("邮寄告知书"),
+    TaskKey.LETTER_RESULT: N_("登记投递结果"),
 }
 # A decision reads differently in each task: "approve" a repair, "approve" a reward.
 DECISION_TITLES: dict[str, dict[str, str]] = {
@@ -219,6 +224,9 @@ EFFECT_TITLES = {
     "repair_rejected": N_("修复不予通过"),
     "objection_not_accepted": N_("异议不予受理"),
     "objection_resolved": N_("异议处理结果生效"),
+    "objection_upheld": N_("异议处理结果生效：维持"),
+    "objection_amended": N_("异议处理结果生效：变更"),
+    "objection_revoked": N_("异议处理结果生效：撤销"),
     "correction_applied": N_("更正记分"),
     "correction_rejected": N_("经核实无误"),
     "reward_granted": N_("奖励记分生效"),

@@ -42,6 +42,8 @@ class Config:
     # R-SCOPE: the scope catalogue of Art. 2; unset = data/scope/excluded_products.yaml.
     SCOPE_CATALOGUE = os.environ.get("SCOPE_CATALOGUE") or None
     CLOCK_TODAY = os.environ.get("CLOCK_TODAY")
+    # WORKFLOWS_DIR: the folder of the process definitions (*.bpmn); unset = workflows/.
+    WORKFLOWS_DIR = os.environ.get("WORKFLOWS_DIR") or None
     # Classification runs every half year on these month-day pairs (R-HALFYEAR).
     CLASSIFICATION_DAYS = os.environ.get("CLASSIFICATION_DAYS", "01-01,07-01")
     # Measures by class (rules §10; local settings, the Spec sets no periods): the working days
@@ -70,6 +72,9 @@ class Config:
     # S3-compatible object storage through boto3), its place, and the limits of each upload.
     ATTACHMENTS_STORE = os.environ.get("ATTACHMENTS_STORE", "folder")
     ATTACHMENTS_DIR = os.environ.get("ATTACHMENTS_DIR", str(ROOT / "instance" / "attachments"))
+    # Progress of the classification runs the worker does, read by the admin page's bar: a
+    # folder the worker and the web app share.
+    PROGRESS_DIR = os.environ.get("PROGRESS_DIR", str(ROOT / "instance" / "progress"))
     ATTACHMENTS_S3_BUCKET = os.environ.get("ATTACHMENTS_S3_BUCKET", "")
     ATTACHMENTS_S3_ENDPOINT = os.environ.get("ATTACHMENTS_S3_ENDPOINT") or None
     ATTACHMENTS_S3_PREFIX = os.environ.get("ATTACHMENTS_S3_PREFIX", "")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from collections.abc import Callable
+
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 
@@ -60,13 +62,27 @@ class Conflict(DomainError):
     status = 409
 
 
-def register_error_handlers(app: Flask) -> None:
-    from app.web.layout import is_page_request, render_error
+# Renders an error as a web page: (status, message, whether the message is still to be
+# translated) → a response. The web layer hands it in, so this module knows nothing of pages.
+ErrorPage = Callable[..., object]
+
+
+def is_page_request() -> bool:
+    """Web pages answer errors with a page; the API (and its documents) with JSON."""
+    return not request.path.startswith("/api/")
+
+
+def register_error_handlers(app: Flask, page: ErrorPage | None = None) -> None:
+    """Refusals and HTTP errors answer JSON on the API; on web pages, `page` renders them
+    (without it, JSON everywhere)."""
+
+    def is_page() -> bool:
+        return page is not None and is_page_request()
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
-        if is_page_request():
-            return render_error(err.status, err.translated(), translate=False)
+        if is_page():
+            return page(err.status, err.translated(), translate=False)
         body = {"code": err.status, "status": "error", "message": err.message}
         if err.field:
             body["field"] = err.field
@@ -74,8 +90,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
-        if is_page_request():
-            return render_error(err.code or 500, err.description or "")
+        if is_page():
+            return page(err.code or 500, err.description or "")
         # flask-smorest puts marshmallow messages in err.data; keep them so the caller sees
         # which field is wrong.
         body = {"code": err.code, "status": err.name, "message": err.description}

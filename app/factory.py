@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -42,17 +43,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .cli import register_cli
     from .cli_cases import register_cases_cli
     from .errors import register_error_handlers
+    from .services.process_links import check_process_links
     from .workflow import Engine, load_definitions
 
-    # Every process definition is parsed and checked now: a broken file stops the app here,
-    # naming the file and the problem, rather than failing a case later.
-    app.extensions["engine"] = Engine(load_definitions(ROOT / "workflows"))
+    # Every process definition is parsed and its links to the code (form keys, effects, gateway
+    # variables, lanes) checked now: a broken file stops the app here, naming the file and the
+    # element, rather than failing a case later.
+    definitions = load_definitions(Path(app.config.get("WORKFLOWS_DIR") or ROOT / "workflows"))
+    check_process_links(definitions)
+    app.extensions["engine"] = Engine(definitions)
 
     from .ops import init_ops
 
     init_ops(app)  # /healthz, /metrics, request ids and JSON request logs
     register_blueprints(app, api)
-    register_error_handlers(app)
+    from .web.layout import render_error
+
+    register_error_handlers(app, page=render_error)  # web pages answer errors with a page
     register_cli(app)
     register_cases_cli(app)
     from .unit_of_work import init_unit_of_work

@@ -8,10 +8,11 @@ from functools import lru_cache
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from app.codes import Role
 from app.extensions import db
 from models import Bureau, Case, CaseTask, User
 
-STAFF = ("officer", "supervisor")
+STAFF = (Role.OFFICER, Role.SUPERVISOR)
 _TREE_KEY = "bureau_tree"
 
 
@@ -86,18 +87,18 @@ def bureau_ancestors(code: str) -> list[str]:
 
 def supervises(user: User, bureau_code: str) -> bool:
     return (
-        user.role == "supervisor"
+        user.role == Role.SUPERVISOR
         and user.bureau_code is not None
         and bureau_code in bureau_tree_codes(user.bureau_code)
     )
 
 
 def can_see_case(user: User, case: Case) -> bool:
-    if user.role == "admin":
+    if user.role == Role.ADMIN:
         return True
-    if user.role == "enterprise":
+    if user.role == Role.ENTERPRISE:
         return user.operator_id == case.operator_id
-    if user.role == "officer":
+    if user.role == Role.OFFICER:
         return user.bureau_code == case.deciding_bureau
     return supervises(user, case.deciding_bureau)
 
@@ -105,22 +106,24 @@ def can_see_case(user: User, case: Case) -> bool:
 def can_see_attachments(user: User, case: Case) -> bool:
     """Evidence files of a case: the enterprise whose case it is, officers of the deciding
     bureau and supervisors over it; nobody else (administrators neither)."""
-    if user.role == "enterprise":
+    if user.role == Role.ENTERPRISE:
         return user.operator_id == case.operator_id
-    if user.role == "officer":
+    if user.role == Role.OFFICER:
         return user.bureau_code == case.deciding_bureau
-    if user.role == "supervisor":
+    if user.role == Role.SUPERVISOR:
         return supervises(user, case.deciding_bureau)
     return False
 
 
 def can_claim_task(user: User, task: CaseTask) -> bool:
-    return task.lane != "enterprise" and user.role in STAFF and user.bureau_code == task.bureau_code
+    return (
+        task.lane != Role.ENTERPRISE and user.role in STAFF and user.bureau_code == task.bureau_code
+    )
 
 
 def can_act_on_task(user: User, task: CaseTask) -> bool:
-    if task.lane == "enterprise":
-        return user.role == "enterprise" and user.operator_id == task.operator_id
+    if task.lane == Role.ENTERPRISE:
+        return user.role == Role.ENTERPRISE and user.operator_id == task.operator_id
     return can_claim_task(user, task) and task.claimed_by in (None, user.id)
 
 
@@ -130,12 +133,12 @@ def can_reassign(user: User, task: CaseTask) -> bool:
 
 def can_start_for_operator(user: User, operator_id: int) -> bool:
     """Enterprises file repairs, objections and reward applications for themselves only."""
-    return user.role == "enterprise" and user.operator_id == operator_id
+    return user.role == Role.ENTERPRISE and user.operator_id == operator_id
 
 
 def can_report_error(user: User) -> bool:
     """Anyone inside the administration may report an error (Art. 25)."""
-    return user.role in (*STAFF, "admin")
+    return user.role in (*STAFF, Role.ADMIN)
 
 
 def can_record_concealment(user: User, operator_bureau: str) -> bool:
@@ -151,12 +154,12 @@ def can_record_concealment(user: User, operator_bureau: str) -> bool:
 def can_see_operator_records(user: User, operator_id: int, bureau_codes) -> bool:
     """Documents about one operator (letters, notices, its class): the enterprise its own;
     an officer of one of the bureaus concerned; a supervisor over one of them; admins all."""
-    if user.role == "admin":
+    if user.role == Role.ADMIN:
         return True
-    if user.role == "enterprise":
+    if user.role == Role.ENTERPRISE:
         return user.operator_id == operator_id
     codes = [c for c in bureau_codes if c]
-    if user.role == "officer":
+    if user.role == Role.OFFICER:
         return user.bureau_code in codes
     return any(supervises(user, c) for c in codes)
 
@@ -164,7 +167,7 @@ def can_see_operator_records(user: User, operator_id: int, bureau_codes) -> bool
 def export_bureaus(user: User) -> frozenset[str] | None:
     """What a user may export or count (Art. 31, 32): a staff member's bureau and all below it;
     None for an administrator (everything)."""
-    if user.role == "admin":
+    if user.role == Role.ADMIN:
         return None
     if user.role in STAFF and user.bureau_code:
         return bureau_tree_codes(user.bureau_code)
@@ -174,11 +177,11 @@ def export_bureaus(user: User) -> frozenset[str] | None:
 def can_see_measure(user: User, measure) -> bool:
     """A measure (监管措施): the enterprise its own; an officer their bureau's; a supervisor
     their tree's."""
-    if user.role == "admin":
+    if user.role == Role.ADMIN:
         return True
-    if user.role == "enterprise":
+    if user.role == Role.ENTERPRISE:
         return user.operator_id == measure.operator_id
-    if user.role == "officer":
+    if user.role == Role.OFFICER:
         return user.bureau_code == measure.bureau_code
     return supervises(user, measure.bureau_code)
 
@@ -186,18 +189,18 @@ def can_see_measure(user: User, measure) -> bool:
 def can_complete_measure(user: User, measure) -> bool:
     """Staff of the responsible bureau (or a supervisor above it) record interviews, training
     and delivered notices."""
-    if user.role == "officer":
+    if user.role == Role.OFFICER:
         return user.bureau_code == measure.bureau_code
     return supervises(user, measure.bureau_code)
 
 
 def measure_bureaus(user: User) -> frozenset[str] | None:
     """The bureaus whose measures a staff user sees (None: all, for administrators)."""
-    if user.role == "admin":
+    if user.role == Role.ADMIN:
         return None
-    if user.role == "officer" and user.bureau_code:
+    if user.role == Role.OFFICER and user.bureau_code:
         return frozenset({user.bureau_code})
-    if user.role == "supervisor" and user.bureau_code:
+    if user.role == Role.SUPERVISOR and user.bureau_code:
         return bureau_tree_codes(user.bureau_code)
     return frozenset()
 
@@ -214,8 +217,8 @@ def can_plan_inspections(user: User, bureau_code: str) -> bool:
 def can_see_matter(user: User, bureau_code: str) -> bool:
     """A recorded matter (质量信用事项) and its entries: officers of the bureau that recorded
     it, supervisors over that bureau, administrators."""
-    if user.role == "admin":
+    if user.role == Role.ADMIN:
         return True
-    if user.role == "officer":
+    if user.role == Role.OFFICER:
         return user.bureau_code == bureau_code
     return supervises(user, bureau_code)

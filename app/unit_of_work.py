@@ -34,20 +34,41 @@ def keep_writes() -> None:
 def attempt() -> Iterator[None]:
     """Run a service call that the rules may refuse after it has written: on any exception its
     writes are undone (the rest of the request's unit stays), then the exception goes on."""
-    savepoint = db.session.begin_nested()
-    try:
+    if _nothing_written_yet():
+        # Undoing the call is undoing the whole unit, which holds nothing else yet.
+        try:
+            yield
+        except BaseException:
+            db.session.rollback()
+            raise
+        return
+    # The savepoint's own context rolls it back on an exception, also after a failed flush
+    # (which leaves it inactive but still to be rolled back).
+    with db.session.begin_nested():
         yield
-    except BaseException:
-        if savepoint.is_active:
-            savepoint.rollback()
-        raise
-    if savepoint.is_active:
-        savepoint.commit()
+
+
+def _nothing_written_yet() -> bool:
+    """On SQLite, whether the request has written nothing so far. There the driver begins the
+    database transaction at the first write; a SAVEPOINT before it would begin one at once, and
+    the reads that follow would hold their locks to the end of the request, so that two
+    requests filing at once (a double click) deadlock instead of the second one waiting for the
+    first. PostgreSQL has no such locks: there the savepoint is always used."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return False
+    db.session.flush()  # writes still pending belong to the unit: they begin it now
+    return not db.session.connection().connection.dbapi_connection.in_transaction
 
 
 def _finish(response: Response) -> Response:
     if response.status_code < 400 or g.get("keep_writes"):
-        db.session.commit()
+        try:
+            db.session.commit()
+        except Exception:
+            # Nothing of the unit is kept, and the 500 page that follows is drawn from a
+            # clean session rather than one that refuses every query until rolled back.
+            db.session.rollback()
+            raise
     else:
         db.session.rollback()
     return response

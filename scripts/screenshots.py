@@ -89,7 +89,11 @@ def shoot(base: str, out: Path) -> list[str]:
         visit(None, [("public-home", "/"), ("public-a-class", "/public/a-class")])
         visit(
             "enterprise1",
-            [("portal-objects", "/portal/"), ("portal-object", "click:main table a >> nth=0")],
+            [
+                ("portal-objects", "/portal/"),
+                ("portal-object", "click:main table a >> nth=0"),
+                ("portal-menu", "click:[data-testid=menu-button]"),
+            ],
             width=390,
         )
         visit("enterprise2", [("portal-cases", "/portal/cases")], width=390)
@@ -101,7 +105,10 @@ def shoot(base: str, out: Path) -> list[str]:
                 ("inbox-case", "click:main table a[href*='/inbox/cases/'] >> nth=0"),
             ],
         )
-        visit(_city_user("supervisor"), [("supervisor-dashboard", "/supervision/")])
+        visit(
+            _city_user("supervisor"),
+            [("supervisor-dashboard", "/supervision/"), ("statistics", "/statistics/#classes")],
+        )
         visit("admin", [("admin-runs", "/admin/runs")])
         browser.close()
     return made

@@ -101,3 +101,14 @@ def store_for(config) -> FileStore:
             endpoint_url=config.get("ATTACHMENTS_S3_ENDPOINT"),
         )
     raise ValueError(f"ATTACHMENTS_STORE must be folder or s3, not {kind!r}")
+
+
+def file_store() -> FileStore:
+    """The app's store (ATTACHMENTS_STORE), made once: the services write to it, the queries
+    read from it."""
+    from flask import current_app
+
+    store = current_app.extensions.get("attachment_store")
+    if store is None:
+        store = current_app.extensions["attachment_store"] = store_for(current_app.config)
+    return store

@@ -13,7 +13,6 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.context import now, today
 from app.errors import DomainError
-from app.extensions import db
 from app.ops import IMPORT_SECONDS
 from app.queries.catalogue import bureau_tree, search_objects
 from app.queries.classification import get_run, list_runs, run_results
@@ -136,9 +135,7 @@ class Imports(MethodView):
             with IMPORT_SECONDS.time():
                 report = import_records(request.stream, today=today(), actor=actor, at=now())
         except RequestEntityTooLarge:
-            db.session.rollback()
-            raise too_large from None
-        db.session.commit()
+            raise too_large from None  # the boundary rolls back what was imported
         return report.as_dict()
 
 

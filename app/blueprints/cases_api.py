@@ -1,5 +1,6 @@
 """The case API: start a case, my cases, my queue, claim, complete, withdraw, history,
-diagram, overdue overview. Every call is one transaction; the caller is named by its token."""
+diagram, overdue overview. Every call is one transaction, committed when it succeeds
+(app/unit_of_work.py); the caller is named by its token."""
 
 from __future__ import annotations
 
@@ -9,18 +10,19 @@ from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.auth import current_user
+from app.codes import Process, Role
 from app.context import now, today
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.queries import cases as q
+from app.queries.administration import user_named
 from app.services import applications, cases
 from app.services.calendar import work_calendar
+from app.services.idempotency import file_once
 from forms import cases as schemas
-from models import Case, User
+from models import Case
 
 blp = Blueprint(
     "cases_api",
@@ -72,27 +74,19 @@ def _open_tasks(case_id: int) -> list[dict]:
 
 
 def _done(case: Case, status: int = 201):
-    db.session.commit()
     return _summary(case), status
 
 
 def _filed(process_id: str, file: Callable[[str | None], Case]):
     """File an application; the same Idempotency-Key sent twice at once (a double click on a
-    slow line) gives both the one case: the second meets the first's unique key, waits for it
-    to commit, and then answers with that case instead of a server error."""
+    slow line) gives both the one case: the second meets the first's unique key when its
+    service flushes, waits for the first to commit, and then answers with that case instead
+    of a server error."""
     key = _key()
-    try:
-        return _done(file(key))
-    except IntegrityError:
-        db.session.rollback()
-        existing = (
-            db.session.scalar(select(Case).where(Case.idempotency_key == key)) if key else None
-        )
-        if existing is None:
-            raise
-        if (existing.process_id, existing.operator_id) != (process_id, _ctx().user.operator_id):
-            raise Conflict("this idempotency key was used for another case") from None
-        return _summary(existing), 201
+    case, raced = file_once(key, lambda: file(key))
+    if raced and (case.process_id, case.operator_id) != (process_id, _ctx().user.operator_id):
+        raise Conflict("this idempotency key was used for another case")
+    return _done(case)
 
 
 @blp.route("/cases/repair")
@@ -103,7 +97,7 @@ class RepairCases(MethodView):
         """Apply for the repair of a deduction (信用修复). Refused with every failed condition."""
         entry_id = data.pop("entry_id")
         return _filed(
-            "repair",
+            Process.REPAIR,
             lambda key: applications.file_repair(entry_id, data, ctx=_ctx(), idempotency_key=key),
         )
 
@@ -117,7 +111,7 @@ class ObjectionCases(MethodView):
         against ledger entries of one matter (deductions, repairs, rewards) or a refused
         repair or reward (`refused_case`)."""
         return _filed(
-            "objection",
+            Process.OBJECTION,
             lambda key: applications.file_objection(
                 data["entry_ids"],
                 data["evidence"],
@@ -146,7 +140,7 @@ class RewardCases(MethodView):
     def post(self, data):
         """Apply for a reward (奖励申请)."""
         return _filed(
-            "reward",
+            Process.REWARD,
             lambda key: applications.apply_reward(
                 data["object_id"], data["code"], data["statement"], ctx=_ctx(), idempotency_key=key
             ),
@@ -188,14 +182,7 @@ class CaseDiagram(MethodView):
         case = db.session.get(Case, case_id)
         if case is None or not can_see_case(user, case):
             raise NotFound("no case %(case)s", case=case_id)
-        run = cases._load(case)
-        completed, current = cases.engine().activities(run)
-        return {
-            "process": case.process_id,
-            "bpmn": run.definition.xml,
-            "completed": completed,
-            "current": current,
-        }
+        return cases.engine().diagram(cases.load_run(case))
 
 
 @blp.route("/cases/<int:case_id>/withdraw")
@@ -221,7 +208,6 @@ class Claim(MethodView):
     def post(self, task_id):
         """Claim a task of my bureau."""
         task = cases.claim_task(task_id, ctx=_ctx())
-        db.session.commit()
         return q.queue_task(task, today=today(), cal=work_calendar())
 
 
@@ -231,7 +217,6 @@ class Unclaim(MethodView):
     def post(self, task_id):
         """Give a claimed task back to the bureau's queue."""
         task = cases.unclaim_task(task_id, ctx=_ctx())
-        db.session.commit()
         return q.queue_task(task, today=today(), cal=work_calendar())
 
 
@@ -241,11 +226,10 @@ class Reassign(MethodView):
     @blp.response(200, schemas.QueueTask)
     def post(self, data, task_id):
         """Reassign a task to another officer of its bureau, with a reason (supervisors)."""
-        to = db.session.scalar(select(User).where(User.username == data["username"]))
+        to = user_named(data["username"])
         if to is None:
             raise NotFound("no user %(user)s", user=data["username"])
         task = cases.reassign_task(task_id, to, data["reason"], ctx=_ctx())
-        db.session.commit()
         return q.queue_task(task, today=today(), cal=work_calendar())
 
 
@@ -275,7 +259,7 @@ class Overdue(MethodView):
     def get(self):
         """Open, due-soon and overdue tasks per bureau in my tree (supervisors)."""
         user = current_user()
-        if user.role not in ("supervisor", "admin"):
+        if user.role not in (Role.SUPERVISOR, Role.ADMIN):
             raise DomainError("the overdue overview is for supervisors", status=403)
         return q.overdue_overview(user, today=today(), cal=work_calendar())
 

@@ -17,7 +17,6 @@ from marshmallow import RAISE
 
 from app.auth import current_user
 from app.context import now, today
-from app.extensions import db
 from app.services import exports
 from forms import exports as schemas
 
@@ -81,8 +80,8 @@ def _caller(args: dict):
 
 def _send(export: exports.Export, fmt: str, caller) -> Response:
     user, sharing = caller
+    # Recorded before the first row leaves: the boundary commits it with the answer's head.
     exports.record_export(export, fmt, user=user, at=now(), sharing=sharing)
-    db.session.commit()
     return Response(
         stream_with_context(exports.stream(export, fmt)),
         mimetype=exports.MEDIA_TYPES[fmt].split(";")[0],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import render_template
 
-from .content import Letter
+from .letter import Letter
 
 
 def render_html(letter: Letter, *, pdf_url: str) -> str:

@@ -7,6 +7,7 @@ import hashlib
 
 from sqlalchemy import select
 
+from app.attachments.store import file_store
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.permissions import can_see_attachments
@@ -41,8 +42,6 @@ def case_attachments(user: User, case: Case) -> list[dict]:
 def attachment_content(user: User, attachment_id: int) -> tuple[Attachment, bytes]:
     """The file and its bytes, checked against the SHA-256 recorded when it arrived; 404 for
     anyone who may not see it, so ids do not tell what exists."""
-    from app.services.attachments import file_store
-
     row = db.session.get(Attachment, attachment_id)
     case = db.session.get(Case, row.case_id) if row is not None else None
     if case is None or not can_see_attachments(user, case):

@@ -10,7 +10,7 @@ from sqlalchemy import case as sql_case
 
 from app.calendar import WorkCalendar
 from app.clock import CST
-from app.codes import render_message
+from app.codes import Role, render_message
 from app.errors import NotFound
 from app.extensions import db
 from app.permissions import bureau_tree_codes, can_see_case
@@ -23,7 +23,7 @@ SORTS = {
 }
 
 
-def _task_view(t: CaseTask, op: Operator, today: date, soon: date) -> dict:
+def task_view(t: CaseTask, op: Operator, today: date, soon: date) -> dict:
     return {
         "id": t.id,
         "case_id": t.case_id,
@@ -56,14 +56,14 @@ def queue(
     """Open tasks the user may work: an officer's bureau, a supervisor's tree, an enterprise's
     own tasks. Overdue and due-soon first when sorted by due date."""
     where = [CaseTask.state == "open"]
-    if user.role == "enterprise":
-        where += [CaseTask.lane == "enterprise", CaseTask.operator_id == user.operator_id]
-    elif user.role == "officer":
-        where += [CaseTask.bureau_code == user.bureau_code, CaseTask.lane == "officer"]
-    elif user.role == "supervisor":
+    if user.role == Role.ENTERPRISE:
+        where += [CaseTask.lane == Role.ENTERPRISE, CaseTask.operator_id == user.operator_id]
+    elif user.role == Role.OFFICER:
+        where += [CaseTask.bureau_code == user.bureau_code, CaseTask.lane == Role.OFFICER]
+    elif user.role == Role.SUPERVISOR:
         where += [
             CaseTask.bureau_code.in_(bureau_tree_codes(user.bureau_code)),
-            CaseTask.lane != "enterprise",
+            CaseTask.lane != Role.ENTERPRISE,
         ]
     if process:
         where.append(CaseTask.process_id == process)
@@ -80,7 +80,7 @@ def queue(
         .limit(limit)
         .offset(offset)
     ).all()
-    return [_task_view(t, op, today, soon) for t, op in rows]
+    return [task_view(t, op, today, soon) for t, op in rows]
 
 
 def open_tasks(case_id: int) -> list[dict]:
@@ -95,14 +95,14 @@ def open_tasks(case_id: int) -> list[dict]:
 
 def queue_task(task: CaseTask, *, today: date, cal: WorkCalendar) -> dict:
     op = db.session.get(Operator, task.operator_id)
-    return _task_view(task, op, today, cal.add_working_days(today, 1).due_on)
+    return task_view(task, op, today, cal.add_working_days(today, 1).due_on)
 
 
 def overdue_overview(user: User, *, today: date, cal: WorkCalendar) -> list[dict]:
     """Per bureau in the supervisor's tree: open, due soon and overdue tasks."""
-    codes = bureau_tree_codes(user.bureau_code) if user.role == "supervisor" else None
+    codes = bureau_tree_codes(user.bureau_code) if user.role == Role.SUPERVISOR else None
     soon = cal.add_working_days(today, 1).due_on
-    where = [CaseTask.state == "open", CaseTask.lane != "enterprise"]
+    where = [CaseTask.state == "open", CaseTask.lane != Role.ENTERPRISE]
     if codes is not None:
         where.append(CaseTask.bureau_code.in_(codes))
     rows = db.session.execute(
@@ -233,11 +233,11 @@ def case_history(user: User, case_id: int) -> list[dict]:
 
 
 def my_cases(user: User, *, limit: int = 100) -> list[dict]:
-    if user.role == "enterprise":
+    if user.role == Role.ENTERPRISE:
         where = [Case.operator_id == user.operator_id]
-    elif user.role == "officer":
+    elif user.role == Role.OFFICER:
         where = [Case.deciding_bureau == user.bureau_code]
-    elif user.role == "supervisor":
+    elif user.role == Role.SUPERVISOR:
         where = [Case.deciding_bureau.in_(bureau_tree_codes(user.bureau_code))]
     else:
         where = []
@@ -264,9 +264,9 @@ def _english(stored: str) -> str:
 
 
 def notifications(user: User, *, limit: int = 100) -> list[dict]:
-    if user.role == "enterprise":
+    if user.role == Role.ENTERPRISE:
         where = [Notification.operator_id == user.operator_id]
-    elif user.role in ("officer", "supervisor"):
+    elif user.role in (Role.OFFICER, Role.SUPERVISOR):
         where = [Notification.bureau_code == user.bureau_code]
     else:
         where = []

@@ -16,11 +16,11 @@ Published, and nothing else (Art. 29; rules §2, §9, §10):
   with the 0 points it carries and the reason, as its notice and the score state it.
 
 These are the rows the disclosure exports send (`app.services.exports`: the A-class list and
-the dishonesty matters), built from the same query pieces, with the same "published until"
-and repair status from the pure core (`app.scoring.disclosure`), so the page and the files
-never disagree; the dishonesty export also keeps repaired matters, marked repaired. The class
-is shown for information only: it may not be printed on product labels or used commercially
-(Art. 28); every public page says so.
+the dishonesty matters), built from the same query pieces (`app.queries.credit_rows`), with the
+same "published until" and repair status from the pure core (`app.scoring.disclosure`), so the
+page and the files never disagree; the dishonesty export also keeps repaired matters, marked
+repaired. The class is shown for information only: it may not be printed on product labels or
+used commercially (Art. 28); every public page says so.
 
 The pages are anonymous and may be asked for any page number, so every query here is a
 single indexed, paged query (the fate of a deduction is decided in SQL), never one per row.
@@ -37,19 +37,19 @@ from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.permissions import bureau_tree_codes
-from app.scoring.dates import add_months, window_end
-from app.scoring.disclosure import published_until
-from app.services.exports import (
-    _class_base,
-    _class_where,
-    _in_force,
-    _matter_base,
-    _matter_where,
-    _titles,
+from app.queries.credit_rows import (
+    class_base,
+    class_where,
     fates,
+    item_titles,
+    matter_base,
+    matter_where,
     merged_failures,
+    published_in_force,
     repairs,
 )
+from app.scoring.dates import add_months, window_end
+from app.scoring.disclosure import published_until
 from models import Bureau, ClassificationResult, ClassificationRun, LedgerEntry, Operator
 from models import ScoringObject as Obj
 
@@ -138,6 +138,20 @@ def _count(stmt) -> int:
     return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
+def _published_object(o: Obj, op: Operator, names: dict[str, tuple[str, str]]) -> dict:
+    """What the public pages say of a scoring object: who, which product, which city."""
+    return {
+        "object_id": o.id,
+        "kind": o.kind,
+        "uscc": op.uscc,
+        "name": op.name,
+        "brand": o.brand,
+        "nice_class": o.nice_class,
+        "category": o.category,
+        "city": names.get(op.bureau_code, (op.bureau_code, op.bureau_code))[1],
+    }
+
+
 # ---- the A-class list -----------------------------------------------------------------------
 
 
@@ -148,31 +162,18 @@ def a_list(
     run = latest_run()
     if run is None:
         return None, Page([], 0, page, per_page)
-    where = _class_where(run, "A", city_scope(city))
+    where = class_where(run, "A", city_scope(city))
     match = text_match(q)
     if match is not None:
         where.append(match)
-    stmt = _class_base().where(*where)
+    stmt = class_base().where(*where)
     total = _count(stmt)
     rows = db.session.execute(
         # The primary key order (run, object), as the export: a page is an index range.
         stmt.order_by(ClassificationResult.object_id).limit(per_page).offset((page - 1) * per_page)
     ).all()
     names = city_names()
-    out = [
-        {
-            "object_id": o.id,
-            "kind": o.kind,
-            "uscc": op.uscc,
-            "name": op.name,
-            "brand": o.brand,
-            "nice_class": o.nice_class,
-            "category": o.category,
-            "city": names.get(op.bureau_code, (op.bureau_code, op.bureau_code))[1],
-            "class": r.klass,
-        }
-        for r, o, op in rows
-    ]
+    out = [{**_published_object(o, op, names), "class": r.klass} for r, o, op in rows]
     return run, Page(out, total, page, per_page)
 
 
@@ -190,13 +191,13 @@ def window_start(today: date) -> date:
 
 
 def in_force(today: date, entry=LedgerEntry) -> list:
-    """SQL conditions on an original deduction (`LedgerEntry`) that hold exactly when the
-    exports' tests do (`fates` + `_in_force`, and no repair by `repairs`): every compensating
+    """SQL conditions on an original deduction (`LedgerEntry`) that hold exactly when the exports'
+    tests do (`fates` + `published_in_force`, and no repair by `repairs`): every compensating
     entry of a deduction (VOID, amended DEDUCTION) names the same object and matter, and an
     amendment always voids what it replaces; so the matter counts while one deduction of that
     object and matter is not voided. It is repaired when the operator has a REPAIR of the
-    matter (on any of its objects, R-REPAIR-ONE-MATTER) that is effective by today, not
-    voided, and whose deduction is not voided (`engine.live_entries`)."""
+    matter (on any of its objects, R-REPAIR-ONE-MATTER) that is effective by today, not voided,
+    and whose deduction is not voided (`engine.live_entries`)."""
     d, v, r, rv, tv = (aliased(LedgerEntry) for _ in range(5))
     live = exists().where(
         d.object_id == entry.object_id,
@@ -228,14 +229,14 @@ def _dishonesty_rows(rows, today: date) -> list[dict]:
     fate = fates({e.id: e.points for e, *_ in rows})
     repaired = repairs(((e.operator_id, e.matter_id) for e, *_ in rows), today)
     merged = merged_failures(((e, m) for e, m, *_ in rows), today)
-    title = _titles()
+    title = item_titles()
     names = city_names()
     bureaus = dict(db.session.execute(select(Bureau.code, Bureau.name)).tuples().all())
     out = []
     for e, m, o, op in rows:
         f = fate[e.id]
         # Cannot happen while in_force() is exact: the pure core has the last word.
-        if not _in_force(e, f, today) or (e.operator_id, e.matter_id) in repaired:
+        if not published_in_force(e, f, today) or (e.operator_id, e.matter_id) in repaired:
             continue
         out.append(
             {
@@ -273,11 +274,11 @@ def dishonesty(
     per_page: int = 50,
 ) -> Page:
     """Dishonesty matters in force on `today`, newest first (Art. 29)."""
-    where = [*_matter_where(None, None, city_scope(city)), *in_force(today)]
+    where = [*matter_where(None, None, city_scope(city)), *in_force(today)]
     match = text_match(q)
     if match is not None:
         where.append(match)
-    stmt = _matter_base().where(*where)
+    stmt = matter_base().where(*where)
     total = _count(stmt)
     rows = db.session.execute(
         stmt.order_by(LedgerEntry.effective_on.desc(), LedgerEntry.id.desc())
@@ -340,9 +341,9 @@ def search(q: str, *, today: date, page: int = 1, per_page: int = 20) -> tuple[P
     matters: dict[int, list[dict]] = {}
     if ids:
         found = db.session.execute(
-            _matter_base()
+            matter_base()
             .where(
-                *_matter_where(None, None, None),
+                *matter_where(None, None, None),
                 *in_force(today),
                 LedgerEntry.object_id.in_(ids),
             )
@@ -353,14 +354,7 @@ def search(q: str, *, today: date, page: int = 1, per_page: int = 20) -> tuple[P
     names = city_names()
     out = [
         {
-            "object_id": o.id,
-            "kind": o.kind,
-            "uscc": op.uscc,
-            "name": op.name,
-            "brand": o.brand,
-            "nice_class": o.nice_class,
-            "category": o.category,
-            "city": names.get(op.bureau_code, (op.bureau_code, op.bureau_code))[1],
+            **_published_object(o, op, names),
             "a_class": o.id in a_ids,
             "matters": matters.get(o.id, []),
         }

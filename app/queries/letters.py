@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.codes import Role
 from app.extensions import db
 from app.permissions import supervises
 from models import Case, CaseTask, Notice, NoticeDelivery, User
@@ -14,7 +15,7 @@ def letters_to_post(user: User, bureau_code: str) -> list[tuple[Notice, NoticeDe
     """(notice, queued letter) of the bureau's open `post_letter` tasks, oldest first; None
     when the user may not see that bureau's queue."""
     if not (
-        (user.role == "officer" and user.bureau_code == bureau_code)
+        (user.role == Role.OFFICER and user.bureau_code == bureau_code)
         or supervises(user, bureau_code)
     ):
         return None

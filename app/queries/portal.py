@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from app.calendar import WorkCalendar
+from app.codes import Role
 from app.errors import NotFound
 from app.extensions import db
 from app.scoring import (
@@ -325,7 +326,7 @@ def summary(operator_id: int) -> dict:
         .where(
             CaseTask.operator_id == operator_id,
             CaseTask.state == "open",
-            CaseTask.lane == "enterprise",
+            CaseTask.lane == Role.ENTERPRISE,
         )
     )
     unread = db.session.scalar(
@@ -341,4 +342,27 @@ def summary(operator_id: int) -> dict:
         "my_tasks": my_tasks or 0,
         "unread": unread or 0,
         "notices": notices or 0,
+    }
+
+
+def bureau_request(case_id: int) -> dict | None:
+    """What the bureau last asked of the enterprise on a case (e.g. the material a repair
+    verification found missing), with its reasons; None when its last step gave none."""
+    row = db.session.scalar(
+        select(CaseTask)
+        .where(
+            CaseTask.case_id == case_id,
+            CaseTask.lane != Role.ENTERPRISE,
+            CaseTask.state == "done",
+        )
+        .order_by(CaseTask.id.desc())
+        .limit(1)
+    )
+    if row is None or not (row.form_data or {}).get("reasons"):
+        return None
+    return {
+        "task": row.name,
+        "title": row.title,
+        "reasons": row.form_data["reasons"],
+        "at": row.completed_at,
     }

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Date, String, cast, func, literal_column, select
+from sqlalchemy import Date, String, cast, func, literal_column, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import aliased
 
@@ -17,6 +17,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.permissions import bureau_ancestors, bureau_tree_codes, supervises
 from app.queries.cases import overdue_overview
+from app.queries.task_queue import search_clause
 from app.scoring.dates import add_months
 from models import Bureau, Case, CaseTask, Notification, Operator, User
 
@@ -81,15 +82,48 @@ def drilldown(user: User, code: str, *, today: date, cal: WorkCalendar) -> dict:
 
 def overdue_tasks(codes: frozenset[str], *, today: date, page: int = 1, per_page: int = 50) -> dict:
     """Open staff tasks past their due date in the given bureaus, longest overdue first."""
+    return deadline_tasks(codes, today=today, soon=today, page=page, per_page=per_page)
+
+
+def deadline_tasks(
+    codes: frozenset[str],
+    *,
+    today: date,
+    soon: date,
+    which: str = "overdue",
+    process: str | None = None,
+    search: str = "",
+    page: int = 1,
+    per_page: int | None = 50,
+) -> dict:
+    """Open staff tasks of the given bureaus past their due date (`which="overdue"`, longest
+    overdue first) or due from today to `soon` (`"soon"`), of one process and matching a search
+    (enterprise name, credit code, case number), one page of them with the total. `per_page`
+    None gives every row (the downloads)."""
     claimer = aliased(User)
     where = [
         CaseTask.state == "open",
         CaseTask.lane.in_(STAFF_LANES),
-        CaseTask.due_on < today,
         CaseTask.bureau_code.in_(sorted(codes)),
     ]
-    total = db.session.scalar(select(func.count()).select_from(CaseTask).where(*where)) or 0
-    rows = db.session.execute(
+    if which == "soon":
+        where += [CaseTask.due_on >= today, CaseTask.due_on <= soon]
+    else:
+        where.append(CaseTask.due_on < today)
+    if process:
+        where.append(CaseTask.process_id == process)
+    if search.strip():
+        where.append(search_clause(search))
+    total = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(CaseTask)
+            .join(Operator, Operator.id == CaseTask.operator_id)
+            .where(*where)
+        )
+        or 0
+    )
+    query = (
         select(
             CaseTask.id,
             CaseTask.case_id,
@@ -108,18 +142,19 @@ def overdue_tasks(codes: frozenset[str], *, today: date, page: int = 1, per_page
         .outerjoin(claimer, claimer.id == CaseTask.claimed_by)
         .where(*where)
         .order_by(CaseTask.due_on, CaseTask.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+    )
+    if per_page is not None:
+        query = query.limit(per_page).offset((page - 1) * per_page)
+    rows = db.session.execute(query).all()
     return {
         "total": total,
         "page": page,
-        "pages": max(1, -(-total // per_page)),
+        "pages": max(1, -(-total // per_page)) if per_page else 1,
         "tasks": [
             {
                 "id": tid,
                 "case_id": case_id,
-                "process": process,
+                "process": process_id,
                 "task": task,
                 "title": title,
                 "bureau": bureau,
@@ -133,7 +168,7 @@ def overdue_tasks(codes: frozenset[str], *, today: date, page: int = 1, per_page
             for (
                 tid,
                 case_id,
-                process,
+                process_id,
                 task,
                 title,
                 bureau,
@@ -145,6 +180,77 @@ def overdue_tasks(codes: frozenset[str], *, today: date, page: int = 1, per_page
             ) in rows
         ],
     }
+
+
+def case_list(
+    codes: frozenset[str],
+    *,
+    process: str | None = None,
+    status: str | None = None,
+    search: str = "",
+    page: int = 1,
+    per_page: int | None = 50,
+) -> dict:
+    """Cases decided by the given bureaus, newest first, of one process and state and
+    matching a search (enterprise name, credit code, case number): one page with the total
+    over all pages. `per_page` None gives every row (the downloads)."""
+    where = [Case.deciding_bureau.in_(sorted(codes))]
+    if process:
+        where.append(Case.process_id == process)
+    if status:
+        where.append(Case.status == status)
+    if search.strip():
+        where.append(case_search_clause(search))
+    total = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Case)
+            .join(Operator, Operator.id == Case.operator_id)
+            .where(*where)
+        )
+        or 0
+    )
+    query = (
+        select(Case, Operator.name, Operator.uscc)
+        .join(Operator, Operator.id == Case.operator_id)
+        .where(*where)
+        .order_by(Case.id.desc())
+    )
+    if per_page is not None:
+        query = query.limit(per_page).offset((page - 1) * per_page)
+    return {
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // per_page)) if per_page else 1,
+        "cases": [
+            {
+                "id": c.id,
+                "process": c.process_id,
+                "status": c.status,
+                "outcome": c.outcome,
+                "overdue": c.overdue,
+                "filed_on": c.filed_on,
+                "bureau": c.deciding_bureau,
+                "subject": c.subject or {},
+                "operator": name,
+                "uscc": uscc,
+            }
+            for c, name, uscc in db.session.execute(query).all()
+        ],
+    }
+
+
+def case_search_clause(text: str):
+    """Enterprise name (any part), unified credit code (from its start) or case number."""
+    text = text.strip()
+    number = text.lstrip("#")
+    clauses = [
+        Operator.name.contains(text, autoescape=True),
+        Operator.uscc.startswith(text.upper(), autoescape=True),
+    ]
+    if number.isdigit() and len(number) < 12:
+        clauses.append(Case.id == int(number))
+    return or_(*clauses)
 
 
 # ---- on-time rates ------------------------------------------------------------------------
@@ -289,3 +395,14 @@ def bureau_notifications(user: User, *, page: int = 1, per_page: int = 50) -> di
             for n, process, op_name in rows
         ],
     }
+
+
+def tree_bureaus(code: str) -> list[tuple[str, str]]:
+    """(code, name) of a bureau and every bureau below it, by code: the bureau filter."""
+    return list(
+        db.session.execute(
+            select(Bureau.code, Bureau.name)
+            .where(Bureau.code.in_(sorted(bureau_tree_codes(code))))
+            .order_by(Bureau.code)
+        ).tuples()
+    )

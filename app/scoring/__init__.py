@@ -3,6 +3,7 @@
 from .classes import CLASSES, OfficialClass, class_for, official_class
 from .dates import add_months, add_years, window_end
 from .engine import (
+    REWARD_CAP,
     FamilyScores,
     Line,
     Score,
@@ -32,6 +33,7 @@ from .table import (
 __all__ = [
     "BASE_POINTS",
     "CLASSES",
+    "REWARD_CAP",
     "ZERO",
     "Entry",
     "EntryKind",

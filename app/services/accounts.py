@@ -9,17 +9,25 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 
-from app.auth import MIN_PASSWORD, create_user, set_password
+from app.auth import (
+    DEFAULT_SCOPES,
+    MIN_PASSWORD,
+    authenticate,
+    create_user,
+    issue_token,
+    set_password,
+)
+from app.codes import Role
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.permissions import bureau_tree_codes
 from forms.base import N_
-from models import Bureau, Operator, User
+from models import ApiToken, Bureau, Operator, User
 
 from .audit import record_event
 
-ROLES = ("enterprise", "officer", "supervisor", "admin")
-STAFF_ROLES = ("officer", "supervisor")
+ROLES = tuple(Role)
+STAFF_ROLES = (Role.OFFICER, Role.SUPERVISOR)
 _USERNAME = re.compile(r"[^\s]{2,60}")
 
 
@@ -128,7 +136,7 @@ def create_account(
         elif db.session.get(Bureau, bureau_code) is None:
             errors["bureau_code"] = (N_("no bureau has the code %(code)s"), {"code": bureau_code})
     uscc = (uscc or "").strip().upper() or None
-    if role == "enterprise":
+    if role == Role.ENTERPRISE:
         if uscc is None:
             errors["uscc"] = (N_("an enterprise user needs the credit code of its operator"), {})
         else:
@@ -205,3 +213,50 @@ def reset_password(user: User, password: str, *, acting: User, at: datetime) -> 
         {"username": user.username},
     )
     db.session.flush()
+
+
+# -- the user's own sign-in and API tokens ---------------------------------------------------
+
+
+def sign_in(username: str, password: str, *, ip: str, at: datetime) -> User | None:
+    """The user if the password matches (audited), else None; every attempt counts towards
+    the throttle, so the caller keeps a failed attempt although it refuses the sign-in."""
+    user = authenticate(username, password, ip, at)
+    if user is not None:
+        record_event(at, user.username, "user.sign_in", "user", str(user.id))
+    return user
+
+
+def sign_out(user: User, *, at: datetime) -> None:
+    """Ends every session of the user, not only the one signing out."""
+    user.end_sessions()
+    record_event(at, user.username, "user.sign_out", "user", str(user.id))
+
+
+def issue_api_token(user: User, scopes: tuple[str, ...], *, name: str, at: datetime) -> str:
+    """A new token of the user's own, with scopes the role may use; shown once."""
+    if not name or len(name) > 100:
+        raise DomainError("give the token a name (1 to 100 characters)", status=400)
+    if not scopes or not set(scopes) <= set(DEFAULT_SCOPES[user.role]):
+        raise DomainError("choose at least one of the scopes your role may use", status=400)
+    token = issue_token(user, scopes, name=name, at=at)
+    record_event(
+        at,
+        user.username,
+        "token.issue",
+        "user",
+        str(user.id),
+        {"name": name, "scopes": list(scopes)},
+    )
+    return token
+
+
+def revoke_api_token(user: User, token_id: int, *, at: datetime) -> None:
+    """Revoke one of the user's own tokens (another's is not found); revoking twice is a
+    no-op."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound("no token %(id)s", id=token_id)
+    if token.revoked_at is None:
+        token.revoked_at = at
+        record_event(at, user.username, "token.revoke", "api_token", str(token.id))

@@ -1,12 +1,13 @@
-"""Starting cases: what must hold before a notice, repair, objection, correction or reward
-application becomes a case (rules §4, §5, §7, §8)."""
+"""Starting cases: what must hold before a repair, objection or correction becomes a case
+(rules §4, §7, §8). Notices are issued where they are delivered (notices.py) and rewards
+applied for in rewards.py (rules §5); their entry points are importable from here too."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from app.clock import CST
 from app.errors import Conflict, DomainError, NotFound, Reasons
@@ -14,7 +15,6 @@ from app.extensions import db
 from app.permissions import can_report_error, can_start_for_operator
 from app.scoring.engine import live_entries
 from app.scoring.repairs import effective_deduction, repair_limit_reached, repair_refusals
-from app.scoring.rewards import SPOT_CHECK_REWARDS, clean_year_runs
 from forms.base import N_
 from models import (
     Case,
@@ -23,22 +23,37 @@ from models import (
     Notice,
     Operator,
     ScoringObject,
-    SpotCheck,
     User,
 )
 
-from .bureaus import city_of, province_of
 from .case_effects import (
     acted_intentionally,
     matter_deductions,
     matter_repairable,
     operator_repair_dates,
-    refuse_reward_role,
 )
 from .cases import Ctx, start_case
 from .filing import CONCEALED, active_finding
-from .notices import reach
-from .scoring_tables import require_table
+from .notices import issue_notice, issue_notices
+from .rewards import apply_reward, propose_rewards, reward_bureau
+
+__all__ = [
+    "DISPUTABLE",
+    "OBJECTION_DAYS",
+    "REPAIR_OPEN",
+    "apply_reward",
+    "decision_day",
+    "entry_window_closes",
+    "file_objection",
+    "file_repair",
+    "issue_notice",
+    "issue_notices",
+    "latest_notice",
+    "objection_window_closes",
+    "propose_rewards",
+    "report_correction",
+    "reward_bureau",
+]
 
 OBJECTION_DAYS = 15
 REPAIR_OPEN = N_("a repair of this matter is already being handled (Art. 21)")
@@ -82,6 +97,15 @@ def _scoring(entry_id: int, user: User | None) -> tuple[LedgerEntry, ScoringObje
     return row[0], row[1], row[2]
 
 
+def _deciding_bureau(entry: LedgerEntry, obj: ScoringObject, matter: Matter | None) -> str:
+    """Who decides a dispute of a scoring (R-RIGHTS): the bureau that decided its matter, or
+    for a reward, which has none, the bureau that decides rewards (rules §5)."""
+    if matter is not None:
+        return matter.bureau_code
+    operator = db.session.get(Operator, obj.operator_id)
+    return reward_bureau(entry.item or "", operator.bureau_code)
+
+
 def decision_day(at) -> date:
     """The day a decision written at `at` reached the enterprise portal (rules §7: received on
     delivery to the portal), as a China Standard Time day."""
@@ -109,89 +133,6 @@ def _open_case_for(
     if operator_id is not None:
         where.append(Case.operator_id == operator_id)
     return db.session.scalar(select(Case).where(*where).limit(1))
-
-
-# ---- notices (Art. 23) -------------------------------------------------------------------
-
-
-def issue_notices(*, ctx: Ctx, limit: int = 500) -> int:
-    """Start a notice case for each (operator, matter) scored without a notice yet."""
-    pending = db.session.execute(
-        select(ScoringObject.operator_id, LedgerEntry.matter_id)
-        .join(ScoringObject, ScoringObject.id == LedgerEntry.object_id)
-        .where(
-            LedgerEntry.kind == "DEDUCTION",
-            LedgerEntry.matter_id.is_not(None),
-            ~exists().where(
-                Notice.operator_id == ScoringObject.operator_id,
-                Notice.matter_id == LedgerEntry.matter_id,
-            ),
-        )
-        .group_by(ScoringObject.operator_id, LedgerEntry.matter_id)
-        .order_by(LedgerEntry.matter_id)
-        .limit(limit)
-    ).all()
-    for operator_id, matter_id in pending:
-        matter = db.session.get(Matter, matter_id)
-        # The 3 working days of Art. 23 run from the scoring, not from this pass.
-        scored_on = min(matter.recorded_at.astimezone(CST).date(), ctx.today)
-        issue_notice(matter, operator_id, ctx=ctx, scored_on=scored_on)
-    return len(pending)
-
-
-def issue_notice(
-    matter: Matter,
-    operator_id: int,
-    *,
-    ctx: Ctx,
-    scored_on: date,
-    correction: int | None = None,
-) -> Notice:
-    """A notice of the matter to one operator and the case that delivers it (R-NOTICE,
-    R-CHANNEL). A correction issues one anew (R-RIGHTS): the objection window of the matter
-    then runs from the receipt of that latest notice."""
-    from app.queries.scores import notice_figures
-
-    operator = db.session.get(Operator, operator_id)
-    # R-NOTICE: each object's own figures, from the rule core; the rights are stated in
-    # the reader's language when the notice is shown.
-    as_of = max(ctx.today, matter.effective_on)
-    content = {
-        "matter": matter.ref,
-        "summary": matter.summary,
-        "items": matter.items,
-        "effective_on": matter.effective_on.isoformat(),
-        "as_of": as_of.isoformat(),
-        "objects": notice_figures(operator_id, matter.ref, as_of),
-    }
-    if correction is not None:
-        content["correction_case"] = correction
-    notice = Notice(
-        operator_id=operator_id,
-        matter_id=matter.id,
-        channel="announcement",
-        content=content,
-        created_at=ctx.now,
-    )
-    db.session.add(notice)
-    db.session.flush()
-    # R-CHANNEL: the portal, e-mail or SMS now; else a letter; else an announcement.
-    route = reach(notice, operator, matter, ctx)
-    subject = {"notice_id": notice.id, "matter": matter.ref, "uscc": operator.uscc}
-    if correction is not None:
-        subject["correction_case"] = correction
-    notice_case, _new = start_case(
-        "deduction_notice",
-        ctx=ctx,
-        matter_id=matter.id,
-        operator_id=operator_id,
-        deciding_bureau=matter.bureau_code,
-        filed_on=scored_on,
-        subject=subject,
-        start_data={"route": route},
-    )
-    notice.case_id = notice_case.id
-    return notice
 
 
 # ---- repair (Art. 14, 15, 21) -------------------------------------------------------------
@@ -355,18 +296,13 @@ def file_objection(
         )
     if matter is None and _open_objection_of(obj.operator_id, "entry_ids", entry.id):
         raise Conflict("entry %(entry)s is already disputed in an open objection", entry=entry.id)
-    operator = db.session.get(Operator, obj.operator_id)
     case, _ = start_case(
         "objection",
         ctx=ctx,
         matter_id=matter.id if matter is not None else None,
         operator_id=obj.operator_id,
         object_id=obj.id,
-        deciding_bureau=(
-            matter.bureau_code
-            if matter is not None
-            else reward_bureau(entry.item or "", operator.bureau_code)
-        ),
+        deciding_bureau=_deciding_bureau(entry, obj, matter),
         idempotency_key=idempotency_key,
         subject={
             "entry_ids": sorted(entry_ids),
@@ -453,18 +389,13 @@ def report_correction(entry_id: int, description: str, *, ctx: Ctx) -> Case:
     entry, obj, matter = _scoring(entry_id, None)
     if not description.strip():
         raise DomainError("describe the error", field="description")
-    operator = db.session.get(Operator, obj.operator_id)
     case, _ = start_case(
         "correction",
         ctx=ctx,
         matter_id=matter.id if matter is not None else None,
         operator_id=obj.operator_id,
         object_id=obj.id,
-        deciding_bureau=(
-            matter.bureau_code
-            if matter is not None
-            else reward_bureau(entry.item or "", operator.bureau_code)
-        ),
+        deciding_bureau=_deciding_bureau(entry, obj, matter),
         subject={
             "entry_ids": [entry.id],
             "kinds": [entry.kind],
@@ -474,104 +405,3 @@ def report_correction(entry_id: int, description: str, *, ctx: Ctx) -> Case:
         },
     )
     return case
-
-
-# ---- rewards (Art. 16-18, 22) -------------------------------------------------------------
-
-
-def reward_bureau(code: str, operator_bureau: str) -> str:
-    """The bureau that verifies and decides a reward (Art. 22, rules §5): one resting on spot
-    checks (R16, R17.1) by the provincial bureau, which runs them (Art. 19); the others by the
-    city bureau of the operator. Never the bureau of whoever keyed the application in."""
-    if code in SPOT_CHECK_REWARDS:
-        return province_of(operator_bureau)
-    return city_of(operator_bureau)
-
-
-def apply_reward(
-    object_id: int, code: str, statement: str, *, ctx: Ctx, idempotency_key: str | None = None
-) -> Case:
-    user = ctx.user
-    obj = db.session.get(ScoringObject, object_id)
-    if (
-        obj is None
-        or user is None
-        or (user.role == "enterprise" and user.operator_id != obj.operator_id)
-    ):
-        raise NotFound("no scoring object %(object)s", object=object_id)
-    if not can_start_for_operator(user, obj.operator_id):
-        raise DomainError("only the operator concerned can apply for a reward", status=403)
-    table = require_table(ctx.today, None)  # R-VALIDITY: refused (Art. 36) if none covers
-    reward = table.rewards.get(code)
-    if reward is None:
-        raise DomainError(
-            "unknown reward %(code)s; the table has %(rewards)s",
-            field="code",
-            code=code,
-            rewards=", ".join(table.rewards),
-        )
-    refuse_reward_role(reward, obj)
-    operator = db.session.get(Operator, obj.operator_id)
-    if code.startswith("R17") and not operator.filing_complete:
-        raise DomainError("operator rewards need a complete information filing (Art. 17, 14(3))")
-    if active_finding(operator.id) is not None:
-        raise DomainError(CONCEALED)
-    return start_case(
-        "reward",
-        ctx=ctx,
-        operator_id=obj.operator_id,
-        object_id=obj.id,
-        deciding_bureau=reward_bureau(code, operator.bureau_code),
-        idempotency_key=idempotency_key,
-        subject={"code": code, "statement": statement, "applied_by": user.username},
-    )[0]
-
-
-def propose_rewards(*, ctx: Ctx, limit: int = 500) -> int:
-    """R-REWARD-PRODUCT: products spot-checked clean in two or more consecutive years, all
-    inside the scoring cycle ending today (Art. 16), get a reward case proposed by the system
-    (once per run of clean years), in the provincial bureau's queue. At most `limit` a call: a
-    call that reaches it may have left candidates for the next. Refused (Art. 36) on a day no
-    scoring-table version covers (R-VALIDITY)."""
-    require_table(ctx.today, None)
-    rows = db.session.execute(
-        select(SpotCheck.object_id, SpotCheck.sampled_on, SpotCheck.result).order_by(
-            SpotCheck.object_id
-        )
-    ).all()
-    by_object: dict[int, list] = {}
-    for oid, sampled_on, result in rows:
-        by_object.setdefault(oid, []).append((sampled_on, result == "pass"))
-    # Proposed before: one query for all, not one per candidate.
-    proposed = set(
-        db.session.scalars(select(Case.idempotency_key).where(Case.idempotency_key.like("R16:%")))
-    )
-    started = 0
-    for oid, results in by_object.items():
-        if started >= limit:
-            break
-        runs = [r for r in clean_year_runs(results, on=ctx.today) if r[1] < ctx.today.year]
-        if not runs:
-            continue
-        first, last = runs[-1]
-        key = f"R16:{oid}:{first}-{last}"
-        if key in proposed:
-            continue
-        obj = db.session.get(ScoringObject, oid)
-        operator = db.session.get(Operator, obj.operator_id)
-        start_case(
-            "reward",
-            ctx=ctx,
-            operator_id=obj.operator_id,
-            object_id=oid,
-            deciding_bureau=reward_bureau("R16", operator.bureau_code),
-            idempotency_key=key,
-            subject={
-                "code": "R16",
-                "proposed": True,
-                "clean_years": [first, last],
-                "uscc": operator.uscc,
-            },
-        )
-        started += 1
-    return started

@@ -18,8 +18,9 @@ from flask import current_app
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from app.attachments import KINDS, FileKind, FileStore, sniff, store_for
+from app.attachments import KINDS, FileKind, sniff
 from app.attachments.kinds import kind_of_name
+from app.attachments.store import file_store
 from app.errors import DomainError
 from app.extensions import db
 from app.permissions import can_see_attachments
@@ -38,14 +39,6 @@ class Upload:
     data: bytes
     kind: FileKind
     sha256: str
-
-
-def file_store() -> FileStore:
-    """The app's store (ATTACHMENTS_STORE), made once."""
-    store = current_app.extensions.get("attachment_store")
-    if store is None:
-        store = current_app.extensions["attachment_store"] = store_for(current_app.config)
-    return store
 
 
 def _clean_name(raw: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
@@ -237,6 +238,7 @@ def _after_run(
             due_on=deadline.due_on if deadline else None,
             state="open",
             created_at=ctx.now,
+            claimed_by=_sticky_claimer(case, t.lane, open_rows),
         )
         db.session.add(new_row)
         new_rows.append(new_row)
@@ -274,6 +276,32 @@ def _after_run(
         {"id": r.id, "task": r.name, "lane": r.lane, "due_on": r.due_on}
         for r in sorted(still_open, key=lambda r: r.id)
     ]
+
+
+def _sticky_claimer(case: Case, lane: str, open_rows: dict[str, CaseTask]) -> int | None:
+    """Who did the case's last step in this staff lane keeps the next one (a step claimed
+    once stays with its officer unless released): the claimer of its newest task of the lane,
+    when that person may still claim it. Enterprise steps belong to no one."""
+    if lane == Role.ENTERPRISE:
+        return None
+    last = db.session.scalar(
+        select(CaseTask.claimed_by)
+        .where(
+            CaseTask.case_id == case.id,
+            CaseTask.lane == lane,
+            CaseTask.state == "done",
+            CaseTask.claimed_by.is_not(None),
+        )
+        .order_by(CaseTask.id.desc())
+        .limit(1)
+    )
+    if last is None:
+        return None
+    officer = db.session.get(User, last)
+    probe = SimpleNamespace(lane=lane, bureau_code=case.deciding_bureau)
+    if officer is None or not officer.active or not can_claim_task(officer, probe):
+        return None
+    return last
 
 
 _SIBLING = aliased(CaseTask)
@@ -460,3 +488,9 @@ def withdraw_case(case_id: int, *, ctx: Ctx) -> Case:
     if case.status != "open" or not send_message(case, "withdraw", ctx=ctx):
         raise Conflict("this case can no longer be withdrawn (it has been decided or closed)")
     return case
+
+
+def load_run(case: Case) -> Run:
+    """The case's workflow in memory, for reading it (its diagram); its stored definition is
+    deployed again if the app no longer ships it."""
+    return _load(case)

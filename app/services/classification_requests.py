@@ -16,8 +16,9 @@ from sqlalchemy import func, select, update
 from app.errors import DomainError
 from app.extensions import db
 from forms.base import N_
-from models import ClassificationRequest, ClassificationRun, Measure, Notification
+from models import ClassificationRequest, ClassificationRun, Measure, Notification, ScoringObject
 
+from . import progress
 from .audit import record_event
 from .classification import off_cycle_run, refuse_earlier_run, run_classification
 
@@ -215,12 +216,20 @@ def run_requested(*, today: date, now: datetime, commit) -> int:
             commit()
             continue
         savepoint = db.session.begin_nested()
+        # The admin page's progress bar: objects classified so far, of all.
+        tracker = progress.Tracker(
+            "classification",
+            req.id,
+            db.session.scalar(select(func.count()).select_from(ScoringObject)) or 0,
+        )
         try:
             _check_request(req.run_on, today, req.off_cycle, req.reason)
+            tracker.start()
             report = run_classification(
                 req.run_on,
                 actor=req.requested_by,
                 at=now,
+                progress=tracker.advance,
                 off_cycle=req.off_cycle,
                 reason=req.reason,
             )
@@ -243,4 +252,5 @@ def run_requested(*, today: date, now: datetime, commit) -> int:
             req.state, req.objects = "done", report.objects
         req.finished_at = now
         commit()
+        tracker.clear()
         done += 1

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.scoring import Entry
+from app.scoring import BASE_POINTS, Entry
 from models import LedgerEntry, ScoringObject
 
 from .audit import record_event
@@ -40,7 +40,7 @@ def add_entry(
                 object_id=obj.id,
                 operator_id=obj.operator_id,
                 kind="START",
-                points=Decimal("12.00"),
+                points=BASE_POINTS,
                 effective_on=effective_on,
                 recorded_by=actor,
                 recorded_at=at,

@@ -37,13 +37,12 @@ from sqlalchemy import (
 )
 
 from app.clock import CST
-from app.codes import message
+from app.codes import Role, message
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.permissions import can_complete_measure, can_see_measure
 from forms.base import N_
 from models import (
-    Case,
     ClassificationResult,
     ClassificationRun,
     Measure,
@@ -54,7 +53,6 @@ from models import (
 
 from .audit import record_event
 from .bulk import copy_rows
-from .case_effects import effect, notify_operator
 from .cases import Ctx, start_case
 
 KINDS_BY_CLASS: dict[str, tuple[str, ...]] = {
@@ -362,44 +360,6 @@ def object_label(obj: ScoringObject) -> str:
     return f"{obj.operator.name}（{obj.operator.uscc}）"
 
 
-def _case_measure(case_: Case) -> Measure:
-    measure = db.session.get(Measure, case_.subject.get("measure_id"))
-    if measure is None:
-        raise DomainError("this rectification case has no measure", status=500)
-    return measure
-
-
-def _latest_form(case_: Case, ctx, task_name: str) -> dict:
-    from .case_effects import _form
-
-    return _form(case_, ctx, task_name)
-
-
-@effect("rectification_accepted")
-def _rectification_accepted(case_: Case, ctx) -> None:
-    """The bureau found the rectification done: the measure is done."""
-    measure = _case_measure(case_)
-    reasons = _latest_form(case_, ctx, "verify_rectification").get("reasons")
-    measure.state, measure.completed_at, measure.completed_by = "done", ctx.now, ctx.actor
-    measure.note = reasons or "整改到位"
-    case_.outcome = "accepted"
-    notify_operator(
-        case_,
-        ctx,
-        "rectification",
-        "整改情况经核查已到位，责令整改措施完成。Rectification accepted.",
-    )
-
-
-@effect("rectification_returned")
-def _rectification_returned(case_: Case, ctx) -> None:
-    """Not yet rectified: the enterprise is told why and reports again."""
-    reasons = _latest_form(case_, ctx, "verify_rectification").get("reasons")
-    notify_operator(
-        case_, ctx, "rectification", f"整改情况经核查未到位，请继续整改后重新报告：{reasons}"
-    )
-
-
 # ---- completing measures ----------------------------------------------------------------
 
 
@@ -435,7 +395,7 @@ def acknowledge_notices(run_id: int, *, ctx: Ctx) -> int:
     """The enterprise acknowledges (签收) its class notices of a run: they are done, and the
     class notice notifications are read."""
     user = ctx.user
-    if user is None or user.role != "enterprise":
+    if user is None or user.role != Role.ENTERPRISE:
         raise DomainError("only the enterprise acknowledges its notices", status=403)
     open_ids = db.session.scalars(
         select(Measure.id).where(

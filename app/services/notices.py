@@ -8,18 +8,32 @@ deciding bureau to print and post; with no address either, the notice is publish
 announcement (通告).
 
 Every try is a `NoticeDelivery` row, and each is written into the case history when the case
-applies its effect."""
+applies its effect. Issuing a notice (R-NOTICE) writes it with each object's figures and starts
+the case that delivers it."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import exists, select
 
+from app.clock import CST
+from app.codes import Role
 from app.extensions import db
 from app.notify import Sent, letter_text, mailer_for, sms_gateway_for
-from models import Bureau, Matter, Notice, NoticeDelivery, Operator, User
+from models import (
+    Bureau,
+    LedgerEntry,
+    Matter,
+    Notice,
+    NoticeDelivery,
+    Operator,
+    ScoringObject,
+    User,
+)
 
-from .cases import Ctx
+from .cases import Ctx, start_case
 
 ELECTRONIC, LETTER, ANNOUNCE = "electronic", "letter", "announce"
 
@@ -65,7 +79,7 @@ def reach(notice: Notice, operator: Operator, matter: Matter, ctx: Ctx) -> str:
     """Try the channels in turn; the route the notice case takes: electronic (delivered today
     by the first channel that took it), letter (queued for posting) or announce."""
     has_portal = db.session.scalar(
-        select(exists().where(User.operator_id == operator.id, User.role == "enterprise"))
+        select(exists().where(User.operator_id == operator.id, User.role == Role.ENTERPRISE))
     )
     reached = bool(has_portal)
     if has_portal:
@@ -107,3 +121,86 @@ def deliveries(notice_id: int) -> list[NoticeDelivery]:
             .order_by(NoticeDelivery.id)
         )
     )
+
+
+# ---- issuing notices (Art. 23) -------------------------------------------------------------
+
+
+def issue_notices(*, ctx: Ctx, limit: int = 500) -> int:
+    """Start a notice case for each (operator, matter) scored without a notice yet."""
+    pending = db.session.execute(
+        select(ScoringObject.operator_id, LedgerEntry.matter_id)
+        .join(ScoringObject, ScoringObject.id == LedgerEntry.object_id)
+        .where(
+            LedgerEntry.kind == "DEDUCTION",
+            LedgerEntry.matter_id.is_not(None),
+            ~exists().where(
+                Notice.operator_id == ScoringObject.operator_id,
+                Notice.matter_id == LedgerEntry.matter_id,
+            ),
+        )
+        .group_by(ScoringObject.operator_id, LedgerEntry.matter_id)
+        .order_by(LedgerEntry.matter_id)
+        .limit(limit)
+    ).all()
+    for operator_id, matter_id in pending:
+        matter = db.session.get(Matter, matter_id)
+        # The 3 working days of Art. 23 run from the scoring, not from this pass.
+        scored_on = min(matter.recorded_at.astimezone(CST).date(), ctx.today)
+        issue_notice(matter, operator_id, ctx=ctx, scored_on=scored_on)
+    return len(pending)
+
+
+def issue_notice(
+    matter: Matter,
+    operator_id: int,
+    *,
+    ctx: Ctx,
+    scored_on: date,
+    correction: int | None = None,
+) -> Notice:
+    """A notice of the matter to one operator and the case that delivers it (R-NOTICE,
+    R-CHANNEL). A correction issues one anew (R-RIGHTS): the objection window of the matter
+    then runs from the receipt of that latest notice."""
+    from app.queries.scores import notice_figures
+
+    operator = db.session.get(Operator, operator_id)
+    # R-NOTICE: each object's own figures, from the rule core; the rights are stated in
+    # the reader's language when the notice is shown.
+    as_of = max(ctx.today, matter.effective_on)
+    content = {
+        "matter": matter.ref,
+        "summary": matter.summary,
+        "items": matter.items,
+        "effective_on": matter.effective_on.isoformat(),
+        "as_of": as_of.isoformat(),
+        "objects": notice_figures(operator_id, matter.ref, as_of),
+    }
+    if correction is not None:
+        content["correction_case"] = correction
+    notice = Notice(
+        operator_id=operator_id,
+        matter_id=matter.id,
+        channel="announcement",
+        content=content,
+        created_at=ctx.now,
+    )
+    db.session.add(notice)
+    db.session.flush()
+    # R-CHANNEL: the portal, e-mail or SMS now; else a letter; else an announcement.
+    route = reach(notice, operator, matter, ctx)
+    subject = {"notice_id": notice.id, "matter": matter.ref, "uscc": operator.uscc}
+    if correction is not None:
+        subject["correction_case"] = correction
+    notice_case, _new = start_case(
+        "deduction_notice",
+        ctx=ctx,
+        matter_id=matter.id,
+        operator_id=operator_id,
+        deciding_bureau=matter.bureau_code,
+        filed_on=scored_on,
+        subject=subject,
+        start_data={"route": route},
+    )
+    notice.case_id = notice_case.id
+    return notice

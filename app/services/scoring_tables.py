@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.errors import Conflict, DomainError
 from app.extensions import db
+from app.queries.tables import load_tables
 from app.scoring import (
     ScoringTable,
     TableError,
@@ -154,11 +155,6 @@ def publish_table(text: str, *, actor: str, at: datetime) -> tuple[ScoringTableV
     )
     db.session.flush()
     return row, True
-
-
-def load_tables() -> list[ScoringTable]:
-    rows = db.session.scalars(select(ScoringTableVersion)).all()
-    return [parse_table(r.content) for r in rows]
 
 
 def _until(day: date | None) -> str:

@@ -66,7 +66,9 @@ def init_web(app: Flask, api_blueprints) -> None:
         measures,
         portal,
         public,
+        run_progress,
         statistics,
+        whatif,
     )
     from .layout import register_layout
 
@@ -81,6 +83,8 @@ def init_web(app: Flask, api_blueprints) -> None:
         attachments,
         statistics,
         measures,
+        run_progress,
+        whatif,
     ):
         app.register_blueprint(module.bp)
     register_layout(app)

@@ -12,6 +12,7 @@ from flask import Blueprint, Response
 from flask_login import current_user
 
 from app.attachments import KINDS
+from app.codes import Role
 from app.queries.attachments import attachment_content
 
 from .guards import roles
@@ -20,7 +21,7 @@ bp = Blueprint("attachments", __name__, url_prefix="/attachments")
 
 
 @bp.get("/<int:attachment_id>")
-@roles("enterprise", "officer", "supervisor", "admin")
+@roles(Role.ENTERPRISE, Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
 def download(attachment_id: int):
     row, data = attachment_content(current_user, attachment_id)
     digest = base64.b64encode(hashlib.sha256(data).digest()).decode()

@@ -7,22 +7,22 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
-from app.auth import DEFAULT_SCOPES, SCOPES, authenticate, issue_token
+from app.auth import DEFAULT_SCOPES, SCOPES
+from app.codes import Role
 from app.context import now
-from app.errors import DomainError
-from app.extensions import db
-from app.services.audit import record_event
-from models import ApiToken
+from app.errors import DomainError, NotFound
+from app.queries.administration import user_tokens
+from app.services import accounts
+from app.unit_of_work import keep_writes
 
 bp = Blueprint("auth", __name__)
 
 HOME = {
-    "enterprise": "portal.home",
-    "officer": "inbox.queue",
-    "supervisor": "dashboard.overview",
-    "admin": "admin.home",
+    Role.ENTERPRISE: "portal.home",
+    Role.OFFICER: "inbox.queue",
+    Role.SUPERVISOR: "dashboard.overview",
+    Role.ADMIN: "admin.home",
 }
 
 
@@ -50,8 +50,11 @@ def login():
     username = request.form.get("username", "")
     if request.method == "POST":
         try:
-            user = authenticate(
-                username, request.form.get("password", ""), request.remote_addr or "-", now()
+            user = accounts.sign_in(
+                username,
+                request.form.get("password", ""),
+                ip=request.remote_addr or "-",
+                at=now(),
             )
         except DomainError as err:
             user, error, status = None, _(err.message), err.status
@@ -61,10 +64,8 @@ def login():
         if user is not None:
             login_user(user)
             session.permanent = True
-            record_event(now(), user.username, "user.sign_in", "user", str(user.id))
-            db.session.commit()
             return redirect(safe_next(request.args.get("next")) or home_url())
-        db.session.commit()  # the failed attempt counts towards the throttle
+        keep_writes()  # the failed attempt counts towards the throttle
     return (
         render_template("web/login.html", error=error, username=username),
         status,
@@ -76,9 +77,7 @@ def logout():
     """Ends every session of the user, not only this cookie: a copy of the cookie (another
     browser, a stolen one) opens nothing after sign-out."""
     if current_user.is_authenticated:
-        current_user.end_sessions()
-        record_event(now(), current_user.username, "user.sign_out", "user", str(current_user.id))
-        db.session.commit()
+        accounts.sign_out(current_user, at=now())
     logout_user()
     flash(_("已退出登录"), "info")
     return redirect(url_for("public.index"))
@@ -103,25 +102,10 @@ def tokens():
     if request.method == "POST":
         name = request.form.get("name", "").strip()
         scopes = tuple(request.form.getlist("scopes"))
-        if not name or len(name) > 100:
-            raise DomainError("give the token a name (1 to 100 characters)", status=400)
-        if not scopes or not set(scopes) <= set(allowed):
-            raise DomainError("choose at least one of the scopes your role may use", status=400)
-        shown = issue_token(current_user, scopes, name=name, at=now())
-        record_event(
-            now(),
-            current_user.username,
-            "token.issue",
-            "user",
-            str(current_user.id),
-            {"name": name, "scopes": list(scopes)},
-        )
-        db.session.commit()
+        shown = accounts.issue_api_token(current_user, scopes, name=name, at=now())
         session["new_token"] = shown
         return redirect(url_for("auth.tokens"), 303)
-    mine = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
-    ).all()
+    mine = user_tokens(current_user.id)
     return render_template(
         "web/tokens.html", tokens=mine, shown=shown, scopes=SCOPES, allowed=allowed
     )
@@ -130,12 +114,9 @@ def tokens():
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != current_user.id:
+    try:
+        accounts.revoke_api_token(current_user, token_id, at=now())
+    except NotFound:
         abort(404)
-    if token.revoked_at is None:
-        token.revoked_at = now()
-        record_event(now(), current_user.username, "token.revoke", "api_token", str(token.id))
-        db.session.commit()
     flash(_("令牌已作废"), "info")
     return redirect(url_for("auth.tokens"))

@@ -1,33 +1,49 @@
 """The supervisor dashboard (监督看板): open, due-soon and overdue tasks per bureau, drilling
-down province → city → county inside the supervisor's own tree; the overdue tasks of the
-selected subtree (reassigned from the case page); on-time rates per month, process and bureau;
-and the supervisor's notifications of overdue cases."""
+down province → city → county inside the supervisor's own tree; the overdue or due-soon tasks of
+the selected subtree, filtered by process, searchable, paged and downloadable (reassigned from
+the case page or the queue); on-time rates per month, process and bureau; and the supervisor's
+notifications of overdue cases, marked read through `app.services.notifications`."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.clock import CST
 from app.codes import PROCESS_TITLES
 from app.context import now, today
-from app.errors import NotFound
-from app.extensions import db
+from app.errors import DomainError
 from app.permissions import bureau_tree_codes
 from app.queries import supervision as q
+from app.services import notifications as notification_service
 from app.services.calendar import work_calendar
+from app.services.downloads import MIMETYPES, record_download, table_file
 from forms.base import N_
-from models import Notification
 
 from .charts import bar_chart
 from .guards import roles
+from .layout import task_title
 
 bp = Blueprint("dashboard", __name__, url_prefix="/supervision")
 
 PER_PAGE = 50
 PROCESS_LABELS = PROCESS_TITLES  # one title per process (app/codes.py)
 LEVEL_LABELS = {"province": N_("省局"), "city": N_("市局"), "county": N_("县（区）局")}
+DUE = {"overdue": N_("已超期"), "soon": N_("即将到期")}
+TASK_COLUMNS = (
+    N_("案件号"),
+    N_("类型"),
+    N_("任务"),
+    N_("经营者"),
+    N_("统一社会信用代码"),
+    N_("承办部门"),
+    N_("认领人"),
+    N_("期限"),
+    N_("超期天数"),
+)
 
 
 @bp.context_processor
@@ -40,6 +56,37 @@ def _shared() -> dict:
 
 def _page() -> int:
     return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def _task_filters() -> dict[str, Any]:
+    """Which list (overdue or due soon), process, search and page of the task list; a bad
+    value is a 400."""
+    args = request.args
+    due = args.get("due") or "overdue"
+    if due not in DUE:
+        raise DomainError("due must be overdue or soon", status=400)
+    process = args.get("process") or ""
+    if process and process not in PROCESS_LABELS:
+        raise DomainError("unknown process %(p)s: choose one from the list", status=400, p=process)
+    return {"due": due, "process": process, "q": (args.get("q") or "").strip()[:100]}
+
+
+def _tasks(code: str, f: dict[str, Any], *, day, soon, page: int, per_page: int | None) -> dict:
+    return q.deadline_tasks(
+        bureau_tree_codes(code),
+        today=day,
+        soon=soon,
+        which=f["due"],
+        process=f["process"] or None,
+        search=f["q"],
+        page=page,
+        per_page=per_page,
+    )
+
+
+def _task_query(code: str, f: dict[str, Any], **change) -> dict[str, Any]:
+    out = {"bureau": code, **f, **change}
+    return {k: v for k, v in out.items() if v and not (k == "due" and v == "overdue")}
 
 
 def _process(p: str) -> str:
@@ -104,17 +151,15 @@ def overview():
         "total": drill["total"],
     }
     page = _page()
-    overdue = q.overdue_tasks(bureau_tree_codes(code), today=day, page=page, per_page=PER_PAGE)
+    f = _task_filters()
+    overdue = _tasks(code, f, day=day, soon=soon, page=page, per_page=PER_PAGE)
     rates = _rates(code, counts["children"], day)
     # Each category says how many tasks were completed, so 0 % and "nothing done" differ.
     month_chart = bar_chart(
         _("各月按期办结率"),
         [f"{m} ({c['done']})" for m, c in zip(rates["months"], rates["by_month"], strict=True)],
-        [(_("全部"), [c["rate"] or 0.0 for c in rates["by_month"]])]
-        + [
-            (_process(p["process"]), [c["rate"] or 0.0 for c in p["months"]])
-            for p in rates["by_process"]
-        ],
+        [(_("全部"), [c["rate"] for c in rates["by_month"]])]
+        + [(_process(p["process"]), [c["rate"] for c in p["months"]]) for p in rates["by_process"]],
         hi=100.0,
         suffix="%",
     )
@@ -127,7 +172,7 @@ def overview():
             [
                 (
                     _("按期办结率"),
-                    [b["rate"] or 0.0 for b in rates["by_bureau"]] + [rates["own"]["rate"] or 0.0],
+                    [b["rate"] for b in rates["by_bureau"]] + [rates["own"]["rate"]],
                 )
             ],
             hi=100.0,
@@ -143,7 +188,15 @@ def overview():
         overdue_total=overdue["total"],
         page=page,
         pages=overdue["pages"],
-        page_url=lambda n: url_for("dashboard.overview", bureau=code, page=n),
+        page_url=lambda n: url_for("dashboard.overview", **_task_query(code, f, page=n)),
+        due_url=lambda d: url_for("dashboard.overview", **_task_query(code, f, due=d)),
+        download_url=lambda fmt: url_for(
+            "dashboard.tasks_download", fmt=fmt, **_task_query(code, f)
+        ),
+        f=f,
+        due_labels=DUE,
+        bureaus=q.tree_bureaus(current_user.bureau_code),
+        process_labels=PROCESS_LABELS,
         rates=rates,
         months=rates["months"],
         month_chart=month_chart,
@@ -171,28 +224,49 @@ def notifications():
     )
 
 
-def _mine(notification_id: int) -> Notification:
-    n = db.session.get(Notification, notification_id)
-    if n is None or n.bureau_code is None or n.bureau_code != current_user.bureau_code:
-        raise NotFound("no notification %(id)s", id=notification_id)
-    return n
-
-
 @bp.post("/notifications/<int:notification_id>/read")
 @roles("supervisor")
 def mark_read(notification_id: int):
-    n = _mine(notification_id)
-    if n.read_at is None:
-        n.read_at = now()
-        db.session.commit()
+    notification_service.mark_read(current_user._get_current_object(), notification_id, at=now())
     return redirect(url_for("dashboard.notifications", page=request.form.get("page", type=int)))
 
 
 @bp.post("/notifications/read-all")
 @roles("supervisor")
 def mark_all_read():
-    db.session.query(Notification).filter(
-        Notification.bureau_code == current_user.bureau_code, Notification.read_at.is_(None)
-    ).update({"read_at": now()}, synchronize_session=False)
-    db.session.commit()
+    notification_service.mark_all_read(current_user._get_current_object(), at=now())
     return redirect(url_for("dashboard.notifications"))
+
+
+@bp.get("/tasks.<any(csv, xlsx):fmt>")
+@roles("supervisor")
+def tasks_download(fmt: str):
+    """Every overdue (or due-soon) task of the subtree as filtered, as CSV or XLSX."""
+    selected = q.bureau_in_scope(current_user, request.args.get("bureau") or None)
+    f = _task_filters()
+    day = today()
+    soon = work_calendar().add_working_days(day, 1).due_on
+    found = _tasks(selected.code, f, day=day, soon=soon, page=1, per_page=None)
+    rows = [
+        [
+            t["case_id"],
+            _process(t["process"]),
+            task_title(t["task"], t["title"]),
+            t["operator"],
+            t["uscc"],
+            t["bureau_name"],
+            t["claimed_by"] or "",
+            t["due_on"],
+            max(t["days_overdue"], 0),
+        ]
+        for t in found["tasks"]
+    ]
+    body = table_file(fmt, _(DUE[f["due"]]), [_(h) for h in TASK_COLUMNS], rows)
+    filters = _task_query(selected.code, f)
+    record_download(now(), current_user.username, "tasks", fmt, len(rows), filters)
+    filename = f"tasks-{f['due']}-{selected.code}-{day.isoformat()}.{fmt}"
+    return Response(
+        body,
+        mimetype=MIMETYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -118,11 +118,6 @@ def register_layout(app: Flask) -> None:
     app.jinja_env.filters["message"] = lambda stored: render_message(stored, _) if stored else ""
     app.jinja_env.filters["bureau_name"] = bureau_name
     app.jinja_env.filters["isodate"] = lambda d: d.isoformat() if isinstance(d, date) else ""
-
-
-def is_page_request() -> bool:
-    """Web pages answer errors with a page; the API (and its documents) with JSON."""
-    return not request.path.startswith("/api/")
 
 
 def render_error(status: int, message: str, *, translate: bool = True):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, url_for
 from flask_login import current_user
 
+from app.codes import Role
 from app.context import today
 from app.letters import content
 from app.letters.html import render_html
@@ -18,7 +19,7 @@ from .guards import case_ctx, roles
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
 
-EVERYONE = ("enterprise", "officer", "supervisor", "admin")
+EVERYONE = tuple(Role)
 
 
 def _answer(letter: content.Letter, fmt: str, endpoint: str, **ids) -> Response | str:
@@ -64,7 +65,7 @@ def klass(object_id: int, fmt: str):
 
 
 @bp.get("/post/<bureau_code>.pdf")
-@roles("officer", "supervisor")
+@roles(Role.OFFICER, Role.SUPERVISOR)
 def post_batch(bureau_code: str):
     """The letters a bureau has to post (记分告知书 to operators no 数据电文 reached), each
     with its address block, in one PDF to print (R-CHANNEL). Staff of that bureau and the

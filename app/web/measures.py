@@ -8,14 +8,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.clock import CST
+from app.codes import Role
 from app.context import today
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.permissions import bureau_tree_codes, can_act_on_task, can_complete_measure
+from app.permissions import can_act_on_task, can_complete_measure
 from app.queries import measures as q
+from app.queries.administration import bureaus_under, latest_run_day
 from app.services import inspection_plans as plans
 from app.services.cases import complete_task
 from app.services.measures import (
@@ -28,9 +29,10 @@ from app.services.measures import (
     get_measure,
     open_rectification_task,
 )
+from app.unit_of_work import attempt
 from forms.measures import InspectionPlanForm, MeasureDoneForm
 from forms.tasks import TASK_FORMS
-from models import Bureau, ClassificationRun
+from models import Bureau
 
 from .forms import field_specs, load
 from .guards import case_ctx, roles
@@ -58,7 +60,7 @@ def _labels() -> dict:
 
 
 @bp.get("/")
-@roles("officer", "supervisor")
+@roles(Role.OFFICER, Role.SUPERVISOR)
 def index():
     kind = request.args.get("kind") or None
     klass = request.args.get("klass") or None
@@ -113,12 +115,12 @@ def _detail(measure_id: int, *, refusal: str | None = None, values=None, errors=
     if (
         measure.state == "open"
         and measure.kind in STAFF_KINDS
-        and current_user.role in ("officer", "supervisor")
+        and current_user.role in (Role.OFFICER, Role.SUPERVISOR)
         and can_complete_measure(current_user, measure)
     ):
         done_specs = field_specs(MeasureDoneForm, values, errors)
     flag = None
-    if current_user.role in ("officer", "supervisor"):
+    if current_user.role in (Role.OFFICER, Role.SUPERVISOR):
         flag = q.serious_flag(measure.operator_id, ctx.today)
     return (
         render_template(
@@ -136,32 +138,30 @@ def _detail(measure_id: int, *, refusal: str | None = None, values=None, errors=
 
 
 @bp.get("/<int:measure_id>")
-@roles("officer", "supervisor", "enterprise")
+@roles(Role.OFFICER, Role.SUPERVISOR, Role.ENTERPRISE)
 def detail(measure_id: int):
     return _detail(measure_id)
 
 
 @bp.post("/<int:measure_id>/done")
-@roles("officer", "supervisor")
+@roles(Role.OFFICER, Role.SUPERVISOR)
 def done(measure_id: int):
     data, raw, errors = load(MeasureDoneForm, request.form)
     if data is None:
         return _detail(measure_id, values=raw, errors=errors, status=422)
     try:
-        complete_measure(measure_id, data["note"], ctx=case_ctx())
+        with attempt():
+            complete_measure(measure_id, data["note"], ctx=case_ctx())
     except NotFound:
-        db.session.rollback()
         raise
     except DomainError as err:
-        db.session.rollback()
         return _detail(measure_id, refusal=err.translated(), values=raw, status=err.status)
-    db.session.commit()
     flash(_("已记录办理情况"), "success")
     return redirect(url_for("measures.detail", measure_id=measure_id))
 
 
 @bp.post("/<int:measure_id>/task")
-@roles("officer", "supervisor", "enterprise")
+@roles(Role.OFFICER, Role.SUPERVISOR, Role.ENTERPRISE)
 def task(measure_id: int):
     """Work the open task of a rectification case: the enterprise's report or the officer's
     verification (the same service as the inbox and the API)."""
@@ -181,14 +181,12 @@ def task(measure_id: int):
     if data is None:
         return _detail(measure_id, values=raw, errors=errors, status=422)
     try:
-        complete_task(open_task.id, data, ctx=ctx)
+        with attempt():
+            complete_task(open_task.id, data, ctx=ctx)
     except NotFound:
-        db.session.rollback()
         raise
     except DomainError as err:
-        db.session.rollback()
         return _detail(measure_id, refusal=err.translated(), values=raw, status=err.status)
-    db.session.commit()
     flash(_("已提交"), "success")
     return redirect(url_for("measures.detail", measure_id=measure_id))
 
@@ -218,23 +216,22 @@ def _mine(refusal: str | None = None, status: int = 200):
 
 
 @bp.get("/mine")
-@roles("enterprise")
+@roles(Role.ENTERPRISE)
 def mine():
     return _mine()
 
 
 @bp.post("/mine/acknowledge")
-@roles("enterprise")
+@roles(Role.ENTERPRISE)
 def acknowledge():
     run_id = request.form.get("run_id", type=int)
     if run_id is None:
         return _mine(refusal=_("请选择要签收的分类评定"), status=400)
     try:
-        n = acknowledge_notices(run_id, ctx=case_ctx())
+        with attempt():
+            n = acknowledge_notices(run_id, ctx=case_ctx())
     except DomainError as err:
-        db.session.rollback()
         return _mine(refusal=err.translated(), status=err.status)
-    db.session.commit()
     flash(_("已签收 %(n)s 项监管提示", n=n), "success")
     return redirect(url_for("measures.mine"))
 
@@ -242,23 +239,14 @@ def acknowledge():
 # ---- inspection plans ---------------------------------------------------------------------------
 
 
-def _bureaus() -> list[Bureau]:
-    codes = bureau_tree_codes(current_user.bureau_code)
-    return list(
-        db.session.scalars(select(Bureau).where(Bureau.code.in_(codes)).order_by(Bureau.code))
-    )
-
-
 def _plans_page(*, values=None, errors=None, refusal=None, status=200):
-    latest = db.session.scalar(
-        select(ClassificationRun.run_on).order_by(ClassificationRun.run_on.desc()).limit(1)
-    )
+    latest = latest_run_day()
     values = values or {"year": str(today().year), "bureau": current_user.bureau_code}
     return (
         render_template(
             "measures/plans.html",
             plans=plans.list_plans(current_user),
-            bureaus=_bureaus(),
+            bureaus=bureaus_under(current_user.bureau_code),
             values=values,
             errors=errors or {},
             refusal=refusal,
@@ -272,39 +260,37 @@ def _plans_page(*, values=None, errors=None, refusal=None, status=200):
 
 
 @bp.get("/plans")
-@roles("officer", "supervisor")
+@roles(Role.OFFICER, Role.SUPERVISOR)
 def plan_list():
     return _plans_page()
 
 
 @bp.post("/plans")
-@roles("officer", "supervisor")
+@roles(Role.OFFICER, Role.SUPERVISOR)
 def plan_new():
     data, raw, errors = load(InspectionPlanForm, request.form)
     if data is None:
         return _plans_page(values=raw, errors=errors, status=400)
     try:
-        plan, _data = plans.generate_plan(
-            year=data["year"],
-            bureau=data["bureau"],
-            seed=data.get("seed"),
-            user=current_user,
-            today=today(),
-            now=case_ctx().now,
-        )
+        with attempt():
+            plan, _data = plans.generate_plan(
+                year=data["year"],
+                bureau=data["bureau"],
+                seed=data.get("seed"),
+                user=current_user,
+                today=today(),
+                now=case_ctx().now,
+            )
     except NotFound:
-        db.session.rollback()
         raise
     except DomainError as err:
-        db.session.rollback()
         return _plans_page(values=raw, refusal=err.translated(), status=err.status)
-    db.session.commit()
     flash(_("检查计划已生成并记录"), "success")
     return redirect(url_for("measures.plan", plan_id=plan.id))
 
 
 @bp.get("/plans/<int:plan_id>")
-@roles("officer", "supervisor")
+@roles(Role.OFFICER, Role.SUPERVISOR)
 def plan(plan_id: int):
     record = plans.get_plan(plan_id, current_user)
     data = plans.plan_view(record, today=today())
@@ -321,7 +307,7 @@ def plan(plan_id: int):
 
 
 @bp.get("/plans/<int:plan_id>/verify")
-@roles("officer", "supervisor")
+@roles(Role.OFFICER, Role.SUPERVISOR)
 def plan_verify(plan_id: int):
     """Anyone may check the draw: the recorded inputs drawn again give the recorded plan."""
     record = plans.get_plan(plan_id, current_user)
@@ -336,7 +322,7 @@ def plan_verify(plan_id: int):
 
 
 @bp.get("/plans/<int:plan_id>.xlsx")
-@roles("officer", "supervisor")
+@roles(Role.OFFICER, Role.SUPERVISOR)
 def plan_xlsx(plan_id: int):
     record = plans.get_plan(plan_id, current_user)
     data = plans.plan_view(record, today=today())

@@ -18,19 +18,20 @@ from marshmallow import ValidationError
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from app.codes import Process, Role
 from app.context import now, today
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.permissions import bureau_tree_codes, export_bureaus
 from app.queries import statistics as q
 from app.scoring import CLASSES
-from app.services.audit import record_event
 from app.services.cells import csv_text, xlsx_cell
+from app.services.statistics import record_download
 from forms.base import N_
 from forms.exports import StatisticsQuery
 from models import Bureau
 
-from .charts import bar_chart
+from .charts import CLASS_COLOURS, bar_chart
 from .guards import roles
 
 bp = Blueprint("statistics", __name__, url_prefix="/statistics")
@@ -129,15 +130,19 @@ def _classes(codes) -> Dataset:
             bar_chart(
                 _("各次分类的类别分布"),
                 [run.isoformat() for run in runs],
-                [(f"{k}", totals[k]) for k in CLASSES],
+                [(_("%(klass)s类", klass=k), totals[k]) for k in CLASSES],
+                counts=True,
+                colours=[CLASS_COLOURS[k] for k in CLASSES],
             )
         )
         latest = [r for r in rows if r["run_on"] == runs[-1]]
         charts.append(
             bar_chart(
                 _("最近一次分类（%(day)s）各地市分布", day=runs[-1].isoformat()),
-                [r["city_name"] for r in latest],
-                [(f"{k}", [float(r[k]) for r in latest]) for k in CLASSES],
+                [r["city_name"].removesuffix("市场监督管理局") for r in latest],
+                [(_("%(klass)s类", klass=k), [float(r[k]) for r in latest]) for k in CLASSES],
+                counts=True,
+                colours=[CLASS_COLOURS[k] for k in CLASSES],
             )
         )
     shown = [{k: _shown(v) for k, v in r.items()} for r in rows]
@@ -154,6 +159,7 @@ def _items(codes, args) -> Dataset:
                 _("各记分项目的事项数"),
                 [r["item"] for r in used],
                 [(_("事项数"), [float(r["matters"]) for r in used])],
+                counts=True,
             )
         )
     return Dataset("items", _(TITLES["items"]), _cols("items"), rows, charts)
@@ -162,13 +168,14 @@ def _items(codes, args) -> Dataset:
 def _outcomes(codes, args) -> Dataset:
     rows = q.case_outcomes(codes, since=args["since"], until=args["until"])
     charts = []
-    for process in ("repair", "objection"):
+    for process in (Process.REPAIR, Process.OBJECTION):
         mine = [r for r in rows if r["process"] == process]
         charts.append(
             bar_chart(
                 _("%(process)s办理结果", process=_(PROCESS_LABELS[process])),
                 [_(OUTCOME_LABELS.get(r["outcome"], r["outcome"])) for r in mine],
                 [(_("案件数"), [float(r["cases"]) for r in mine])],
+                counts=True,
             )
         )
     shown = [
@@ -198,7 +205,7 @@ def _dataset(name: str, args, codes) -> Dataset:
 
 
 @bp.get("/")
-@roles("supervisor", "admin")
+@roles(Role.SUPERVISOR, Role.ADMIN)
 def index():
     args, codes = _filters()
     allowed = export_bureaus(current_user)
@@ -219,7 +226,7 @@ def index():
 
 
 @bp.get("/<any(classes, items, outcomes):name>.<any(csv, xlsx):fmt>")
-@roles("supervisor", "admin")
+@roles(Role.SUPERVISOR, Role.ADMIN)
 def download(name: str, fmt: str):
     args, codes = _filters()
     data = _dataset(name, args, codes)
@@ -250,20 +257,14 @@ def download(name: str, fmt: str):
         body = out.getvalue()
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     # Statistics leave the system like exports do: who took which figures (Art. 31, 32).
-    record_event(
-        now(),
-        current_user.username,
-        f"statistics.{name}",
-        "statistics",
+    record_download(
         name,
-        {
-            "filters": {k: _shown(v) for k, v in args.items() if v},
-            "format": fmt,
-            "rows": len(rows),
-            "role": current_user.role,
-        },
+        user=current_user,
+        at=now(),
+        filters={k: _shown(v) for k, v in args.items() if v},
+        fmt=fmt,
+        rows=len(rows),
     )
-    db.session.commit()
     return Response(
         body,
         mimetype=mimetype,

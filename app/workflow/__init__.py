@@ -5,14 +5,18 @@ effects. That keeps an engine upgrade to this package.
 """
 
 from .engine import Engine, EngineTask, Run, WorkflowError
-from .specs import ProcessDefinition, SpecError, load_definitions
+from .links import Links, check_links
+from .specs import LANE_ROLES, ProcessDefinition, SpecError, load_definitions
 
 __all__ = [
+    "LANE_ROLES",
     "Engine",
     "EngineTask",
+    "Links",
     "ProcessDefinition",
     "Run",
     "SpecError",
     "WorkflowError",
+    "check_links",
     "load_definitions",
 ]

@@ -188,6 +188,17 @@ class Engine:
                 current.append(name)
         return sorted(set(completed)), sorted(set(current))
 
+    def diagram(self, run: Run) -> dict[str, Any]:
+        """What a case's diagram shows (the officer's case page and the API alike): the BPMN
+        the case runs on, with its completed and current activities."""
+        completed, current = self.activities(run)
+        return {
+            "process": run.definition.process_id,
+            "bpmn": run.definition.xml,
+            "completed": completed,
+            "current": current,
+        }
+
     def _task(self, run: Run, task_id: str):
         try:
             return run.workflow.get_task_from_id(UUID(task_id))

@@ -11,7 +11,16 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
-REQUIRED_LANES = {"enterprise", "officer", "supervisor"}
+# Lane name → the role whose users work its user tasks. The diagrams name lanes as the bureau
+# knows them; definitions deployed before that (stored with their cases) use the role codes.
+LANE_ROLES = {
+    "企业": "enterprise",
+    "承办机构": "officer",
+    "监督机关": "supervisor",
+    "enterprise": "enterprise",
+    "officer": "officer",
+    "supervisor": "supervisor",
+}
 
 
 class SpecError(Exception):
@@ -20,6 +29,8 @@ class SpecError(Exception):
 
 @dataclass(frozen=True)
 class UserTaskInfo:
+    """A user task as the app sees it: `lane` is the role of its lane (LANE_ROLES)."""
+
     name: str
     title: str
     lane: str
@@ -45,11 +56,11 @@ def _user_tasks(spec, subprocess_specs, path: Path) -> dict[str, UserTaskInfo]:
             if not getattr(task_spec, "manual", False):
                 continue
             props = dict((getattr(task_spec, "extensions", None) or {}).get("properties", {}))
-            lane = task_spec.lane
-            if lane not in REQUIRED_LANES:
+            lane = LANE_ROLES.get(task_spec.lane or "")
+            if lane is None:
                 raise SpecError(
-                    f"{path.name}: user task {task_spec.name} is in lane {lane!r}; "
-                    f"use one of {', '.join(sorted(REQUIRED_LANES))}"
+                    f"{path.name}: user task {task_spec.name} is in lane {task_spec.lane!r}; "
+                    f"use one of {', '.join(sorted(LANE_ROLES))}"
                 )
             if "formKey" not in props:
                 raise SpecError(f"{path.name}: user task {task_spec.name} has no formKey property")

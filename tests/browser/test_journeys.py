@@ -51,6 +51,13 @@ def world(seeded, clock):
     return seeded
 
 
+def nav(page, label: str) -> None:
+    """Follow a menu link; on a phone the menu is folded behind its button first."""
+    if page.locator("[data-testid=menu-button]").is_visible():
+        page.click("[data-testid=menu-button]")
+    page.click(f"nav.menu >> text={label}")
+
+
 def run_scheduler(app, clock) -> None:
     """What `flask cases worker` does on each pass."""
     from app.extensions import db
@@ -65,7 +72,7 @@ def file_objection(page) -> str:
     """From the portal's home, through the object's score page, to a filed objection.
     Returns the score shown before filing."""
     sign_in(page, "ent_s1", PASSWORD)
-    page.click("nav.menu >> text=我的记分对象")
+    nav(page, "我的记分对象")
     page.click("main table a[href*='/portal/objects/'] >> nth=0")
     before = page.locator("[data-testid=score]").inner_text()
     page.click("[data-testid=objection]")
@@ -83,7 +90,7 @@ def test_objection_filed_accepted_and_resolved_changes_the_enterprise_score(worl
 
     officer = new_page()
     sign_in(officer, "gz_officer", PASSWORD)
-    officer.click("nav.menu >> text=待办任务")
+    nav(officer, "待办任务")
     officer.click("[data-testid=queue] a[href*='/inbox/cases/'] >> nth=0")
     officer.click("[data-testid=claim] button")
     officer.check("input[name=decision][value=accept]")
@@ -101,10 +108,10 @@ def test_objection_filed_accepted_and_resolved_changes_the_enterprise_score(worl
     officer.wait_for_selector("[data-testid=diagram] .djs-element.completed")
     assert officer.locator("[data-testid=diagram] .djs-element.completed").count() >= 3
 
-    enterprise.click("nav.menu >> text=我的记分对象")
+    nav(enterprise, "我的记分对象")
     enterprise.click("main table a[href*='/portal/objects/'] >> nth=0")
     assert enterprise.locator("[data-testid=score]").inner_text() == "12"
-    enterprise.click("nav.menu >> text=我的案件")
+    nav(enterprise, "我的案件")
     assert "撤销" in enterprise.locator("main").inner_text()
 
 
@@ -116,7 +123,7 @@ def test_a_supervisor_sees_the_case_go_overdue_when_the_clock_passes_its_deadlin
 
     supervisor = new_page()
     sign_in(supervisor, "gz_supervisor", PASSWORD)
-    supervisor.click("nav.menu >> text=监督看板")
+    nav(supervisor, "监督看板")
     total = supervisor.locator("[data-testid=tasks-by-bureau] tr[data-total] [data-col=overdue]")
     assert total.inner_text() == "0"
 
@@ -130,7 +137,7 @@ def test_a_supervisor_sees_the_case_go_overdue_when_the_clock_passes_its_deadlin
     assert "2026-12-03" in overdue.inner_text()
     overdue.locator("a").click()
     assert "超期" in supervisor.locator("[data-testid=case-file]").inner_text()
-    supervisor.click("nav.menu >> text=超期提醒")
+    nav(supervisor, "超期提醒")
     assert "广州甲商行" in supervisor.locator("main").inner_text() or (
         supervisor.locator("main table tr").count() > 1
     )
@@ -148,7 +155,7 @@ def test_an_enterprise_uploads_evidence_with_its_objection_and_the_officer_downl
     photo.write_bytes(content)
     enterprise = new_page(width=390, height=844)
     sign_in(enterprise, "ent_s1", PASSWORD)
-    enterprise.click("nav.menu >> text=我的记分对象")
+    nav(enterprise, "我的记分对象")
     enterprise.click("main table a[href*='/portal/objects/'] >> nth=0")
     enterprise.click("[data-testid=objection]")
     enterprise.fill("textarea[name=evidence]", "整改照片见附件。")
@@ -161,7 +168,7 @@ def test_an_enterprise_uploads_evidence_with_its_objection_and_the_officer_downl
 
     officer = new_page()
     sign_in(officer, "gz_officer", PASSWORD)
-    officer.click("nav.menu >> text=待办任务")
+    nav(officer, "待办任务")
     officer.click("[data-testid=queue] a[href*='/inbox/cases/'] >> nth=0")
     with officer.expect_download() as got:
         officer.click("[data-testid=attachments] a >> text=整改照片.png")

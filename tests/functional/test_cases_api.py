@@ -182,7 +182,7 @@ def test_objection_filed_accepted_and_revoked_changes_the_score(world):
     status, history = ent.get(f"/cases/{case['id']}/history")
     actions = [h["action"] for h in history]
     assert actions[:2] == ["started", "task_opened"]
-    assert "effect:objection_resolved" in actions and actions[-1] == "completed"
+    assert "effect:objection_revoked" in actions and actions[-1] == "completed"
 
 
 def test_objection_amended_replaces_the_points(world):

@@ -114,6 +114,7 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "admin.runs"): page(200, *ADMIN),
     ("POST", "admin.run_start"): page(400, *ADMIN),
     ("GET", "admin.run"): page(404, *ADMIN),
+    ("GET", "run_progress.runs"): page(200, *ADMIN),
     ("GET", "admin.tables"): page(200, *ADMIN),
     ("POST", "admin.table_publish"): page(400, *ADMIN),
     ("GET", "admin.table"): page(404, *ADMIN),
@@ -128,9 +129,12 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "dashboard.notifications"): page(200, *SUPERVISORS),
     ("POST", "dashboard.mark_read"): page(404, *SUPERVISORS),
     ("POST", "dashboard.mark_all_read"): page(302, *SUPERVISORS),
+    ("GET", "dashboard.tasks_download"): page(200, *SUPERVISORS),
     # -- officer inbox -------------------------------------------------------------------------
     ("GET", "inbox.queue"): page(200, *STAFF),
     ("GET", "inbox.cases"): page(200, *STAFF),
+    ("GET", "inbox.cases_download"): page(200, *STAFF),
+    ("POST", "inbox.bulk"): page(302, *STAFF),
     ("GET", "inbox.case"): page(404, *STAFF),
     ("POST", "inbox.claim"): page(404, *STAFF),
     ("POST", "inbox.unclaim"): page(404, *STAFF),
@@ -143,6 +147,12 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "inbox.matter_create"): page(422, "off"),
     ("GET", "inbox.object"): page(404, *STAFF),
     ("POST", "inbox.concealment"): page(404, *STAFF),
+    # -- what-if previews (read only) ----------------------------------------------------------
+    ("POST", "whatif.matter"): page(422, "off"),
+    ("GET", "whatif.case"): page(404, *STAFF),
+    ("POST", "whatif.case_post"): page(404, *STAFF),
+    ("GET", "whatif.correction"): page(404, *STAFF),
+    ("GET", "whatif.portal_repair"): page(404, *ENTERPRISE),
     # -- enterprise portal ---------------------------------------------------------------------
     ("GET", "portal.home"): page(200, *ENTERPRISE),
     ("GET", "portal.object"): page(404, *ENTERPRISE),
@@ -233,6 +243,8 @@ ARGS = {
 ARG_BY_ENDPOINT = {
     ("auth.set_language", "code"): "en",
     ("statistics.download", "fmt"): "csv",
+    ("inbox.cases_download", "fmt"): "csv",
+    ("dashboard.tasks_download", "fmt"): "xlsx",
 }
 MISSING_ID = 987654321
 

@@ -193,7 +193,7 @@ def test_producer_object_explains_every_point_and_charts_its_window(live_server,
         lines = re.findall(r'data-points="([-\d.]+)"', page.text)
         assert len(lines) >= 2
         assert sum(Decimal(p) for p in lines) == shown == Decimal(9)
-        assert '<svg class="chart"' in page and "<path" in page
+        assert 'class="echart"' in page and "data-options" in page
         assert "2023-11-26" in page  # the chart's 36-month window starts here
         assert "申请信用修复" in page and "提出异议" in page and "申请奖励" in page
         assert f"/letters/classes/{world['objects'][(P2, kind)]}.html" in page

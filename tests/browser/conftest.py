@@ -8,6 +8,8 @@ import shutil
 
 import pytest
 
+from tests.conftest import _serve
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # The machine has no network: chromium must not try to reach Google's services at start.
 FLAGS = [
@@ -35,6 +37,17 @@ def browser():
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def live_server(seeded):
+    """Chromium needs a socket: here the app is served over real HTTP on a loopback port."""
+    yield from _serve(seeded)
+
+
+@pytest.fixture
+def expired_server(expired):
+    yield from _serve(expired)
 
 
 @pytest.fixture

@@ -81,27 +81,40 @@ def _empty(url: str) -> None:
     engine.dispose()
 
 
+# The demo built once per run and template database (on SQLite): (file, demo city code).
+_demos: dict[tuple[str, int], tuple[str, str]] = {}
+
+
 def build_demo(database_template: str, tmp_path_factory, operators: int = 300):
     """(app, demo city code): the README's demo (`flask credit demo`) on a copy of the schema,
-    for the Flask test client (CSRF off), on 2026-11-26."""
+    for the Flask test client (CSRF off), on 2026-11-26. On SQLite the demo is built once per
+    run and each caller gets its own copy of that database file."""
     import shutil
-    from datetime import date
 
-    from sqlalchemy import select
-
-    from app.clock import Clock
-    from app.extensions import db
-    from app.factory import create_app
-    from models import User
-
-    if database_template.startswith("sqlite:///"):
+    if not database_template.startswith("sqlite:///"):
+        # PostgreSQL: the test database, emptied first (the next test empties it again)
+        _empty(database_template)
+        return _run_demo(database_template, operators)
+    key = (database_template, operators)
+    if key not in _demos:
         path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
         shutil.copyfile(database_template.removeprefix("sqlite:///"), path)
-        url = f"sqlite:///{path}"
-    else:  # PostgreSQL: the test database, emptied first (the next test empties it again)
-        _empty(database_template)
-        url = database_template
-    app = create_app(
+        app, city = _run_demo(f"sqlite:///{path}", operators)
+        _dispose(app)
+        _demos[key] = (str(path), city)
+    built, city = _demos[key]
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    shutil.copyfile(built, path)
+    return _demo_app(f"sqlite:///{path}"), city
+
+
+def _demo_app(url: str):
+    from datetime import date
+
+    from app.clock import Clock
+    from app.factory import create_app
+
+    return create_app(
         {
             "SQLALCHEMY_DATABASE_URI": url,
             "TESTING": True,
@@ -111,6 +124,15 @@ def build_demo(database_template: str, tmp_path_factory, operators: int = 300):
             "WTF_CSRF_ENABLED": False,
         }
     )
+
+
+def _run_demo(url: str, operators: int):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from models import User
+
+    app = _demo_app(url)
     result = app.test_cli_runner().invoke(args=["credit", "demo", "--operators", str(operators)])
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -118,6 +140,13 @@ def build_demo(database_template: str, tmp_path_factory, operators: int = 300):
             select(User.username).where(User.role == "officer", User.username != "gd_officer")
         ).removesuffix("_officer")
     return app, city
+
+
+def _dispose(app) -> None:
+    from app.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
 
 
 def signed_in(app, username: str | None, lang: str = "zh"):

@@ -357,7 +357,7 @@ def _chunked_import(live_server, body: bytes) -> tuple[int, dict]:
     return resp.status, json.loads(resp.read())
 
 
-def test_import_size_limit_holds_while_a_chunked_body_is_read(live_server, people, monkeypatch):
+def test_import_size_limit_holds_while_a_chunked_body_is_read(real_server, people, monkeypatch):
     from app.blueprints import api
     from app.extensions import db
     from models import Operator
@@ -366,9 +366,9 @@ def test_import_size_limit_holds_while_a_chunked_body_is_read(live_server, peopl
     small = jsonl([operator(1)])
     large = jsonl([operator(n) for n in range(2, 30)])
     assert len(small) < 2000 < len(large)
-    status, body = _chunked_import(live_server, large)
+    status, body = _chunked_import(real_server, large)
     assert status == 413 and "larger than" in body["message"]
-    status, report = _chunked_import(live_server, small)
+    status, report = _chunked_import(real_server, small)
     assert status == 200 and report["created"] == 1
     with people.app_context():
         assert db.session.query(Operator).count() == 1  # nothing of the large body was kept

@@ -1,5 +1,6 @@
-"""A cookie-keeping HTTP client for the web pages (real HTTP against the live server), which
-posts forms with the CSRF token of the last page it read, as a browser would."""
+"""A cookie-keeping HTTP client for the web pages, which posts forms with the CSRF token of the
+last page it read, as a browser would. It speaks HTTP through urllib to the `live_server` base
+URL, where the app answers in process (tests/inprocess.py), or to a real server."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
+
+from tests.inprocess import opener
 
 PASSWORD = "correct-horse-7"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -34,9 +37,7 @@ class Browser:
     def __init__(self, base: str):
         self.base = base
         self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
-        )
+        self.opener = opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
         self.csrf: str | None = None
 
     def _open(self, req: urllib.request.Request) -> Page:

@@ -167,6 +167,7 @@ def app(database_url, clock, tmp_path):
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
             "ATTACHMENTS_DIR": str(tmp_path / "attachments"),
+            "PROGRESS_DIR": str(tmp_path / "progress"),
             "TESTING": True,
             "CLOCK": clock,
             "IMPORT_TOKENS": "sampling:s3cret-token",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.codes import Role
 from app.errors import NotFound
 from app.extensions import db
 from app.permissions import can_see_case, can_see_operator_records
@@ -31,7 +32,7 @@ def find_notice(notice_id: int, user: User) -> Notice:
     notice, matter_bureau, operator_bureau = row
     if not can_see_operator_records(user, notice.operator_id, (matter_bureau, operator_bureau)):
         raise NotFound("no notice %(notice)s", notice=notice_id)
-    if user.role == "enterprise" and notice.received_on is None:
+    if user.role == Role.ENTERPRISE and notice.received_on is None:
         raise NotFound("no notice %(notice)s", notice=notice_id)
     return notice
 

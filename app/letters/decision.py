@@ -9,7 +9,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from app.codes import DEADLINE_TITLES
+from app.codes import DEADLINE_TITLES, Role
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.queries.cases import case_pauses
@@ -63,7 +63,9 @@ def _reasons(case: Case) -> str:
     """The reasons of the deciding task (the last staff task done on the case)."""
     form = db.session.scalar(
         select(CaseTask.form_data)
-        .where(CaseTask.case_id == case.id, CaseTask.state == "done", CaseTask.lane != "enterprise")
+        .where(
+            CaseTask.case_id == case.id, CaseTask.state == "done", CaseTask.lane != Role.ENTERPRISE
+        )
         .order_by(CaseTask.id.desc())
         .limit(1)
     )

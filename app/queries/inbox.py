@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
+from app.codes import Role
 from app.errors import NotFound
 from app.extensions import db
 from models import Case, CaseTask, LedgerEntry, Matter, Operator, ScoringObject, User
@@ -64,7 +65,7 @@ def bureau_officers(bureau_code: str) -> list[User]:
     return list(
         db.session.scalars(
             select(User)
-            .where(User.role == "officer", User.bureau_code == bureau_code, User.active)
+            .where(User.role == Role.OFFICER, User.bureau_code == bureau_code, User.active)
             .order_by(User.username)
         )
     )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 
 from app.calendar import WorkCalendar
 from app.clock import CST
+from app.codes import Role
 from app.errors import NotFound
 from app.extensions import db
 from app.permissions import bureau_ancestors, bureau_tree_codes, supervises
@@ -21,7 +22,7 @@ from app.queries.task_queue import search_clause
 from app.scoring.dates import add_months
 from models import Bureau, Case, CaseTask, Notification, Operator, User
 
-STAFF_LANES = ("officer", "supervisor")
+STAFF_LANES = (Role.OFFICER, Role.SUPERVISOR)
 
 
 def bureau_in_scope(user: User, code: str | None) -> Bureau:
@@ -298,7 +299,7 @@ def on_time(codes: frozenset[str], *, today: date, months: int = 6) -> dict:
         )
         .where(
             CaseTask.state == "done",
-            CaseTask.lane == "officer",
+            CaseTask.lane == Role.OFFICER,
             CaseTask.due_on.is_not(None),
             CaseTask.completed_at >= start,
             CaseTask.completed_at < end,

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import func, or_, select
 
 from app.calendar import WorkCalendar
+from app.codes import Role
 from app.extensions import db
 from app.permissions import bureau_tree_codes
 from models import CaseTask, Operator, User
@@ -60,13 +61,13 @@ def task_page(
     """One page of the open staff tasks the user may work (an officer's bureau, a supervisor's
     tree) with the total over all pages: {"rows", "total", "page", "pages"}."""
     where = [CaseTask.state == "open"]
-    if user.role == "supervisor":
+    if user.role == Role.SUPERVISOR:
         where += [
             CaseTask.bureau_code.in_(sorted(bureau_tree_codes(user.bureau_code))),
-            CaseTask.lane != "enterprise",
+            CaseTask.lane != Role.ENTERPRISE,
         ]
     else:
-        where += [CaseTask.bureau_code == user.bureau_code, CaseTask.lane == "officer"]
+        where += [CaseTask.bureau_code == user.bureau_code, CaseTask.lane == Role.OFFICER]
     if view == "mine":
         where.append(CaseTask.claimed_by == user.id)
     elif view == "unclaimed":

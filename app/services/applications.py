@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.clock import CST
+from app.codes import Role
 from app.errors import Conflict, DomainError, NotFound, Reasons
 from app.extensions import db
 from app.permissions import can_report_error, can_start_for_operator
@@ -69,7 +70,7 @@ def _deduction(entry_id: int, user: User | None) -> tuple[LedgerEntry, ScoringOb
     if row is None:
         raise NotFound("no deduction %(entry)s", entry=entry_id)
     entry, obj, matter = row
-    if user is not None and user.role == "enterprise" and user.operator_id != obj.operator_id:
+    if user is not None and user.role == Role.ENTERPRISE and user.operator_id != obj.operator_id:
         raise NotFound(
             "no deduction %(entry)s", entry=entry_id
         )  # never confirm what belongs to others
@@ -91,7 +92,7 @@ def _scoring(entry_id: int, user: User | None) -> tuple[LedgerEntry, ScoringObje
         .where(LedgerEntry.id == entry_id, LedgerEntry.kind.in_(DISPUTABLE))
     ).first()
     if row is None or (
-        user is not None and user.role == "enterprise" and user.operator_id != row[1].operator_id
+        user is not None and user.role == Role.ENTERPRISE and user.operator_id != row[1].operator_id
     ):
         raise NotFound("no scoring entry %(entry)s", entry=entry_id)
     return row[0], row[1], row[2]
@@ -237,7 +238,7 @@ def _refused_case(case_id: int, user: User | None) -> Case:
     be objected to (R-RIGHTS)."""
     case = db.session.get(Case, case_id)
     if case is None or (
-        user is not None and user.role == "enterprise" and user.operator_id != case.operator_id
+        user is not None and user.role == Role.ENTERPRISE and user.operator_id != case.operator_id
     ):
         raise NotFound("no case %(case)s", case=case_id)
     if (

@@ -363,7 +363,7 @@ def complete_task(task_id: int, data: dict[str, Any], *, ctx: Ctx) -> Case:
     except WorkflowError as exc:
         raise Conflict(str(exc)) from None
     task.state, task.completed_at, task.completed_by = "done", ctx.now, ctx.actor
-    if task.lane != "enterprise":
+    if task.lane != Role.ENTERPRISE:
         task.claimed_by = ctx.user.id
     task.form_data = _plain(form)
     ctx.completed_forms[(case.id, task.name)] = task.form_data
@@ -483,7 +483,7 @@ def withdraw_case(case_id: int, *, ctx: Ctx) -> Case:
     case = db.session.get(Case, case_id)
     if case is None or ctx.user is None or not can_see_case(ctx.user, case):
         raise NotFound("no case %(case)s", case=case_id)
-    if ctx.user.role != "enterprise" or ctx.user.operator_id != case.operator_id:
+    if ctx.user.role != Role.ENTERPRISE or ctx.user.operator_id != case.operator_id:
         raise DomainError("only the enterprise that filed a case can withdraw it", status=403)
     if case.status != "open" or not send_message(case, "withdraw", ctx=ctx):
         raise Conflict("this case can no longer be withdrawn (it has been decided or closed)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.codes import Role
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.permissions import can_start_for_operator
@@ -36,7 +37,7 @@ def apply_reward(
     if (
         obj is None
         or user is None
-        or (user.role == "enterprise" and user.operator_id != obj.operator_id)
+        or (user.role == Role.ENTERPRISE and user.operator_id != obj.operator_id)
     ):
         raise NotFound("no scoring object %(object)s", object=object_id)
     if not can_start_for_operator(user, obj.operator_id):

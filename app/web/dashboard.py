@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.clock import CST
-from app.codes import PROCESS_TITLES
+from app.codes import PROCESS_TITLES, Role
 from app.context import now, today
 from app.errors import DomainError
 from app.permissions import bureau_tree_codes
@@ -136,7 +136,7 @@ def _rates(code: str, children: list[dict], day) -> dict:
 
 
 @bp.get("/")
-@roles("supervisor")
+@roles(Role.SUPERVISOR)
 def overview():
     # A bureau outside the supervisor's tree is answered as if it did not exist (404).
     selected = q.bureau_in_scope(current_user, request.args.get("bureau") or None)
@@ -208,7 +208,7 @@ def overview():
 
 
 @bp.get("/notifications")
-@roles("supervisor")
+@roles(Role.SUPERVISOR)
 def notifications():
     page = _page()
     found = q.bureau_notifications(current_user, page=page, per_page=PER_PAGE)
@@ -225,21 +225,21 @@ def notifications():
 
 
 @bp.post("/notifications/<int:notification_id>/read")
-@roles("supervisor")
+@roles(Role.SUPERVISOR)
 def mark_read(notification_id: int):
     notification_service.mark_read(current_user._get_current_object(), notification_id, at=now())
     return redirect(url_for("dashboard.notifications", page=request.form.get("page", type=int)))
 
 
 @bp.post("/notifications/read-all")
-@roles("supervisor")
+@roles(Role.SUPERVISOR)
 def mark_all_read():
     notification_service.mark_all_read(current_user._get_current_object(), at=now())
     return redirect(url_for("dashboard.notifications"))
 
 
 @bp.get("/tasks.<any(csv, xlsx):fmt>")
-@roles("supervisor")
+@roles(Role.SUPERVISOR)
 def tasks_download(fmt: str):
     """Every overdue (or due-soon) task of the subtree as filtered, as CSV or XLSX."""
     selected = q.bureau_in_scope(current_user, request.args.get("bureau") or None)

@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.codes import ROLE_TITLES, TASK_TITLES, YES_NO, render_message, title
+from app.codes import ROLE_TITLES, TASK_TITLES, YES_NO, Role, render_message, title
 from forms.base import N_
 
 # (endpoint, label) per role; every page of the application is reachable from these menus.
@@ -22,21 +22,21 @@ NAV = {
         ("public.dishonesty", N_("失信事项")),
         ("public.search", N_("信用查询")),
     ],
-    "enterprise": [
+    Role.ENTERPRISE: [
         ("portal.home", N_("我的记分对象")),
         ("portal.notices", N_("我的通知")),
         ("portal.cases", N_("我的案件")),
         ("portal.filing", N_("信息填报")),
         ("measures.mine", N_("监管措施")),
     ],
-    "officer": [
+    Role.OFFICER: [
         ("inbox.queue", N_("待办任务")),
         ("inbox.cases", N_("本局案件")),
         ("inbox.matter_new", N_("登记事项")),
         ("measures.index", N_("监管措施")),
         ("measures.plan_list", N_("检查计划")),
     ],
-    "supervisor": [
+    Role.SUPERVISOR: [
         ("dashboard.overview", N_("监督看板")),
         ("inbox.queue", N_("待办任务")),
         ("inbox.cases", N_("辖区案件")),
@@ -45,7 +45,7 @@ NAV = {
         ("measures.index", N_("监管措施")),
         ("measures.plan_list", N_("检查计划")),
     ],
-    "admin": [
+    Role.ADMIN: [
         ("admin.home", N_("系统管理")),
         ("admin.calendar", N_("节假日安排")),
         ("admin.tables", N_("记分标准")),

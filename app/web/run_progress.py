@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.codes import Role
 from app.extensions import db
 from app.services import progress
 from models import ClassificationRequest
@@ -40,7 +41,7 @@ def _helpers() -> dict:
 
 
 @bp.get("/runs/progress")
-@roles("admin")
+@roles(Role.ADMIN)
 def runs():
     """The requests named by `id` (the queued ones of the page), with their progress."""
     ids = [i for i in request.args.getlist("id", type=int) if i > 0][:MAX_IDS]

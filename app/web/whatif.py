@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.codes import Role
 from app.errors import NotFound
 from app.extensions import db
 from app.permissions import can_see_case, can_see_operator_records
@@ -40,7 +41,7 @@ from .guards import case_ctx, roles
 
 bp = Blueprint("whatif", __name__, url_prefix="/whatif")
 
-STAFF = ("officer", "supervisor")
+STAFF = (Role.OFFICER, Role.SUPERVISOR)
 
 
 def _schedule() -> str:
@@ -69,7 +70,7 @@ def _answer(preview: Preview, page=None, status: int = 200):
 
 
 @bp.post("/matter")
-@roles("officer")
+@roles(Role.OFFICER)
 def matter():
     """The matter form as filled in so far, as if recorded."""
     from .inbox.matters import matter_page
@@ -160,7 +161,7 @@ def correction(entry_id: int):
 
 
 @bp.get("/portal/repair/<int:entry_id>")
-@roles("enterprise")
+@roles(Role.ENTERPRISE)
 def portal_repair(entry_id: int):
     """如果修复获批: the enterprise's objects before and after, for its own deduction."""
     operator_id = current_user.operator_id

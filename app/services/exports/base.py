@@ -13,6 +13,7 @@ from typing import Any
 from marshmallow import Schema
 from sqlalchemy import func, select
 
+from app.codes import Role
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.permissions import bureau_tree_codes, export_bureaus
@@ -100,7 +101,7 @@ def check_period(since: date | None, until: date | None) -> None:
 def export_scope(user: User, bureau: str | None) -> frozenset[str] | None:
     """The bureau codes the export covers (None: all). A bureau outside the caller's tree is
     refused with 403, an unknown one with 404."""
-    if user.role == "enterprise":
+    if user.role == Role.ENTERPRISE:
         raise DomainError("exports are for staff of the administration", status=403)
     allowed = export_bureaus(user)
     if bureau is None:

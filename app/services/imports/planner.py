@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.permissions import chain_up
-from app.scoring import ScoringTable, TableError, product_key
+from app.scoring import BASE_POINTS, ScoringTable, TableError, product_key
 from app.scoring.repairs import unrepairable_items
 from models import Bureau, Operator, ScoringObject
 
@@ -36,7 +36,6 @@ from .report import ImportReport, Refusal, Refused, Review
 
 SPOT_CHECK_ITEM = "A11.1"
 INTENTIONAL_FAILURE_ITEM = "A12.2"
-START_POINTS = Decimal("12.00")
 
 
 class Planner(Checks):
@@ -170,7 +169,7 @@ class Planner(Checks):
         first = self.known.start_on.get(ident)
         if first is None or on < first:
             self.known.start_on[ident] = on
-            self.plan.entries.append(NewEntry(obj, None, "START", START_POINTS, on, None, None))
+            self.plan.entries.append(NewEntry(obj, None, "START", BASE_POINTS, on, None, None))
 
     def _deduct(
         self,

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app.codes import Role
 from app.context import now, today
 from app.errors import DomainError
 from app.permissions import bureau_tree_codes
@@ -40,7 +41,7 @@ def _filters() -> dict[str, Any]:
     args = request.args
     me = user()
     bureau = args.get("bureau") or ""
-    if bureau and me.role == "supervisor":
+    if bureau and me.role == Role.SUPERVISOR:
         sq.bureau_in_scope(me, bureau)
     elif bureau and bureau != me.bureau_code:
         raise DomainError("no bureau %(code)s in your area", status=404, code=bureau)
@@ -59,7 +60,7 @@ def _filters() -> dict[str, Any]:
 
 def _codes(f: dict[str, Any]) -> frozenset[str]:
     me = user()
-    if me.role == "supervisor":
+    if me.role == Role.SUPERVISOR:
         return bureau_tree_codes(f["bureau"] or me.bureau_code)
     return frozenset({me.bureau_code})
 
@@ -93,7 +94,7 @@ def cases():
         total=found["total"],
         pages=found["pages"],
         f=f,
-        bureaus=sq.tree_bureaus(me.bureau_code) if me.role == "supervisor" else [],
+        bureaus=sq.tree_bureaus(me.bureau_code) if me.role == Role.SUPERVISOR else [],
         page_url=lambda n: url_for("inbox.cases", **_query(f, page=n)),
         download_url=lambda fmt: url_for("inbox.cases_download", fmt=fmt, **_query(f, page=None)),
     )

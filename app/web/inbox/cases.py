@@ -8,6 +8,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app.codes import Role
 from app.errors import Conflict, DomainError, NotFound
 from app.letters.content import OUTCOMES
 from app.permissions import can_claim_task, can_reassign
@@ -62,7 +63,7 @@ def _case_page(case_id: int, *, posted=None, refusal=None, status: int = 200):
         t["overdue"] = is_open and due is not None and due < ctx.today
         t["due_soon"] = is_open and due is not None and ctx.today <= due <= soon
         t["claimer"] = names.get(t["claimed_by"])
-        if not is_open or t["lane"] == "enterprise":
+        if not is_open or t["lane"] == Role.ENTERPRISE:
             continue
         row = rows[t["id"]]
         own_report = case_service.reported_by(case, me)  # four eyes (Art. 25)
@@ -136,7 +137,7 @@ def complete(case_id: int, task_id: int):
     if row.state != "open":
         return _case_page(case_id, refusal=_gone(), status=409)
     schema = TASK_FORMS.get(row.form_key or "")
-    if schema is None or row.lane == "enterprise":
+    if schema is None or row.lane == Role.ENTERPRISE:
         raise DomainError("this task is not worked in the inbox", status=403)
     data, raw, errors = load(schema, request.form)
     if data is None:
@@ -161,7 +162,7 @@ def _gone() -> str:
 
 
 @bp.post("/cases/<int:case_id>/tasks/<int:task_id>/reassign")
-@roles("supervisor")
+@roles(Role.SUPERVISOR)
 def reassign(case_id: int, task_id: int):
     """Give a task to another officer of its bureau, with a reason (supervisors over it)."""
     _case_task(case_id, task_id)

@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
 from app.clock import CST
+from app.codes import Role
 from forms.base import N_
 from forms.matters import OBJECT_KINDS
 from models import User
@@ -21,7 +22,7 @@ from ..labels import (
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
-STAFF = ("officer", "supervisor")
+STAFF = (Role.OFFICER, Role.SUPERVISOR)
 TASK_STATES = {"open": N_("待办"), "done": N_("已完成"), "cancelled": N_("已取消")}
 DEADLINE_STATES = {
     "running": N_("计时中"),

@@ -12,6 +12,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from app.codes import Role
 from app.context import now
 from app.errors import NotFound
 from app.permissions import can_see_matter
@@ -118,7 +119,7 @@ matter_page = _matter_page  # the what-if preview shows the same page
 
 
 @bp.get("/matters/new")
-@roles("officer")
+@roles(Role.OFFICER)
 def matter_new():
     """The form; `?uscc=` (the look-up step) fills in the registered operator."""
     uscc = (request.args.get("uscc") or "").strip().upper()
@@ -185,7 +186,7 @@ def _matter_records(d: dict, bureau: str) -> tuple[list[dict], dict[str, list[st
 
 
 @bp.post("/matters/new")
-@roles("officer")
+@roles(Role.OFFICER)
 def matter_create():
     """Record one matter through the import service (same checks as a bulk import); the
     bureau is the officer's own. Refused: nothing is written, the reasons are shown."""

@@ -11,6 +11,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.codes import Role
 from app.errors import DomainError, NotFound
 from app.permissions import can_claim_task
 from app.queries import inbox as q
@@ -99,7 +100,7 @@ def queue():
         r["mine"] = r["claimed_by"] == me.id
         r["can_claim"] = r["claimed_by"] is None and can_claim_task(me, task)
     officers = []
-    if me.role == "supervisor":
+    if me.role == Role.SUPERVISOR:
         for code in sorted({r["bureau"] for r in rows}):
             officers += q.bureau_officers(code)
     to_post = len(letters_to_post(me, me.bureau_code) or []) if me.bureau_code else 0
@@ -177,7 +178,7 @@ def bulk():
         result = claim_tasks(ids, ctx=ctx)
         message = lambda n: _("已认领 %(n)s 项任务", n=n)  # noqa: E731
     elif action == "reassign":
-        if current_user.role != "supervisor":
+        if current_user.role != Role.SUPERVISOR:
             raise DomainError(
                 "only a supervisor over this bureau can reassign its tasks", status=403
             )

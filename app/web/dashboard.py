@@ -12,7 +12,6 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.clock import CST
 from app.codes import PROCESS_TITLES, Role
 from app.context import now, today
 from app.errors import DomainError
@@ -44,14 +43,6 @@ TASK_COLUMNS = (
     N_("期限"),
     N_("超期天数"),
 )
-
-
-@bp.context_processor
-def _shared() -> dict:
-    def local_time(value) -> str:
-        return value.astimezone(CST).strftime("%Y-%m-%d %H:%M") if value else ""
-
-    return {"local_time": local_time}
 
 
 def _page() -> int:

@@ -3,7 +3,7 @@ error pages, and small template filters."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Flask, g, render_template
@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.clock import CST
 from app.codes import ROLE_TITLES, TASK_TITLES, YES_NO, Role, render_message, title
 from forms.base import N_
 
@@ -98,6 +99,11 @@ def bureau_name(code: str | None) -> str:
     return names.get(code, code)
 
 
+def local_time(value: datetime | None) -> str:
+    """Instants are stored in UTC; every reader of the pages reads China time."""
+    return value.astimezone(CST).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
 def register_layout(app: Flask) -> None:
     @app.context_processor
     def _shared():
@@ -112,6 +118,7 @@ def register_layout(app: Flask) -> None:
             "yes_no": lambda value: _(YES_NO[bool(value)]),
             "role_names": ROLE_NAMES,
             "lang": str(get_locale() or "zh"),
+            "local_time": local_time,
         }
 
     app.jinja_env.filters["points"] = points

@@ -9,7 +9,6 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.clock import CST
 from app.codes import Role
 from app.context import today
 from app.errors import DomainError, NotFound
@@ -42,14 +41,6 @@ bp = Blueprint("measures", __name__, url_prefix="/measures")
 PER_PAGE = 50
 CLASSES = ("B", "C", "D", "O")
 PREVIEW = 200  # plan rows shown on the page; the XLSX has them all
-
-
-@bp.context_processor
-def _shared() -> dict:
-    def local_time(value) -> str:
-        return value.astimezone(CST).strftime("%Y-%m-%d %H:%M") if value else ""
-
-    return {"local_time": local_time}
 
 
 def _labels() -> dict:

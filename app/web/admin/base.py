@@ -3,14 +3,13 @@ page and date arguments, and the warnings the overview repeats (R-CAL, R-VALIDIT
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.calendar.workdays import MISSING_YEAR_WARNING
-from app.clock import CST
 from app.context import today
 from app.errors import DomainError
 from app.scoring import CLASSES, ScoringTable, ending_soon
@@ -29,11 +28,6 @@ SOURCES = {
 }
 
 
-def local_time(value: datetime | None) -> str:
-    """Instants are stored in UTC; administrators read China time."""
-    return value.astimezone(CST).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
 def page_url(number: int) -> str:
     """This page with the same filters, at another page of results."""
     args = {**request.args.to_dict(), "page": number}
@@ -42,7 +36,7 @@ def page_url(number: int) -> str:
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"local_time": local_time, "levels": LEVELS, "classes": CLASSES, "page_url": page_url}
+    return {"levels": LEVELS, "classes": CLASSES, "page_url": page_url}
 
 
 def actor() -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
-from app.clock import CST
 from app.codes import Role
 from forms.base import N_
 from forms.matters import OBJECT_KINDS
@@ -46,11 +45,7 @@ ACTIONS = history_actions(
 
 @bp.context_processor
 def _shared() -> dict:
-    def local_time(value) -> str:
-        return value.astimezone(CST).strftime("%Y-%m-%d %H:%M") if value else ""
-
     return {
-        "local_time": local_time,
         "process_labels": PROCESS_LABELS,
         "status_labels": STATUS_LABELS,
         "outcome_labels": OUTCOME_LABELS,

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
-from app.clock import CST
 from app.codes import Process
 from app.errors import DomainError
 from app.services.attachments import attach
@@ -53,11 +52,7 @@ WITHDRAWABLE = (Process.REPAIR, Process.OBJECTION, Process.REWARD)
 
 @bp.context_processor
 def _shared() -> dict:
-    def local_time(value) -> str:
-        return value.astimezone(CST).strftime("%Y-%m-%d %H:%M") if value else ""
-
     return {
-        "local_time": local_time,
         "process_labels": PROCESS_LABELS,
         "status_labels": STATUS_LABELS,
         "outcome_labels": OUTCOME_LABELS,

@@ -9,32 +9,13 @@ import re
 
 import pytest
 
-from tests.functional.pages import database_texts, leaks
+from tests.functional.pages import database_texts, known_codes, leaks
 from tests.functional.web import PASSWORD
 
 from .conftest import sign_in
 from .test_journeys import file_objection, world  # noqa: F401  (the fixture)
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _codes() -> set[str]:
-    from app import codes
-
-    return {
-        str(c)
-        for enum in (
-            codes.Role,
-            codes.Process,
-            codes.CaseStatus,
-            codes.Outcome,
-            codes.TaskKey,
-            codes.Decision,
-            codes.DeadlineName,
-            codes.Channel,
-        )
-        for c in enum
-    }
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -67,7 +48,7 @@ def test_the_pages_of_each_role_read_in_one_language_without_codes(world, new_pa
 
     with world.app_context():
         data = database_texts(db.engine)
-    known = _codes()
+    known = known_codes()
     visits = {
         None: ["/", "/public/a-class", "/public/dishonesty"],
         "ent_s1": ["/portal/", "/portal/objects", "/portal/notices", "/portal/cases"],

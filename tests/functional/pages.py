@@ -208,6 +208,26 @@ def database_texts(engine) -> re.Pattern:
     return re.compile("|".join(re.escape(t) for t in reversed(texts)))
 
 
+def known_codes() -> set[str]:
+    """Every code of app/codes.py that a page must show by its title, never alone."""
+    from app import codes
+
+    return {
+        str(c)
+        for enum in (
+            codes.Role,
+            codes.Process,
+            codes.CaseStatus,
+            codes.Outcome,
+            codes.TaskKey,
+            codes.Decision,
+            codes.DeadlineName,
+            codes.Channel,
+        )
+        for c in enum
+    }
+
+
 def leaks(html: str, lang: str, data: re.Pattern, codes: set[str]) -> list[str]:
     """The texts of a page in the other language: Chinese on an English page, codes on a
     Chinese page (snake_case, rule ids, True/False/None, or a code of app/codes.py shown

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .pages import build_demo, database_texts, leaks, links, signed_in
+from .pages import build_demo, database_texts, known_codes, leaks, links, signed_in
 
 # Who reads: the public, and the demo's accounts of each role (the city's staff are named after
 # the demo city: "<city>_officer").
@@ -35,25 +35,11 @@ DOWNLOADS = (".pdf", ".csv", ".xlsx", ".json")
 def demo(database_template, tmp_path_factory):
     """The README's demo (`flask credit demo --operators 300`) on a copy of the schema."""
     app, city = build_demo(database_template, tmp_path_factory)
-    from app import codes
     from app.extensions import db
 
     with app.app_context():
         data = database_texts(db.engine)
-    known = {
-        str(c)
-        for enum in (
-            codes.Role,
-            codes.Process,
-            codes.CaseStatus,
-            codes.Outcome,
-            codes.TaskKey,
-            codes.Decision,
-            codes.DeadlineName,
-            codes.Channel,
-        )
-        for c in enum
-    }
+    known = known_codes()
     yield app, data, known, city
     with app.app_context():
         db.engine.dispose()

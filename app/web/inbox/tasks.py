@@ -101,8 +101,7 @@ def queue():
         r["can_claim"] = r["claimed_by"] is None and can_claim_task(me, task)
     officers = []
     if me.role == Role.SUPERVISOR:
-        for code in sorted({r["bureau"] for r in rows}):
-            officers += q.bureau_officers(code)
+        officers = q.bureau_officers(*{r["bureau"] for r in rows})
     to_post = len(letters_to_post(me, me.bureau_code) or []) if me.bureau_code else 0
     return render_template(
         "inbox/queue.html",

@@ -74,22 +74,27 @@ class RunReport:
 
 
 def _family_scores(
-    objects: list[tuple[int, str]], entries: dict[int, list[Entry]], run_on: date
+    family: list[tuple], entries: dict[int, list[Entry]], run_on: date
 ) -> dict[int, Decimal | None]:
-    """Scores of one operator's family, from the rule core's `score_family` (the same
-    function the score API explains), so a run and the API cannot disagree."""
+    """Scores of one operator's family (rows of id, operator id, kind, …), from the rule
+    core's `score_family` (the same function the score API explains), so a run and the API
+    cannot disagree."""
     operator_id = None
     products: dict[int, list[Entry]] = {}
-    for oid, kind in objects:
-        if kind == "operator":
-            operator_id = oid
+    get = entries.get
+    for row in family:
+        if row[2] == "operator":
+            operator_id = row[0]
         else:
-            products[oid] = entries.get(oid, [])
-    family = score_family(entries.get(operator_id, []), products, run_on, explain=False)
-    out: dict[int, Decimal | None] = {pid: s.points for pid, s in family.products.items()}
+            products[row[0]] = get(row[0], _NONE)
+    scores = score_family(get(operator_id, _NONE), products, run_on, explain=False)
+    out: dict[int, Decimal | None] = {pid: s.points for pid, s in scores.products.items()}
     if operator_id is not None:
-        out[operator_id] = family.operator.points
+        out[operator_id] = scores.operator.points
     return out
+
+
+_NONE: list[Entry] = []  # the entries of an object that has none (never appended to)
 
 
 def latest_scheduled_date(today: date, schedule: str) -> date:
@@ -284,7 +289,7 @@ def _classify_rows(objects, entries: dict[int, list[Entry]], run_on: date) -> _C
         while j < n and objects[j][1] == operator_id:
             j += 1
         family = objects[i:j]
-        scores = _family_scores([(o[0], o[2]) for o in family], entries, run_on)
+        scores = _family_scores(family, entries, run_on)
         for oid, _op, _kind, prior_klass, prior_lock, same_klass, same_score, same_lock in family:
             score = scores[oid]
             key = (score, prior_klass, prior_lock)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from app.errors import Conflict, DomainError
@@ -243,3 +244,67 @@ def test_r_halfyear_the_read_api_shows_whether_a_run_was_off_cycle(province, app
     ]
     one = client.get("/api/v1/classification-runs/2026-11-26", headers=token).get_json()
     assert one["off_cycle"] is True and one["reason"] == "更正"
+
+
+def test_worker_processes_store_the_run_one_process_stores(province, monkeypatch):
+    """On PostgreSQL a run forks one worker per core over blocks of operators, each reading the
+    run's snapshot; what they store is what the run in one process stores. (SQLite has no
+    workers: both runs below take the one-process path there.)"""
+    from app.services import classification, classification_parallel
+
+    load(
+        [
+            matter(
+                "M-W",
+                [{"kind": "seller", "uscc": S1}],
+                items=["A12.3"],
+                effective_on="2026-02-02",
+                bureau="440100",
+            )
+        ]
+    )
+    forks = []
+    run_blocks = classification.run_blocks
+
+    def counted(*args, **kwargs):
+        forks.append(args[:2])
+        return run_blocks(*args, **kwargs)
+
+    def stored():
+        return db.session.execute(
+            select(
+                ClassificationResult.object_id,
+                ClassificationResult.score,
+                ClassificationResult.klass,
+                ClassificationResult.locked_until,
+                ClassificationResult.previous_klass,
+            ).order_by(ClassificationResult.object_id)
+        ).all()
+
+    classify("2026-01-01")
+    monkeypatch.setattr(classification_parallel, "PARALLEL_MIN_OPERATORS", 1)
+    monkeypatch.setattr(classification, "run_blocks", counted)
+    current_app.config["CLASSIFICATION_WORKERS"] = 2
+    by_workers = classify("2026-07-01")
+    with_workers = stored()
+    assert bool(forks) == (db.session.get_bind().dialect.name == "postgresql")
+    db.session.execute(
+        ClassificationResult.__table__.delete().where(
+            ClassificationResult.run_id.in_(
+                select(ClassificationRun.id).where(ClassificationRun.run_on == date(2026, 7, 1))
+            )
+        )
+    )
+    db.session.execute(
+        ClassificationRun.__table__.delete().where(ClassificationRun.run_on == date(2026, 7, 1))
+    )
+    db.session.commit()
+    current_app.config["CLASSIFICATION_WORKERS"] = 1
+    alone = classify("2026-07-01")
+    assert stored() == with_workers
+    assert (alone.objects, dict(alone.counts), dict(alone.changes)) == (
+        by_workers.objects,
+        dict(by_workers.counts),
+        dict(by_workers.changes),
+    )
+    assert by_workers.objects == 5 and by_workers.changes["A→B"] == 1  # S1, by M-W

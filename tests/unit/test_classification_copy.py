@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from app.scoring import EntryKind
-from app.services.classification import _copy_text, _entries_by_object
+from app.services.classification_rows import copy_text, entries_by_object
 
 
 def test_r_halfyear_copy_rows_carry_nulls_scores_and_d_locks():
@@ -17,7 +17,7 @@ def test_r_halfyear_copy_rows_carry_nulls_scores_and_d_locks():
         (12, None, "O", None, "B"),
         (13, Decimal("-1.50"), "D", date(2029, 7, 1), "C"),
     ]
-    assert _copy_text(7, rows).decode().splitlines() == [
+    assert copy_text(7, rows).decode().splitlines() == [
         "7\t11\t12.00\tA\t\\N\t\\N",
         "7\t12\t\\N\tO\t\\N\tB",
         "7\t13\t-1.50\tD\t2029-07-01\tC",
@@ -30,7 +30,7 @@ def test_entries_read_by_a_run_are_the_rule_cores_entries():
         (2, 5, "DEDUCTION", Decimal("-3.00"), date(2025, 1, 2), "M-1", "A11.1", None, "P|S|B|M"),
         (3, 6, "VOID", Decimal("0.00"), date(2025, 2, 2), None, None, 2, None),
     ]
-    entries = _entries_by_object(rows)
+    entries = entries_by_object(rows)
     assert sorted(entries) == [5, 6]
     deduction = entries[5][1]
     assert deduction.kind is EntryKind.DEDUCTION
@@ -41,3 +41,25 @@ def test_entries_read_by_a_run_are_the_rule_cores_entries():
         None,
     )
     assert entries[6][0].kind is EntryKind.VOID and entries[6][0].target == 2
+
+
+def test_a_province_is_cut_into_one_block_of_operators_per_worker():
+    from app.services.classification_parallel import blocks
+
+    assert blocks(1, 10, 2) == [(1, 6), (6, 11)]
+    assert blocks(1, 11, 2) == [(1, 7), (7, 12)]
+    assert blocks(5, 5, 2) == [(5, 6)]  # one operator: one block
+
+
+def test_a_blocks_objects_are_cut_into_ranges_without_losing_or_splitting_a_family():
+    from app.services.classification_parallel import families_by_range
+
+    # (object id, operator id): operators 1..12, ordered by operator as the cursor returns them
+    rows = [(10, 1), (11, 1), (20, 2), (70, 7), (71, 7), (72, 7), (120, 12)]
+    ranges = list(families_by_range(iter(rows), 1, 13, 5))
+    assert [(lo, hi) for lo, hi, _ in ranges] == [(1, 6), (6, 11), (11, 13)]
+    assert [[r[0] for r in batch] for _, _, batch in ranges] == [
+        [10, 11, 20],
+        [70, 71, 72],
+        [120],
+    ]

@@ -1,0 +1,161 @@
+"""A classification run's worker processes on PostgreSQL: one per core, each over its own
+block of operators, all reading the run's exported snapshot.
+
+Each worker reads its whole block's objects, with their class in the previous run, in one
+query streamed in operator order from a server-side cursor: the previous run's results are
+then read once per worker, where a query per range of 5,000 operators read all of them again
+for every range (the join found no narrower way in), so a province's run grew with its size
+times its ranges. The ledger entries are still read per range, and each range's rows go to
+the parent, which writes them with COPY inside the run's own transaction.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+from collections.abc import Callable, Iterator
+
+from flask import current_app
+from sqlalchemy import text
+
+from app.extensions import db
+
+from .classification_rows import (
+    COPY_SQL,
+    ENTRIES_SQL,
+    OBJECTS_SQL,
+    Chunk,
+    classify_rows,
+    copy_text,
+    entries_by_object,
+    no_cycle_collector,
+)
+
+# A run forks worker processes only when the province is large enough to repay their start.
+PARALLEL_MIN_OPERATORS = 20_000
+FETCH_ROWS = 20_000  # objects fetched from the block's cursor at a time
+WAIT_SECONDS = 5  # how often the parent looks whether a silent worker is still alive
+
+
+def parallel_snapshot() -> str | None:
+    """On PostgreSQL, export the transaction's snapshot for worker processes when they pay
+    and can see everything the run must: not when this transaction has written anything yet
+    (a worker cannot see uncommitted rows), not for a small province, not with one core."""
+    if workers() < 2 or db.session.get_bind().dialect.name != "postgresql":
+        return None
+    if db.session.new or db.session.dirty or db.session.deleted:
+        return None
+    row = db.session.execute(
+        text("SELECT pg_current_xact_id_if_assigned() IS NULL, count(*) FROM operator")
+    ).one()
+    if not row[0] or row[1] < PARALLEL_MIN_OPERATORS:
+        return None
+    return db.session.execute(text("SELECT pg_export_snapshot()")).scalar()
+
+
+def workers() -> int:
+    return current_app.config.get("CLASSIFICATION_WORKERS") or os.cpu_count() or 1
+
+
+def blocks(lo: int, hi: int, count: int) -> list[tuple[int, int]]:
+    """[lo, hi] cut into `count` contiguous blocks of operator ids (fewer if there are fewer
+    ids), as [start, end) pairs."""
+    size = max(1, -(-(hi - lo + 1) // count))
+    return [(s, min(s + size, hi + 1)) for s in range(lo, hi + 1, size)]
+
+
+def families_by_range(rows: Iterator[tuple], start: int, end: int, step: int):
+    """The block's objects (ordered by operator) cut into ranges of `step` operator ids."""
+    pending = next(rows, None)
+    for lo in range(start, end, step):
+        hi = min(lo + step, end)
+        batch = []
+        while pending is not None and pending[1] < hi:
+            batch.append(pending)
+            pending = next(rows, None)
+        yield lo, hi, batch
+
+
+def _block(url: str, snapshot: str, bounds, step: int, run_id, previous_id, run_on, out) -> None:
+    """A worker process: every range of its block, each put on `out`; then None."""
+    import psycopg
+
+    try:
+        # The block's objects are sorted by the server, in memory; and its cursor is read to
+        # the end, so the planner must not pick a plan that is only quick to start (nested
+        # loops over the previous run's results).
+        options = "-c work_mem=64MB -c cursor_tuple_fraction=1"
+        with psycopg.connect(url, options=options) as conn:
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            conn.read_only = True
+            conn.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            start, end = bounds
+            params = {"previous": previous_id, "run": run_id, "lo": start, "hi": end}
+            with conn.cursor(name="block_objects") as objects, conn.cursor() as cur:
+                objects.itersize = FETCH_ROWS
+                objects.execute(OBJECTS_SQL, params)
+                for lo, hi, batch in families_by_range(iter(objects), start, end, step):
+                    with no_cycle_collector():
+                        rows = cur.execute(
+                            ENTRIES_SQL, {"lo": lo, "hi": hi, "on": run_on}
+                        ).fetchall()
+                        chunk = classify_rows(batch, entries_by_object(rows), run_on)
+                        payload = copy_text(run_id, chunk.new_rows)
+                    chunk.new_rows = []
+                    out.put((chunk, payload))
+        out.put(None)
+    except BaseException as exc:  # the parent raises it; a worker must never hang the run
+        out.put(RuntimeError(f"classification worker for operators {bounds}: {exc!r}"))
+
+
+def run_blocks(
+    lo: int,
+    hi: int,
+    step: int,
+    run_id: int,
+    previous_id: int,
+    run_on,
+    snapshot: str,
+    take: Callable[[Chunk], None],
+) -> None:
+    """Operators lo..hi over one worker process per core; each range's rows written with COPY
+    into this transaction as they arrive, its chunk handed to `take`."""
+    raw = db.session.connection().connection.driver_connection
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue(maxsize=4 * workers())  # bounded: memory stays flat whatever the province
+    procs = [
+        ctx.Process(
+            target=_block,
+            args=(url, snapshot, bounds, step, run_id, previous_id, run_on, out),
+            daemon=True,
+        )
+        for bounds in blocks(lo, hi, workers())
+    ]
+    for p in procs:
+        p.start()
+    try:
+        running = len(procs)
+        while running:
+            try:
+                item = out.get(timeout=WAIT_SECONDS)
+            except queue.Empty:
+                if any(p.exitcode not in (None, 0) for p in procs):
+                    raise RuntimeError("a classification worker stopped without a word") from None
+                continue
+            if item is None:
+                running -= 1
+                continue
+            if isinstance(item, BaseException):
+                raise item
+            chunk, payload = item
+            if payload:
+                with raw.cursor() as cur, cur.copy(COPY_SQL) as copy:
+                    copy.write(payload)
+            take(chunk)
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+            p.join()

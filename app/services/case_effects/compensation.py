@@ -40,7 +40,7 @@ def replace_or_void(case: Case, ctx, *, void: bool, points: Decimal | None, why:
             at=ctx.now,
             reason=f"{why} (case {case.id})",
             target_id=entry.id,
-            matter_id=entry.matter_id,
+            matter_of=entry,
             entries=entries,  # read just above; the amended entry below reads them again
         )
         if amended_points is None:
@@ -54,7 +54,7 @@ def replace_or_void(case: Case, ctx, *, void: bool, points: Decimal | None, why:
                 actor=ctx.actor,
                 at=ctx.now,
                 reason=f"{why} (case {case.id})",
-                matter_id=entry.matter_id,
+                matter_of=entry,
                 item=entry.item,
                 target_id=entry.id,
                 product_key=entry.product_key,
@@ -69,7 +69,7 @@ def replace_or_void(case: Case, ctx, *, void: bool, points: Decimal | None, why:
                 actor=ctx.actor,
                 at=ctx.now,
                 reason=f"{why} (case {case.id}): replaces entry {entry.id}",
-                matter_id=entry.matter_id,
+                matter_of=entry,
                 item=entry.item,
                 target_id=entry.target_id if entry.kind == "REPAIR" else None,
             )
@@ -122,7 +122,7 @@ def _keep_repairs(case: Case, ctx, obj, entries, replaced_id: int, amended, why:
             at=ctx.now,
             reason=reason,
             target_id=r.id,
-            matter_id=amended.matter_id,
+            matter_of=amended,
         )
         add_entry(
             obj,
@@ -133,5 +133,5 @@ def _keep_repairs(case: Case, ctx, obj, entries, replaced_id: int, amended, why:
             at=ctx.now,
             reason=reason,
             target_id=amended.id,
-            matter_id=amended.matter_id,
+            matter_of=amended,
         )

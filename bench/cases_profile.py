@@ -13,6 +13,7 @@ import pstats
 import secrets
 import time
 from collections import Counter, defaultdict
+from itertools import pairwise
 
 STEPS = ("file", "accept", "resolve")
 PSTATS = "/tmp/cases_profile.pstats"
@@ -99,9 +100,7 @@ def profile_cases(url: str, sellers: list[dict], officers: list[str], warmup: in
         profiler.disable()
 
     n = len(timed)
-    per_round = [
-        (b - a) * 1000 / min(20, n - 20 * i) for i, (a, b) in enumerate(zip(rounds, rounds[1:]))
-    ]
+    per_round = [(b - a) * 1000 / min(20, n - 20 * i) for i, (a, b) in enumerate(pairwise(rounds))]
     print(f"\nIn one process, Flask test client, PostgreSQL, {n} cases after {warmup} warm-up:")
     for name in STEPS:
         print(

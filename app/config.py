@@ -15,7 +15,10 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'credit.sqlite3'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}
+    # A pooled connection idle for longer than this is checked (SELECT 1) before a request
+    # uses it; one in use a moment ago is not (app/db_ping.py).
+    DB_PING_IDLE_SECONDS = float(os.environ.get("DB_PING_IDLE_SECONDS", "10"))
     # SECRET_KEY signs sessions and CSRF tokens. Outside CREDIT_ENV=development/demo (and the
     # tests) the app refuses to start without a random one of 32+ characters (app/security.py).
     SECRET_KEY = os.environ.get("SECRET_KEY")

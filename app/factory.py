@@ -36,6 +36,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     import models  # noqa: F401  (register the tables on the metadata)
 
     db.init_app(app)
+    from .db_ping import ping_idle_connections
+
+    with app.app_context():
+        ping_idle_connections(db.engine, app.config["DB_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     api.init_app(app)
 

@@ -502,6 +502,16 @@ def main() -> None:
     parser.add_argument("--officers", type=int, default=4)
     parser.add_argument("--via", choices=["answer", "case", "queue"], default="answer")
     parser.add_argument("--memory-cases", type=int, default=2000)
+    parser.add_argument(
+        "--profile",
+        type=int,
+        nargs="?",
+        const=0,
+        default=None,
+        metavar="TOP",
+        help="instead of the HTTP run: the cases in this process through Flask's test client, "
+        "CPU time and SQL statements per request; with TOP, cProfile's TOP functions too",
+    )
     args = parser.parse_args()
 
     from sqlalchemy import create_engine, text
@@ -509,6 +519,11 @@ def main() -> None:
     from app.config import normalise_database_url
 
     sellers, officers = build(URL, args.cases + args.warmup, args.officers)
+    if args.profile is not None:
+        from bench.cases_profile import profile_cases
+
+        profile_cases(URL, sellers, officers, args.warmup, args.profile)
+        return
     warm, timed = sellers[: args.warmup], sellers[args.warmup :]
     with gunicorn(URL) as server:
         c = Client(server.port)

@@ -83,6 +83,10 @@ def _filed(process_id: str, file: Callable[[str | None], Case]):
     service flushes, waits for the first to commit, and then answers with that case instead
     of a server error."""
     key = _key()
+    if key is None:
+        # No key, no race to recover from: a refusal fails the request, whose whole unit is
+        # rolled back, and its JSON answer reads nothing; no savepoint is needed around it.
+        return _done(file(None))
     case, raced = file_once(key, lambda: file(key))
     if raced and (case.process_id, case.operator_id) != (process_id, _ctx().user.operator_id):
         raise Conflict("this idempotency key was used for another case")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
@@ -30,6 +29,7 @@ from models import Case, CaseEvent, CaseTask, User, WorkflowSpec
 
 from .calendar import work_calendar
 from .deadlines import case_deadlines, close_deadlines, open_deadline, pause_deadline
+from .sticky import sticky_claimer
 
 
 def engine() -> Engine:
@@ -136,7 +136,8 @@ def start_case(
     db.session.add(case)
     db.session.flush()
     log(case, ctx, "started", detail=subject)
-    _after_run(case, run, ctx, open_rows={}, deadlines={})  # a new case has neither yet
+    # A new case has no tasks and no deadlines yet, so no step a lane's officer could keep.
+    _after_run(case, run, ctx, open_rows={}, deadlines={}, done=None)
     return case, True
 
 
@@ -168,11 +169,14 @@ def _after_run(
     *,
     open_rows: dict[str, CaseTask] | None = None,
     deadlines: dict | None = None,
+    done: CaseTask | bool | None = False,
 ) -> None:
     """Save the engine state, bring the task table and deadlines in step, apply effects.
 
     `open_rows` (the case's task rows open before the run, by engine task id) and `deadlines`
-    (`case_deadlines`) are read here unless the caller already has them."""
+    (`case_deadlines`) are read here unless the caller already has them. `done`: the task this
+    run completed, None for a case just started (it has done nothing), False if unknown; it
+    names the officer who keeps a lane's next step without a query (`sticky_claimer`)."""
     from .case_effects import apply_effect
 
     eng = engine()
@@ -238,7 +242,7 @@ def _after_run(
             due_on=deadline.due_on if deadline else None,
             state="open",
             created_at=ctx.now,
-            claimed_by=_sticky_claimer(case, t.lane, open_rows),
+            claimed_by=sticky_claimer(case, t.lane, done),
         )
         db.session.add(new_row)
         new_rows.append(new_row)
@@ -276,32 +280,6 @@ def _after_run(
         {"id": r.id, "task": r.name, "lane": r.lane, "due_on": r.due_on}
         for r in sorted(still_open, key=lambda r: r.id)
     ]
-
-
-def _sticky_claimer(case: Case, lane: str, open_rows: dict[str, CaseTask]) -> int | None:
-    """Who did the case's last step in this staff lane keeps the next one (a step claimed
-    once stays with its officer unless released): the claimer of its newest task of the lane,
-    when that person may still claim it. Enterprise steps belong to no one."""
-    if lane == Role.ENTERPRISE:
-        return None
-    last = db.session.scalar(
-        select(CaseTask.claimed_by)
-        .where(
-            CaseTask.case_id == case.id,
-            CaseTask.lane == lane,
-            CaseTask.state == "done",
-            CaseTask.claimed_by.is_not(None),
-        )
-        .order_by(CaseTask.id.desc())
-        .limit(1)
-    )
-    if last is None:
-        return None
-    officer = db.session.get(User, last)
-    probe = SimpleNamespace(lane=lane, bureau_code=case.deciding_bureau)
-    if officer is None or not officer.active or not can_claim_task(officer, probe):
-        return None
-    return last
 
 
 _SIBLING = aliased(CaseTask)
@@ -368,7 +346,7 @@ def complete_task(task_id: int, data: dict[str, Any], *, ctx: Ctx) -> Case:
     task.form_data = _plain(form)
     ctx.completed_forms[(case.id, task.name)] = task.form_data
     log(case, ctx, "task_completed", task.name, form=task.form_data)
-    _after_run(case, run, ctx, open_rows={t.engine_task_id: t for t in siblings})
+    _after_run(case, run, ctx, open_rows={t.engine_task_id: t for t in siblings}, done=task)
     return case
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.scoring import BASE_POINTS, Entry
+from app.scoring import BASE_POINTS, Entry, EntryKind
 from models import LedgerEntry, ScoringObject
 
 from .audit import record_event
@@ -27,15 +27,21 @@ def add_entry(
     item: str | None = None,
     target_id: int | None = None,
     product_key: str | None = None,
+    entries: list[Entry] | None = None,
 ) -> LedgerEntry:
     """Append one entry (and a START if this is the object's earliest record, R-START).
     `matter_of` is the entry whose matter this one continues (a repair, a VOID, an amended
-    deduction): the new entry keeps its matter id and ref."""
-    first = db.session.scalar(
-        select(func.min(LedgerEntry.effective_on)).where(
-            LedgerEntry.object_id == obj.id, LedgerEntry.kind == "START"
+    deduction): the new entry keeps its matter id and ref. `entries`: the object's entries as
+    the caller read them in this transaction (`object_entries`), with nothing added since; they
+    spare reading its START again."""
+    if entries is None:
+        first = db.session.scalar(
+            select(func.min(LedgerEntry.effective_on)).where(
+                LedgerEntry.object_id == obj.id, LedgerEntry.kind == "START"
+            )
         )
-    )
+    else:
+        first = min((e.effective_on for e in entries if e.kind == EntryKind.START), default=None)
     if first is None or effective_on < first:
         db.session.add(
             LedgerEntry(

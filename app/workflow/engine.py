@@ -11,6 +11,7 @@ Facts this module relies on (checked against 3.2):
 from __future__ import annotations
 
 import json
+import logging
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,17 @@ class _ParsedSpecWorkflowConverter(BpmnWorkflowConverter):
 _CONFIG = {**SPIFF_CONFIG, BpmnWorkflow: _ParsedSpecWorkflowConverter}
 
 
+def _quiet_spiff_loggers() -> None:
+    """SpiffWorkflow 3.2 builds the `extra` of its log records whether or not they are
+    emitted, and while its loggers' own level is unset (below INFO) adds the task data and
+    a walk of the whole task tree to each. The app never shows those records (its log is the
+    request log), so the loggers are set to WARNING unless configured otherwise."""
+    for name in ("spiff.task", "spiff.workflow", "spiff.data"):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.WARNING)
+
+
 class WorkflowError(Exception):
     """The engine refused a step (a task that is not ready, a message nobody waits for)."""
 
@@ -98,6 +110,7 @@ class Engine:
             environment=TaskDataEnvironment({"effect": _effect})
         )
         self._spec_json: dict[str, str] = {}
+        _quiet_spiff_loggers()
 
     def deploy_xml(self, process_id: str, xml: str) -> ProcessDefinition:
         """Make an older stored definition runnable again (cases started before a change)."""
@@ -116,7 +129,8 @@ class Engine:
     def _steps(self, run: Run) -> None:
         token = _effects.set(run.effects)
         try:
-            run.workflow.refresh_timers()
+            if run.definition.has_timers:
+                run.workflow.refresh_timers()
             run.workflow.do_engine_steps()
         finally:
             _effects.reset(token)

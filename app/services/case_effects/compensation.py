@@ -41,6 +41,7 @@ def replace_or_void(case: Case, ctx, *, void: bool, points: Decimal | None, why:
             reason=f"{why} (case {case.id})",
             target_id=entry.id,
             matter_of=entry,
+            entries=entries,  # read just above; the amended entry below reads them again
         )
         if amended_points is None:
             continue

@@ -4,12 +4,13 @@
                                             --web-workers 2 --schedulers 1]
     .venv/bin/python -m bench.province_day --compare    # target 4
 
-Set-up (not timed, bench/province_day/seed.py), in a fresh database (BENCH_DATABASE_URL,
-default `loadday` beside the benchmark database): a synthetic province imported through the
-import service, sellers with a delivered notice who may object or apply for a repair, some
-objections filed already (open tasks in the officers' queues) and some filed three weeks ago
-whose acceptance deadline has passed; enterprise users, officers of every city, supervisors
-of the province and of every city, each with an API token and one password.
+Set-up (not timed, bench/province_day/seed.py), in a fresh database beside the benchmark
+database (BENCH_DATABASE_URL with the suffix _province_day; about a minute): a synthetic
+province imported through the import service, sellers with a delivered notice who may object
+or apply for a repair, some objections filed already (open tasks in the officers' queues)
+and some filed three weeks ago whose acceptance deadline has passed; enterprise users,
+officers of every city, supervisors of the province and of every city, each with an API
+token and one password.
 
 Run: gunicorn (N sync workers, CLOCK_TODAY 2026-11-26 as the other benches), the scheduler(s)
 as processes of their own (bench/province_day/scheduler.py: the loop of `flask cases worker`,

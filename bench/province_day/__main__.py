@@ -26,7 +26,7 @@ from bench.common import BENCH_DB
 
 from . import seed
 
-URL = os.environ.get("BENCH_DATABASE_URL", BENCH_DB.rpartition("/")[0] + "/loadday")
+URL = BENCH_DB + "_province_day"  # beside the benchmark database, e.g. credit_bench_province_day
 OUT = ROOT / "bench" / "out" / "province_day"
 BENCH_VENV = ROOT / ".venv-bench"
 P95_MS = 200

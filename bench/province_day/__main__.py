@@ -178,6 +178,19 @@ def bulk_import(port: int, chunks: list[bytes], pause: float, results: list) -> 
         time.sleep(pause)
 
 
+def warm_up(port: int, workers: int) -> None:
+    """Each worker has answered a few pages (templates compiled, pool connected) before the
+    load, as after a while in production."""
+    import http.client
+
+    for _ in range(4 * workers):
+        for path in ("/", "/public/search?q=%E5%B9%BF%E4%B8%9C", "/public/a-class", "/login"):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request("GET", path)
+            conn.getresponse().read()
+            conn.close()
+
+
 # ---- one run -------------------------------------------------------------------------------
 
 
@@ -195,6 +208,7 @@ def run(args, *, schedulers: int, workers: int, label: str) -> dict:
     os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))  # the same in every process
     imported: list = []
     with gunicorn(URL, workers=workers, log=run_dir / "gunicorn.log") as server:
+        warm_up(server.port, workers)
         scheds = start_schedulers(schedulers, URL, args.interval, run_dir)
         groups = Groups(server.pid, [p.pid for p in scheds], URL)
         env = {
@@ -351,6 +365,10 @@ def report(r: dict, step_seconds: float) -> dict:
         )
         if s["failed"]:
             print(f"      failed: {s['failed']}")
+        print(
+            "      slowest p95: "
+            + ", ".join(f"{name} {p95} ms (x{n})" for name, p95, n in s.get("slowest", []))
+        )
     if limit_step is None and r["steps"]:  # not reached within the steps: the last one
         last = r["steps"][-1]
         limit_step = (last, r["cpu"][min(last["step"], len(r["cpu"]) - 1)])

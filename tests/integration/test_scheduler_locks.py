@@ -31,3 +31,12 @@ def test_without_row_locks_sqlite_reads_the_same_deadlines():
     assert "FOR UPDATE" not in sql
     assert "WHERE deadline.state = ? AND deadline.due_on < ?" in sql
     assert "ORDER BY deadline.due_on, deadline.id LIMIT ?" in sql
+
+
+def test_one_scheduler_at_a_time_issues_notices_on_postgresql():
+    """Two passes reading the same pending (operator, matter) pairs at once notified each
+    twice; on PostgreSQL a batch first takes a transaction advisory lock, without waiting."""
+    from app.services.notices import NOTICES_LOCK, notices_lock_sql
+
+    assert notices_lock_sql("postgresql") == f"SELECT pg_try_advisory_xact_lock({NOTICES_LOCK})"
+    assert notices_lock_sql("sqlite") is None

@@ -96,14 +96,14 @@ def add_inspections(url: str, *, matters: int, seed: int = 11) -> dict:
                     entries.append((owner, owner, mid, on))  # the producer too
             counts["matters"] = matters
         with cur.copy(
-            "COPY ledger_entry (id, object_id, operator_id, matter_id, kind, points, "
-            "effective_on, item, target_id, product_key, reason, recorded_by, recorded_at) "
-            "FROM STDIN"
+            "COPY ledger_entry (id, object_id, operator_id, matter_id, matter_ref, kind, "
+            "points, effective_on, item, target_id, product_key, reason, recorded_by, "
+            "recorded_at) FROM STDIN"
         ) as cp:
             for k, (oid, owner, mid, on) in enumerate(entries, start=start_entry + 1):
                 cp.write_row(
-                    (k, oid, owner, mid, "DEDUCTION", "-4.00", on, "A12.3", None, None, None,
-                     "bench", now)
+                    (k, oid, owner, mid, f"BENCH-M-{mid}", "DEDUCTION", "-4.00", on, "A12.3",
+                     None, None, None, "bench", now)
                 )  # fmt: skip
             counts["entries"] = len(entries)
         for table in ("spot_check", "matter", "ledger_entry"):

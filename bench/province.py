@@ -159,11 +159,12 @@ def generate(
             entry_rows.append((entry_id, obj, owner, None, "VOID", "0.00", on, None, ded_id, None))
         with cur.copy(
             "COPY ledger_entry (id, object_id, operator_id, matter_id, kind, points, "
-            "effective_on, item, target_id, product_key, recorded_by, recorded_at) "
+            "effective_on, item, target_id, product_key, matter_ref, recorded_by, recorded_at) "
             "FROM STDIN"
         ) as cp:
             for row in entry_rows:
-                cp.write_row((*row, "bench", now))
+                ref = f"BENCH-{row[3]}" if row[3] is not None else None
+                cp.write_row((*row, ref, "bench", now))
         counts["entries"] = len(entry_rows)
         for table, column in (
             ("operator", "id"),

@@ -48,6 +48,9 @@ class LedgerEntry(db.Model):
     object_id: Mapped[int] = mapped_column(ForeignKey("scoring_object.id"))
     operator_id: Mapped[int] = mapped_column(ForeignKey("operator.id"))
     matter_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id"), index=True)
+    # The matter's ref, copied on append (both are immutable): R-ORDER, R-ONCE and R-180 need
+    # it for every entry a classification run reads, without joining the matter table.
+    matter_ref: Mapped[str | None] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(10))
     points: Mapped[Decimal] = mapped_column(Points)
     effective_on: Mapped[date]

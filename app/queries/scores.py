@@ -21,7 +21,6 @@ from models import (
     ClassificationResult,
     ClassificationRun,
     LedgerEntry,
-    Matter,
     Operator,
     ScoringObject,
 )
@@ -71,7 +70,7 @@ def entries_where(where) -> dict[int, list[Entry]]:
             LedgerEntry.kind,
             LedgerEntry.points,
             LedgerEntry.effective_on,
-            Matter.ref,
+            LedgerEntry.matter_ref,
             LedgerEntry.item,
             LedgerEntry.target_id,
             LedgerEntry.product_key,
@@ -80,7 +79,6 @@ def entries_where(where) -> dict[int, list[Entry]]:
             ScoringObject.nice_class,
         )
         .join(ScoringObject, ScoringObject.id == LedgerEntry.object_id)
-        .outerjoin(Matter, Matter.id == LedgerEntry.matter_id)
         .where(where)
     ).tuples()
     out: dict[int, list[Entry]] = {}

@@ -8,7 +8,7 @@ effective 2024-02-29 drops out on 2027-02-28.
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 
 WINDOW_MONTHS = 36
@@ -25,6 +25,17 @@ def add_months(d: date, months: int) -> date:
 def window_end(effective_on: date) -> date:
     """First day on which an entry no longer counts (cached: a province has few distinct dates)."""
     return add_months(effective_on, WINDOW_MONTHS)
+
+
+@cache
+def window_start(on: date) -> date:
+    """First effective date that still counts on `on`: `on < window_end(d)` exactly when
+    `d >= window_start(on)`, since `window_end` never decreases. A score compares each entry's
+    date with this one day instead of computing every entry's end."""
+    day = add_months(on, -WINDOW_MONTHS) + timedelta(days=1)
+    while window_end(day) <= on:  # month ends: 29-31 clamp to a shorter month
+        day += timedelta(days=1)
+    return day
 
 
 def add_years(d: date, years: int) -> date:

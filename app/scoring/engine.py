@@ -21,9 +21,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
 from .classes import class_for
-from .dates import window_end
+from .dates import window_end, window_start
 from .ledger import BASE_POINTS, ZERO, Entry, EntryKind
 
 REWARD_CAP = Decimal("2.00")
@@ -143,7 +144,12 @@ def score_live(
 ) -> Score:
     """S(X) for live entries X (see `live_entries`), R-180 merges already decided."""
     if not live:
-        return Score(as_of, None, class_for(None), None)
+        return _unscored(as_of)
+    counts_from = window_start(as_of)  # R-WINDOW: as_of < window_end(effective_on)
+    if not explain and not merged:
+        plain = _plain_total(live, counts_from)
+        if plain is not None:
+            return _bare(as_of, plain)
     # Only the explanation needs the first record's date; a bulk run skips it.
     scored_since = min(e.effective_on for e in live) if explain else None
 
@@ -153,10 +159,10 @@ def score_live(
     for e in live:  # live entries are all effective on or before as_of
         kind = e.kind
         if kind is EntryKind.DEDUCTION:
-            if as_of < window_end(e.effective_on):
+            if e.effective_on >= counts_from:
                 deductions.append(e)
         elif kind is EntryKind.REWARD:
-            if as_of < window_end(e.effective_on):
+            if e.effective_on >= counts_from:
                 rewards.append(e)
         elif kind is EntryKind.REPAIR and e.target is not None:
             repairs.setdefault(e.target, []).append(e)
@@ -199,8 +205,57 @@ def score_live(
             note = NOTE_CAP if counted != r.points else None
             lines.append(_line(r, counted, window_end(r.effective_on), note))
     total += granted
-
+    if not explain:
+        return _bare(as_of, total)
     return Score(as_of, total, class_for(total), scored_since, tuple(lines))
+
+
+def _plain_total(live: Sequence[Entry], counts_from: date) -> Decimal | None:
+    """S(X) of the common ledger, in one pass: only STARTs and deductions, each deduction of its
+    own matter and none merged under R-180 (the caller checks `merged`). There R-ONCE, the
+    repairs and the reward cap change nothing, so S(X) is 12 plus the deductions still in the
+    window, which the full path of `score_live` also adds in this order. None for any other
+    ledger: the full path decides it."""
+    total = BASE_POINTS
+    matters: set[str] | None = None
+    for e in live:
+        kind = e.kind
+        if kind is EntryKind.DEDUCTION:
+            if e.effective_on >= counts_from:
+                matter = e.matter
+                if matter is not None:
+                    if matters is None:
+                        matters = {matter}
+                    elif matter in matters:
+                        return None
+                    else:
+                        matters.add(matter)
+                total += e.points
+        elif kind is not EntryKind.START:
+            return None
+    return total
+
+
+_BARE: dict[tuple, Score] = {}
+
+
+def _bare(as_of: date, points: Decimal) -> Score:
+    """A score without its explanation, one immutable value per date and points: a bulk run
+    asks for few distinct ones. Keyed by the points' text, since 9.0 == 9.00 as numbers."""
+    key = (as_of, str(points))
+    score = _BARE.get(key)
+    if score is None:
+        if len(_BARE) > 4096:  # a long-lived process sees ever new dates
+            _BARE.clear()
+        score = _BARE[key] = Score(as_of, points, class_for(points), None)
+    return score
+
+
+@cache
+def _unscored(as_of: date) -> Score:
+    """The score of an object with no live entry (class O): one immutable value per date, as a
+    run asks for it for every unscored object of the province."""
+    return Score(as_of, None, class_for(None), None)
 
 
 def _line(e: Entry, points: Decimal, expires_on: date | None, note: str | None) -> Line:
@@ -264,13 +319,18 @@ def score_family(
     # Find the lowest union cheaply, then explain only that one.
     best: tuple[Decimal, list[Entry], frozenset[str]] | None = None
     for pid in sorted(products):
-        es = live_entries(products[pid], as_of)
-        merged = r180_merged(es) if es else frozenset()
-        product_scores[pid] = score_live(es, as_of, merged, explain=explain)
+        raw = products[pid]
+        es = live_entries(raw, as_of) if raw else []
+        # Only a spot-check failure (which carries a product key) can merge under R-180.
+        merged = r180_merged(es) if any(e.product_key for e in es) else frozenset()
+        score = product_scores[pid] = score_live(es, as_of, merged, explain=explain)
         if not es:
             continue
-        union = own_live + es
-        points = score_live(union, as_of, merged, explain=False).points
+        if own_live:
+            union = own_live + es
+            points = score_live(union, as_of, merged, explain=False).points
+        else:  # the union is the product's own entries: the same score
+            union, points = es, score.points
         if best is None or points < best[0]:  # type: ignore[operator]
             best = (points, union, merged)  # type: ignore[assignment]
     if best is None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 
-from .dates import WINDOW_MONTHS, add_months, window_end
+from .dates import window_start
 
 # Rewards that rest on spot checks: proved by clean years inside the scoring cycle (Art. 16,
 # 17(1)) and verified by the provincial bureau, which runs the spot checks (Art. 19, 22).
@@ -16,10 +16,7 @@ def cycle_start(on: date) -> date:
     """First day of the scoring cycle (记分周期) that ends on `on`: the 36 months up to and
     including `on`. A day counts on `on` exactly when an entry effective that day would still
     count (on < window_end(day)), so the cycle and the ledger window agree to the day."""
-    day = add_months(on, -WINDOW_MONTHS) + timedelta(days=1)
-    while window_end(day) <= on:  # month ends: 29-31 clamp to a shorter month
-        day += timedelta(days=1)
-    return day
+    return window_start(on)
 
 
 def in_cycle(day: date, on: date) -> bool:

@@ -32,7 +32,6 @@ from models import (
     ClassificationResult,
     ClassificationRun,
     LedgerEntry,
-    Matter,
     Operator,
 )
 
@@ -75,22 +74,27 @@ class RunReport:
 
 
 def _family_scores(
-    objects: list[tuple[int, str]], entries: dict[int, list[Entry]], run_on: date
+    family: list[tuple], entries: dict[int, list[Entry]], run_on: date
 ) -> dict[int, Decimal | None]:
-    """Scores of one operator's family, from the rule core's `score_family` (the same
-    function the score API explains), so a run and the API cannot disagree."""
+    """Scores of one operator's family (rows of id, operator id, kind, …), from the rule
+    core's `score_family` (the same function the score API explains), so a run and the API
+    cannot disagree."""
     operator_id = None
     products: dict[int, list[Entry]] = {}
-    for oid, kind in objects:
-        if kind == "operator":
-            operator_id = oid
+    get = entries.get
+    for row in family:
+        if row[2] == "operator":
+            operator_id = row[0]
         else:
-            products[oid] = entries.get(oid, [])
-    family = score_family(entries.get(operator_id, []), products, run_on, explain=False)
-    out: dict[int, Decimal | None] = {pid: s.points for pid, s in family.products.items()}
+            products[row[0]] = get(row[0], _NONE)
+    scores = score_family(get(operator_id, _NONE), products, run_on, explain=False)
+    out: dict[int, Decimal | None] = {pid: s.points for pid, s in scores.products.items()}
     if operator_id is not None:
-        out[operator_id] = family.operator.points
+        out[operator_id] = scores.operator.points
     return out
+
+
+_NONE: list[Entry] = []  # the entries of an object that has none (never appended to)
 
 
 def latest_scheduled_date(today: date, schedule: str) -> date:
@@ -224,7 +228,8 @@ def run_classification(
 
 
 # Rows as the run reads them. Entries come in the field order of `Entry`; matter refs, not
-# ids: R-ORDER orders same-day entries by ref, in every output.
+# ids: R-ORDER orders same-day entries by ref, in every output. The ref is the copy kept on
+# the entry: joining the matter table cost a scan of every matter per range.
 _OBJECTS_SQL = (
     "SELECT o.id, o.operator_id, o.kind, p.klass AS prior_klass, p.locked_until AS prior_lock,"
     " s.klass AS same_klass, s.score AS same_score, s.locked_until AS same_lock"
@@ -234,8 +239,8 @@ _OBJECTS_SQL = (
     " WHERE o.operator_id >= %(lo)s AND o.operator_id < %(hi)s ORDER BY o.operator_id, o.id"
 )
 _ENTRIES_SQL = (
-    "SELECT e.id, e.object_id, e.kind, e.points, e.effective_on, m.ref, e.item, e.target_id,"
-    " e.product_key FROM ledger_entry e LEFT JOIN matter m ON m.id = e.matter_id"
+    "SELECT e.id, e.object_id, e.kind, e.points, e.effective_on, e.matter_ref, e.item,"
+    " e.target_id, e.product_key FROM ledger_entry e"
     " WHERE e.operator_id >= %(lo)s AND e.operator_id < %(hi)s AND e.effective_on <= %(on)s"
 )
 _COPY_SQL = (
@@ -284,7 +289,7 @@ def _classify_rows(objects, entries: dict[int, list[Entry]], run_on: date) -> _C
         while j < n and objects[j][1] == operator_id:
             j += 1
         family = objects[i:j]
-        scores = _family_scores([(o[0], o[2]) for o in family], entries, run_on)
+        scores = _family_scores(family, entries, run_on)
         for oid, _op, _kind, prior_klass, prior_lock, same_klass, same_score, same_lock in family:
             score = scores[oid]
             key = (score, prior_klass, prior_lock)
@@ -345,15 +350,15 @@ def _run_portable(ranges, run_id, previous_id, run_on, report, progress) -> None
         e.kind,
         e.points,
         e.effective_on,
-        Matter.__table__.c.ref,
+        e.matter_ref,
         e.item,
         e.target_id,
         e.product_key,
     )
     for lo, hi in ranges:
         bind = {**params, "lo": lo, "hi": hi}
-        objects = conn.execute(objects_sql, bind).all()
         with _no_cycle_collector():
+            objects = conn.execute(objects_sql, bind).all()
             chunk = _classify_rows(
                 objects, _entries_by_object(conn.execute(entries_sql, bind)), run_on
             )
@@ -381,8 +386,9 @@ def _copy_text(run_id: int, rows: list[tuple]) -> bytes:
 
 @contextmanager
 def _no_cycle_collector():
-    """A range builds hundreds of thousands of small acyclic objects, freed by reference
-    counting; the cyclic collector's passes over them cost about a fifth of the run."""
+    """A range reads and builds hundreds of thousands of small acyclic objects (result rows,
+    entries), freed by reference counting; the cyclic collector's passes over them, fetching
+    included, cost about a quarter of the run's CPU."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -395,12 +401,11 @@ def _no_cycle_collector():
 def _classify_range(conn, bounds, run_id, previous_id, run_on) -> tuple[_Chunk, bytes]:
     lo, hi = bounds
     params = {"previous": previous_id, "run": run_id, "lo": lo, "hi": hi, "on": run_on}
-    with conn.cursor() as cur:
+    with _no_cycle_collector(), conn.cursor() as cur:
         objects = cur.execute(_OBJECTS_SQL, params).fetchall()
         rows = cur.execute(_ENTRIES_SQL, params).fetchall()
-    with _no_cycle_collector():
         chunk = _classify_rows(objects, _entries_by_object(rows), run_on)
-    payload = _copy_text(run_id, chunk.new_rows)
+        payload = _copy_text(run_id, chunk.new_rows)
     chunk.new_rows = []
     return chunk, payload
 

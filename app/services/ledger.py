@@ -23,12 +23,14 @@ def add_entry(
     actor: str,
     at: datetime,
     reason: str,
-    matter_id: int | None = None,
+    matter_of: LedgerEntry | None = None,
     item: str | None = None,
     target_id: int | None = None,
     product_key: str | None = None,
 ) -> LedgerEntry:
-    """Append one entry (and a START if this is the object's earliest record, R-START)."""
+    """Append one entry (and a START if this is the object's earliest record, R-START).
+    `matter_of` is the entry whose matter this one continues (a repair, a VOID, an amended
+    deduction): the new entry keeps its matter id and ref."""
     first = db.session.scalar(
         select(func.min(LedgerEntry.effective_on)).where(
             LedgerEntry.object_id == obj.id, LedgerEntry.kind == "START"
@@ -50,7 +52,8 @@ def add_entry(
     entry = LedgerEntry(
         object_id=obj.id,
         operator_id=obj.operator_id,
-        matter_id=matter_id,
+        matter_id=matter_of.matter_id if matter_of is not None else None,
+        matter_ref=matter_of.matter_ref if matter_of is not None else None,
         kind=kind,
         points=points,
         effective_on=effective_on,

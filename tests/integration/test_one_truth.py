@@ -300,7 +300,6 @@ def build(w: World) -> None:
             kinds = TEMPLATES[r.template][1] if r.kind == "matter" else ("product",)
             applicant = S if (seller_applies and "seller" in kinds) else r.producer
             op_id = _object_of(w, "seller" if applicant == S else "producer", r).operator_id
-            m = db.session.scalar(select(Matter).where(Matter.ref == r.ref))
             for target, points in matter_repair(matter_deductions(r.ref, op_id, on), on):
                 add_entry(
                     db.session.get(ScoringObject, target.object_id),
@@ -311,7 +310,7 @@ def build(w: World) -> None:
                     at=AT,
                     reason="repair",
                     target_id=target.id,
-                    matter_id=m.id,
+                    matter_of=db.session.get(LedgerEntry, target.id),
                 )
         else:  # a VOID, maybe with an amended deduction (objection or correction)
             _, i, pick, amended = f
@@ -339,7 +338,7 @@ def build(w: World) -> None:
                 at=AT,
                 reason="objection",
                 target_id=e.id,
-                matter_id=e.matter_id,
+                matter_of=e,
             )
             if amended is not None:
                 add_entry(
@@ -350,7 +349,7 @@ def build(w: World) -> None:
                     actor="test",
                     at=AT,
                     reason="objection amended",
-                    matter_id=e.matter_id,
+                    matter_of=e,
                     item=e.item,
                     target_id=e.id,
                     product_key=e.product_key,

@@ -511,3 +511,20 @@ def test_operator_score_without_explanation_has_the_same_points_and_class(case):
     full = operator_score(op, as_of)
     bulk = score_operator(op.own, op.products, as_of, explain=False)
     assert (bulk.points, bulk.klass) == (full.points, full.klass)
+
+
+def _starts_and_deductions(entries: list[Entry]) -> list[Entry]:
+    return [e for e in entries if e.kind in (EntryKind.START, EntryKind.DEDUCTION)]
+
+
+@PROPERTY
+@given(case=dated(ledgers().map(_starts_and_deductions)), seed=st.integers(0, 2**32 - 1))
+def test_the_common_ledger_scores_the_same_on_the_bulk_path(case, seed):
+    """A ledger of STARTs and deductions only (most of a province) takes a one-pass path when
+    not explained: the same points, written alike (9.00, not 9), and class, with or without
+    shared matters (R-ONCE) and spot-check failures (R-180), in any order."""
+    entries, as_of = case
+    full = score_object(entries, as_of)
+    for ledger in (entries, shuffled(entries, seed)):
+        bulk = score_object(ledger, as_of, explain=False)
+        assert (str(bulk.points), bulk.klass) == (str(full.points), full.klass)

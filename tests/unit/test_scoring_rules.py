@@ -245,6 +245,21 @@ def test_r_window_rewards_drop_out_too():
     assert points(entries, "2025-01-01") == Decimal("12.00")
 
 
+def test_r_window_the_first_counting_day_agrees_with_every_entry_s_end_day_by_day():
+    """`window_start(on)` is what a score compares entry dates with: an entry effective `d`
+    counts on `on` exactly when `on < window_end(d)`, month ends and leap days included.
+    Every pair of days over six years around two leap days is checked."""
+    from app.scoring.dates import window_start
+
+    days = [D("2023-01-01") + timedelta(days=n) for n in range(0, 6 * 366)]
+    for on in days[3 * 365 :]:
+        first = window_start(on)
+        counting = [d for d in days if d <= on and on < window_end(d)]
+        assert counting and counting[0] == first, on
+        assert all(d >= first for d in counting)
+        assert window_end(first - timedelta(days=1)) <= on
+
+
 def test_r_window_start_never_drops_object_back_at_12_not_o():
     entries = [start("2019-01-01"), ded(-6, "2019-06-01"), reward(1, "2019-07-01")]
     assert points(entries, "2019-08-01") == Decimal("7.00")

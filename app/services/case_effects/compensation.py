@@ -40,7 +40,7 @@ def replace_or_void(case: Case, ctx, *, void: bool, points: Decimal | None, why:
             at=ctx.now,
             reason=f"{why} (case {case.id})",
             target_id=entry.id,
-            matter_id=entry.matter_id,
+            matter_of=entry,
         )
         if amended_points is None:
             continue
@@ -53,7 +53,7 @@ def replace_or_void(case: Case, ctx, *, void: bool, points: Decimal | None, why:
                 actor=ctx.actor,
                 at=ctx.now,
                 reason=f"{why} (case {case.id})",
-                matter_id=entry.matter_id,
+                matter_of=entry,
                 item=entry.item,
                 target_id=entry.id,
                 product_key=entry.product_key,
@@ -68,7 +68,7 @@ def replace_or_void(case: Case, ctx, *, void: bool, points: Decimal | None, why:
                 actor=ctx.actor,
                 at=ctx.now,
                 reason=f"{why} (case {case.id}): replaces entry {entry.id}",
-                matter_id=entry.matter_id,
+                matter_of=entry,
                 item=entry.item,
                 target_id=entry.target_id if entry.kind == "REPAIR" else None,
             )
@@ -121,7 +121,7 @@ def _keep_repairs(case: Case, ctx, obj, entries, replaced_id: int, amended, why:
             at=ctx.now,
             reason=reason,
             target_id=r.id,
-            matter_id=amended.matter_id,
+            matter_of=amended,
         )
         add_entry(
             obj,
@@ -132,5 +132,5 @@ def _keep_repairs(case: Case, ctx, obj, entries, replaced_id: int, amended, why:
             at=ctx.now,
             reason=reason,
             target_id=amended.id,
-            matter_id=amended.matter_id,
+            matter_of=amended,
         )

@@ -92,7 +92,7 @@ def write_repair(case: Case, ctx, entry_id: int) -> Decimal:
             at=ctx.now,
             reason=f"repair case {case.id}",
             target_id=target.id,
-            matter_id=deduction.matter_id,
+            matter_of=deduction,
         )
         shares.append(points / -target.points)
     return max(shares)

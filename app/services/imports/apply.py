@@ -110,6 +110,7 @@ def _entry_row(
         "object_id": object_id,
         "operator_id": operator_id,
         "matter_id": matter_ids.get(e.matter) if e.matter else None,
+        "matter_ref": e.matter or None,
         "kind": e.kind,
         "points": e.points,
         "effective_on": e.effective_on,

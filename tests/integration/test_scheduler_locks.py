@@ -40,3 +40,63 @@ def test_one_scheduler_at_a_time_issues_notices_on_postgresql():
 
     assert notices_lock_sql("postgresql") == f"SELECT pg_try_advisory_xact_lock({NOTICES_LOCK})"
     assert notices_lock_sql("sqlite") is None
+
+
+def test_a_definition_stored_by_another_process_meanwhile_does_not_fail_the_pass(seeded, clock):
+    """Two schedulers starting their first notice case at once both found no stored
+    definition and both inserted it: one pass failed on the primary key of workflow_spec.
+    Here the other process's row appears right after this one looked it up."""
+    from sqlalchemy import event, func, insert, select
+
+    from app.extensions import db
+    from app.services.cases import Ctx, engine
+    from app.services.imports import import_records
+    from app.services.notices import issue_notices
+    from models import WorkflowSpec
+    from tests.helpers import jsonl, matter, operator, uscc
+
+    records = [
+        operator(1),
+        matter(
+            "M1",
+            [{"kind": "producer", "uscc": uscc(1)}],
+            items=["A12.3"],
+            effective_on="2026-11-20",
+        ),
+    ]
+    with seeded.app_context():
+        report = import_records(
+            jsonl(records).splitlines(True), today=clock.today(), actor="t", at=clock.now()
+        )
+        assert report.refused == 0
+        db.session.commit()
+        spec = engine().definitions["deduction_notice"]
+        assert db.session.get(WorkflowSpec, spec.hash) is None
+        seeded.extensions["deployed_specs"] = set()
+        stored = []
+
+        def other_process(conn, _cursor, statement, *_args):
+            if not stored and "FROM workflow_spec" in statement:
+                stored.append(True)
+                conn.execute(
+                    insert(WorkflowSpec).values(
+                        hash=spec.hash,
+                        process_id="deduction_notice",
+                        bpmn=spec.xml,
+                        deployed_at=clock.now(),
+                    )
+                )
+
+        event.listen(db.engine, "after_cursor_execute", other_process)
+        try:
+            assert issue_notices(ctx=Ctx("scheduler", clock.today(), clock.now())) == 1
+            db.session.commit()
+        finally:
+            event.remove(db.engine, "after_cursor_execute", other_process)
+        assert stored
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(WorkflowSpec).where(WorkflowSpec.hash == spec.hash)
+            )
+            == 1
+        )

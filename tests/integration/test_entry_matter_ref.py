@@ -47,6 +47,9 @@ def scratch_url(tmp_path):
     if not pg:
         yield f"sqlite:///{tmp_path / 'm.sqlite3'}"
         return
+    from app.config import normalise_database_url
+
+    pg = normalise_database_url(pg)
     name = f"{make_url(pg).database}_mref_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     admin = create_engine(pg, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -70,6 +73,9 @@ def test_migration_0014_fills_the_ref_of_entries_written_before_it(scratch_url):
     with app.app_context():
         upgrade(revision="0013")
         conn = db.session.connection()
+        conn.execute(
+            text("INSERT INTO bureau (code, name, level) VALUES ('440100', '广州市', 'city')")
+        )
         conn.execute(
             text(
                 "INSERT INTO operator (id, uscc, name, bureau_code, filing_complete, created_at)"
@@ -101,9 +107,7 @@ def test_migration_0014_fills_the_ref_of_entries_written_before_it(scratch_url):
             )  # fmt: skip
         db.session.commit()
         upgrade()
-        refs = db.session.execute(
-            text("SELECT id, matter_ref FROM ledger_entry ORDER BY id")
-        ).all()
+        refs = db.session.execute(text("SELECT id, matter_ref FROM ledger_entry ORDER BY id")).all()
         assert [tuple(r) for r in refs] == [(1, None), (2, "粤市监罚〔2026〕7号")]
         with pytest.raises(DatabaseError, match="append-only"):
             db.session.execute(text("UPDATE ledger_entry SET matter_ref = 'x' WHERE id = 2"))

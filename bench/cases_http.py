@@ -65,8 +65,11 @@ class Server:
 
 
 @contextmanager
-def gunicorn(url: str, *, workers: int = 2, today: date = TODAY) -> Iterator[Server]:
-    """gunicorn serving wsgi:app on a free local port."""
+def gunicorn(
+    url: str, *, workers: int = 2, today: date = TODAY, log: Path | None = None
+) -> Iterator[Server]:
+    """gunicorn serving wsgi:app on a free local port; its stderr (the request log, any
+    traceback) to `log` when given."""
     port = free_port()
     env = {
         **os.environ,
@@ -88,6 +91,7 @@ def gunicorn(url: str, *, workers: int = 2, today: date = TODAY) -> Iterator[Ser
         ],
         cwd=ROOT,
         env=env,
+        stderr=log.open("w") if log is not None else None,
     )
     try:
         for _ in range(200):

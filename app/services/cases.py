@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -65,11 +66,10 @@ def _deploy(run: Run, ctx: Ctx) -> str:
     d = run.definition
     deployed: set[str] = current_app.extensions.setdefault("deployed_specs", set())
     if d.hash not in deployed:
-        if db.session.get(WorkflowSpec, d.hash) is None:
-            db.session.add(
-                WorkflowSpec(hash=d.hash, process_id=d.process_id, bpmn=d.xml, deployed_at=ctx.now)
-            )
-            db.session.flush()
+        if db.session.get(WorkflowSpec, d.hash) is None:  # another process may store it meanwhile
+            dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+            row = dict(hash=d.hash, process_id=d.process_id, bpmn=d.xml, deployed_at=ctx.now)
+            db.session.execute(dialect.insert(WorkflowSpec).values(row).on_conflict_do_nothing())
         deployed.add(d.hash)
     return d.hash
 

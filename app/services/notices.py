@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import exists, select, text
+from sqlalchemy import exists, select
 
 from app.clock import CST
 from app.codes import Role
@@ -33,6 +33,7 @@ from models import (
     User,
 )
 
+from . import pass_locks
 from .cases import Ctx, start_case
 
 ELECTRONIC, LETTER, ANNOUNCE = "electronic", "letter", "announce"
@@ -126,25 +127,10 @@ def deliveries(notice_id: int) -> list[NoticeDelivery]:
 # ---- issuing notices (Art. 23) -------------------------------------------------------------
 
 
-# One scheduler at a time issues notices (a PostgreSQL advisory lock held by the batch's
-# transaction): two passes reading the same pending (operator, matter) pairs at once notified
-# each twice (found by bench/province_day with two schedulers: 526 duplicate notices).
-NOTICES_LOCK = 7_201_100
-
-
-def notices_lock_sql(dialect: str) -> str | None:
-    """The statement that takes the issuing lock without waiting (true when taken), or None
-    where the database serialises writers itself (SQLite)."""
-    if dialect == "postgresql":
-        return f"SELECT pg_try_advisory_xact_lock({NOTICES_LOCK})"
-    return None
-
-
 def issue_notices(*, ctx: Ctx, limit: int = 500) -> int:
     """Start a notice case for each (operator, matter) scored without a notice yet. While
     another scheduler is issuing, none (it issues them; the next pass looks again)."""
-    lock = notices_lock_sql(db.session.get_bind().dialect.name)
-    if lock is not None and not db.session.execute(text(lock)).scalar():
+    if not pass_locks.exclusive(pass_locks.NOTICES):
         return 0
     pending = db.session.execute(
         select(ScoringObject.operator_id, LedgerEntry.matter_id)

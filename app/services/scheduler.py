@@ -14,6 +14,7 @@ from app.errors import DomainError
 from app.extensions import db
 from models import AuditEvent, Case, CaseTask, Deadline
 
+from . import pass_locks
 from .audit import record_event
 from .cases import Ctx, send_message
 
@@ -156,7 +157,8 @@ def tick(*, ctx: Ctx, commit) -> TickReport:
             AuditEvent.action == "scheduler.rewards", AuditEvent.object_ref == ctx.today.isoformat()
         )
     )
-    if done_today is None:
+    # One scheduler at a time: two passes proposing at once raced for the same cases.
+    if done_today is None and pass_locks.exclusive(pass_locks.REWARDS):
         try:
             report.rewards_proposed = propose_rewards(ctx=ctx, limit=REWARD_PROPOSALS_PER_PASS)
         except DomainError as err:

@@ -33,13 +33,54 @@ def test_without_row_locks_sqlite_reads_the_same_deadlines():
     assert "ORDER BY deadline.due_on, deadline.id LIMIT ?" in sql
 
 
-def test_one_scheduler_at_a_time_issues_notices_on_postgresql():
-    """Two passes reading the same pending (operator, matter) pairs at once notified each
-    twice; on PostgreSQL a batch first takes a transaction advisory lock, without waiting."""
-    from app.services.notices import NOTICES_LOCK, notices_lock_sql
+def test_one_scheduler_at_a_time_issues_notices_and_proposes_rewards(seeded, clock):
+    """Two passes reading the same pending work at once did it twice (526 duplicate notices;
+    a failed pass on the rewards' idempotency key). While another transaction holds the lock,
+    a pass issues no notice and proposes no reward, and the next pass does. (SQLite serialises
+    writers itself, so there every pass takes the work.)"""
+    from sqlalchemy import create_engine, text
 
-    assert notices_lock_sql("postgresql") == f"SELECT pg_try_advisory_xact_lock({NOTICES_LOCK})"
-    assert notices_lock_sql("sqlite") is None
+    from app.extensions import db
+    from app.services import pass_locks
+    from app.services.cases import Ctx
+    from app.services.imports import import_records
+    from app.services.notices import issue_notices
+    from tests.helpers import jsonl, matter, operator, uscc
+
+    records = [
+        operator(1),
+        matter(
+            "M1",
+            [{"kind": "producer", "uscc": uscc(1)}],
+            items=["A12.3"],
+            effective_on="2026-11-20",
+        ),
+    ]
+    with seeded.app_context():
+        import_records(
+            jsonl(records).splitlines(True), today=clock.today(), actor="t", at=clock.now()
+        )
+        db.session.commit()
+        postgres = db.session.get_bind().dialect.name == "postgresql"
+        ctx = Ctx("scheduler", clock.today(), clock.now())
+        if postgres:  # another scheduler, in the middle of its batch
+            other = create_engine(db.engine.url)
+            conn = other.connect()
+            taken = conn.execute(
+                text("SELECT pg_try_advisory_xact_lock(:n) AND pg_try_advisory_xact_lock(:r)"),
+                {"n": pass_locks.NOTICES, "r": pass_locks.REWARDS},
+            ).scalar()
+            assert taken
+        assert pass_locks.exclusive(pass_locks.REWARDS) is not postgres
+        assert issue_notices(ctx=ctx) == (0 if postgres else 1)
+        db.session.rollback()
+        if postgres:
+            conn.rollback()  # its transaction ends, and with it the locks
+            conn.close()
+            other.dispose()
+        assert pass_locks.exclusive(pass_locks.REWARDS)
+        assert issue_notices(ctx=ctx) == 1
+        db.session.rollback()
 
 
 def test_a_definition_stored_by_another_process_meanwhile_does_not_fail_the_pass(seeded, clock):

@@ -63,10 +63,11 @@ class Score:
 def live_entries(entries: Iterable[Entry], as_of: date) -> list[Entry]:
     """Entries effective on or before `as_of` that no VOID effective by then cancels."""
     visible = [e for e in entries if e.effective_on <= as_of]
+    live = [e for e in visible if e.kind is not EntryKind.VOID]
+    if len(live) == len(visible):  # no VOID (most objects)
+        return live
     voided = {e.target for e in visible if e.kind is EntryKind.VOID}
-    if not voided:
-        return [e for e in visible if e.kind is not EntryKind.VOID]
-    live = [e for e in visible if e.kind is not EntryKind.VOID and e.id not in voided]
+    live = [e for e in live if e.id not in voided]
     # A repair of a voided deduction goes with it.
     return [e for e in live if not (e.kind is EntryKind.REPAIR and e.target in voided)]
 
@@ -321,8 +322,10 @@ def score_family(
     for pid in sorted(products):
         raw = products[pid]
         es = live_entries(raw, as_of) if raw else []
-        # Only a spot-check failure (which carries a product key) can merge under R-180.
-        merged = r180_merged(es) if any(e.product_key for e in es) else frozenset()
+        # Only a spot-check failure (which carries a product key) can merge under R-180, and
+        # only into an earlier one: it takes two.
+        keyed = [e for e in es if e.product_key]
+        merged = r180_merged(keyed) if len(keyed) > 1 else frozenset()
         score = product_scores[pid] = score_live(es, as_of, merged, explain=explain)
         if not es:
             continue

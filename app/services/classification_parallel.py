@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import queue
 from collections.abc import Callable, Iterator
+from itertools import pairwise
 
 from flask import current_app
 from sqlalchemy import text
@@ -58,11 +59,26 @@ def workers() -> int:
     return current_app.config.get("CLASSIFICATION_WORKERS") or os.cpu_count() or 1
 
 
-def blocks(lo: int, hi: int, count: int) -> list[tuple[int, int]]:
-    """[lo, hi] cut into `count` contiguous blocks of operator ids (fewer if there are fewer
-    ids), as [start, end) pairs."""
-    size = max(1, -(-(hi - lo + 1) // count))
-    return [(s, min(s + size, hi + 1)) for s in range(lo, hi + 1, size)]
+def blocks(lo: int, hi: int, cuts: list[int]) -> list[tuple[int, int]]:
+    """Operators lo..hi as [start, end) blocks split at `cuts` (operator ids, ascending; those
+    outside the range or repeated are ignored)."""
+    edges = [lo, *sorted({c for c in cuts if lo < c <= hi}), hi + 1]
+    return list(pairwise(edges))
+
+
+def balanced_cuts(count: int) -> list[int]:
+    """Operator ids that cut the province's objects into `count` parts of about as many objects
+    each (a producer has its products, a seller none), read from the objects' operator index."""
+    total = db.session.execute(text("SELECT count(*) FROM scoring_object")).scalar() or 0
+    cuts = []
+    for i in range(1, count):
+        cut = db.session.execute(
+            text("SELECT operator_id FROM scoring_object ORDER BY operator_id OFFSET :k LIMIT 1"),
+            {"k": total * i // count},
+        ).scalar()
+        if cut is not None:
+            cuts.append(cut)
+    return cuts
 
 
 def families_by_range(rows: Iterator[tuple], start: int, end: int, step: int):
@@ -131,7 +147,7 @@ def run_blocks(
             args=(url, snapshot, bounds, step, run_id, previous_id, run_on, out),
             daemon=True,
         )
-        for bounds in blocks(lo, hi, workers())
+        for bounds in blocks(lo, hi, balanced_cuts(workers()))
     ]
     for p in procs:
         p.start()

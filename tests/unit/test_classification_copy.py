@@ -43,12 +43,13 @@ def test_entries_read_by_a_run_are_the_rule_cores_entries():
     assert entries[6][0].kind is EntryKind.VOID and entries[6][0].target == 2
 
 
-def test_a_province_is_cut_into_one_block_of_operators_per_worker():
+def test_a_province_is_cut_into_blocks_of_operators_at_the_cuts():
     from app.services.classification_parallel import blocks
 
-    assert blocks(1, 10, 2) == [(1, 6), (6, 11)]
-    assert blocks(1, 11, 2) == [(1, 7), (7, 12)]
-    assert blocks(5, 5, 2) == [(5, 6)]  # one operator: one block
+    assert blocks(1, 10, [6]) == [(1, 6), (6, 11)]
+    assert blocks(1, 10, [8, 3, 3]) == [(1, 3), (3, 8), (8, 11)]
+    assert blocks(5, 5, [5]) == [(5, 6)]  # one operator: one block
+    assert blocks(1, 10, [1, 12]) == [(1, 11)]  # a cut outside the range cuts nothing
 
 
 def test_a_blocks_objects_are_cut_into_ranges_without_losing_or_splitting_a_family():

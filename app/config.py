@@ -49,6 +49,8 @@ class Config:
     WORKFLOWS_DIR = os.environ.get("WORKFLOWS_DIR") or None
     # Classification runs every half year on these month-day pairs (R-HALFYEAR).
     CLASSIFICATION_DAYS = os.environ.get("CLASSIFICATION_DAYS", "01-01,07-01")
+    # Worker processes of a classification run on PostgreSQL (0: one per core; 1: none).
+    CLASSIFICATION_WORKERS = int(os.environ.get("CLASSIFICATION_WORKERS", "0"))
     # Measures by class (rules §10; local settings, the Spec sets no periods): the working days
     # a rectification order gives the enterprise to rectify and report, and the working days
     # the responsible bureau has to verify a report (paused while the enterprise reworks).

@@ -242,7 +242,9 @@ def main() -> None:
     elif args.step == "measure":
         measure(args.rounds, args.sample)
     else:
-        # Generation runs in its own process so that its memory is not counted as the run's.
+        # Generation and measurement each run in a process of their own: the peak memory of
+        # the run's workers is read from the measuring process's children, which must not
+        # include the generator.
         subprocess.run(
             [
                 sys.executable,
@@ -258,7 +260,19 @@ def main() -> None:
             ],
             check=True,
         )
-        measure(args.rounds, args.sample)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.classification",
+                "measure",
+                "--rounds",
+                str(args.rounds),
+                "--sample",
+                str(args.sample),
+            ],
+            check=True,
+        )
 
 
 if __name__ == "__main__":

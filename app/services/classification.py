@@ -180,7 +180,7 @@ def run_classification(
     ]
     previous_id = previous.id if previous else -1
     if db.session.get_bind().dialect.name == "postgresql":
-        _run_postgresql((lo, hi), run.id, previous_id, run_on, report, progress, snapshot)
+        _run_postgresql(ranges, run.id, previous_id, run_on, report, progress, snapshot)
     else:
         _run_portable(ranges, run.id, previous_id, run_on, report, progress)
 
@@ -272,29 +272,26 @@ def _run_portable(ranges, run_id, previous_id, run_on, report, progress) -> None
             progress(chunk.objects)
 
 
-def _run_postgresql(bounds, run_id, previous_id, run_on, report, progress, snapshot) -> None:
+def _run_postgresql(ranges, run_id, previous_id, run_on, report, progress, snapshot) -> None:
     """PostgreSQL: one worker process per core over its block of operators, reading the run's
     snapshot (`classification_parallel`), or every range in this process on its own
     connection; results written with COPY as they come."""
+    raw = db.session.connection().connection.driver_connection
     rewrites: list[tuple] = []
 
-    def take(chunk: Chunk) -> None:
+    def take(chunk: Chunk, payload: bytes) -> None:
+        if payload:
+            with raw.cursor() as cur, cur.copy(COPY_SQL) as copy:
+                copy.write(payload)
         rewrites.extend(chunk.rewrites)
         _tally(report, chunk)
         if progress:
             progress(chunk.objects)
 
-    lo, hi = bounds
-    if snapshot is not None:
+    if snapshot is not None and ranges:
+        lo, hi = ranges[0][0], ranges[-1][1] - 1
         run_blocks(lo, hi, OPERATORS_PER_BATCH, run_id, previous_id, run_on, snapshot, take)
     else:
-        raw = db.session.connection().connection.driver_connection
-        for s in range(lo, hi + 1, OPERATORS_PER_BATCH):
-            chunk, payload = classify_range(
-                raw, (s, min(s + OPERATORS_PER_BATCH, hi + 1)), run_id, previous_id, run_on
-            )
-            if payload:
-                with raw.cursor() as cur, cur.copy(COPY_SQL) as copy:
-                    copy.write(payload)
-            take(chunk)
+        for bounds in ranges:
+            take(*classify_range(raw, bounds, run_id, previous_id, run_on))
     _rewrite(run_id, rewrites)

@@ -22,16 +22,7 @@ from sqlalchemy import text
 
 from app.extensions import db
 
-from .classification_rows import (
-    COPY_SQL,
-    ENTRIES_SQL,
-    OBJECTS_SQL,
-    Chunk,
-    classify_rows,
-    copy_text,
-    entries_by_object,
-    no_cycle_collector,
-)
+from .classification_rows import OBJECTS_SQL, Chunk, score_range
 
 # A run forks worker processes only when the province is large enough to repay their start.
 PARALLEL_MIN_OPERATORS = 20_000
@@ -112,14 +103,7 @@ def _block(url: str, snapshot: str, bounds, step: int, run_id, previous_id, run_
                 objects.itersize = FETCH_ROWS
                 objects.execute(OBJECTS_SQL, params)
                 for lo, hi, batch in families_by_range(iter(objects), start, end, step):
-                    with no_cycle_collector():
-                        rows = cur.execute(
-                            ENTRIES_SQL, {"lo": lo, "hi": hi, "on": run_on}
-                        ).fetchall()
-                        chunk = classify_rows(batch, entries_by_object(rows), run_on)
-                        payload = copy_text(run_id, chunk.new_rows)
-                    chunk.new_rows = []
-                    out.put((chunk, payload))
+                    out.put(score_range(cur, batch, (lo, hi), run_id, run_on))
         out.put(None)
     except BaseException as exc:  # the parent raises it; a worker must never hang the run
         out.put(RuntimeError(f"classification worker for operators {bounds}: {exc!r}"))
@@ -133,11 +117,10 @@ def run_blocks(
     previous_id: int,
     run_on,
     snapshot: str,
-    take: Callable[[Chunk], None],
+    take: Callable[[Chunk, bytes], None],
 ) -> None:
-    """Operators lo..hi over one worker process per core; each range's rows written with COPY
-    into this transaction as they arrive, its chunk handed to `take`."""
-    raw = db.session.connection().connection.driver_connection
+    """Operators lo..hi over one worker process per core; each range's chunk and COPY rows
+    handed to `take` (in this process, inside the run's transaction) as they arrive."""
     url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue(maxsize=4 * workers())  # bounded: memory stays flat whatever the province
@@ -165,11 +148,7 @@ def run_blocks(
                 continue
             if isinstance(item, BaseException):
                 raise item
-            chunk, payload = item
-            if payload:
-                with raw.cursor() as cur, cur.copy(COPY_SQL) as copy:
-                    copy.write(payload)
-            take(chunk)
+            take(*item)
     finally:
         for p in procs:
             if p.is_alive():

@@ -144,13 +144,22 @@ def no_cycle_collector():
             gc.enable()
 
 
-def classify_range(conn, bounds, run_id, previous_id, run_on) -> tuple[Chunk, bytes]:
+def score_range(cur, objects, bounds, run_id: int, run_on: date) -> tuple[Chunk, bytes]:
+    """A range's objects (as the caller read them) scored from the range's entries: its
+    chunk, and its new result rows in COPY's format."""
     lo, hi = bounds
-    params = {"previous": previous_id, "run": run_id, "lo": lo, "hi": hi, "on": run_on}
-    with no_cycle_collector(), conn.cursor() as cur:
-        objects = cur.execute(OBJECTS_SQL, params).fetchall()
-        rows = cur.execute(ENTRIES_SQL, params).fetchall()
+    with no_cycle_collector():
+        rows = cur.execute(ENTRIES_SQL, {"lo": lo, "hi": hi, "on": run_on}).fetchall()
         chunk = classify_rows(objects, entries_by_object(rows), run_on)
         payload = copy_text(run_id, chunk.new_rows)
     chunk.new_rows = []
     return chunk, payload
+
+
+def classify_range(conn, bounds, run_id, previous_id, run_on) -> tuple[Chunk, bytes]:
+    """One range read and scored in this process (psycopg, no workers)."""
+    lo, hi = bounds
+    params = {"previous": previous_id, "run": run_id, "lo": lo, "hi": hi}
+    with no_cycle_collector(), conn.cursor() as cur:
+        objects = cur.execute(OBJECTS_SQL, params).fetchall()
+        return score_range(cur, objects, bounds, run_id, run_on)

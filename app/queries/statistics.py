@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.scoring import CLASSES, latest_started, parse_table, table_in_force
@@ -24,6 +24,8 @@ from models import (
     ScoringObject,
     ScoringTableVersion,
 )
+
+from .credit_rows import matter_where
 
 CASE_PROCESSES = ("repair", "objection", "correction", "reward")
 CASE_OUTCOMES = {
@@ -102,18 +104,7 @@ def matters_per_item(
     """Per item of the scoring table in force today: matters scored under it, objects scored
     and points deducted (as first recorded), over matters effective in the period that were
     decided in the area or concern an operator of it. Items never used show zero."""
-    where = [
-        LedgerEntry.kind == "DEDUCTION",
-        LedgerEntry.target_id.is_(None),
-        LedgerEntry.matter_id.is_not(None),
-    ]
-    if since:
-        where.append(Matter.effective_on >= since)
-    if until:
-        where.append(Matter.effective_on <= until)
-    if codes is not None:
-        listed = sorted(codes)
-        where.append(or_(Matter.bureau_code.in_(listed), Operator.bureau_code.in_(listed)))
+    where = matter_where(since, until, codes)
     rows = db.session.execute(
         select(
             LedgerEntry.item,

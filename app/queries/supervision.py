@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Date, String, cast, func, literal_column, or_, select
+from sqlalchemy import Date, String, cast, func, literal_column, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import aliased
 
@@ -201,7 +201,7 @@ def case_list(
     if status:
         where.append(Case.status == status)
     if search.strip():
-        where.append(case_search_clause(search))
+        where.append(search_clause(search, Case.id))
     total = (
         db.session.scalar(
             select(func.count())
@@ -239,19 +239,6 @@ def case_list(
             for c, name, uscc in db.session.execute(query).all()
         ],
     }
-
-
-def case_search_clause(text: str):
-    """Enterprise name (any part), unified credit code (from its start) or case number."""
-    text = text.strip()
-    number = text.lstrip("#")
-    clauses = [
-        Operator.name.contains(text, autoescape=True),
-        Operator.uscc.startswith(text.upper(), autoescape=True),
-    ]
-    if number.isdigit() and len(number) < 12:
-        clauses.append(Case.id == int(number))
-    return or_(*clauses)
 
 
 # ---- on-time rates ------------------------------------------------------------------------

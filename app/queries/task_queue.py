@@ -19,8 +19,9 @@ from .cases import SORTS, task_view
 VIEWS = ("all", "mine", "unclaimed", "overdue")
 
 
-def search_clause(text: str):
-    """Enterprise name (any part), unified credit code (from its start) or case number."""
+def search_clause(text: str, case_id=CaseTask.case_id):
+    """Enterprise name (any part), unified credit code (from its start) or case number (of
+    `case_id`: a task's case, or `Case.id` for a list of cases)."""
     text = text.strip()
     number = text.lstrip("#")
     clauses = [
@@ -28,7 +29,7 @@ def search_clause(text: str):
         Operator.uscc.startswith(text.upper(), autoescape=True),
     ]
     if number.isdigit() and len(number) < 12:
-        clauses.append(CaseTask.case_id == int(number))
+        clauses.append(case_id == int(number))
     return or_(*clauses)
 
 

@@ -33,18 +33,10 @@ def test_without_row_locks_sqlite_reads_the_same_deadlines():
     assert "ORDER BY deadline.due_on, deadline.id LIMIT ?" in sql
 
 
-def test_one_scheduler_at_a_time_issues_notices_and_proposes_rewards(seeded, clock):
-    """Two passes reading the same pending work at once did it twice (526 duplicate notices;
-    a failed pass on the rewards' idempotency key). While another transaction holds the lock,
-    a pass issues no notice and proposes no reward, and the next pass does. (SQLite serialises
-    writers itself, so there every pass takes the work.)"""
-    from sqlalchemy import create_engine, text
-
+def _one_matter_to_notify(clock):
+    """An operator and one matter imported and committed: one notice for a pass to issue."""
     from app.extensions import db
-    from app.services import pass_locks
-    from app.services.cases import Ctx
     from app.services.imports import import_records
-    from app.services.notices import issue_notices
     from tests.helpers import jsonl, matter, operator, uscc
 
     records = [
@@ -56,11 +48,27 @@ def test_one_scheduler_at_a_time_issues_notices_and_proposes_rewards(seeded, clo
             effective_on="2026-11-20",
         ),
     ]
+    report = import_records(
+        jsonl(records).splitlines(True), today=clock.today(), actor="t", at=clock.now()
+    )
+    assert report.refused == 0
+    db.session.commit()
+
+
+def test_one_scheduler_at_a_time_issues_notices_and_proposes_rewards(seeded, clock):
+    """Two passes reading the same pending work at once did it twice (526 duplicate notices;
+    a failed pass on the rewards' idempotency key). While another transaction holds the lock,
+    a pass issues no notice and proposes no reward, and the next pass does. (SQLite serialises
+    writers itself, so there every pass takes the work.)"""
+    from sqlalchemy import create_engine, text
+
+    from app.extensions import db
+    from app.services import pass_locks
+    from app.services.cases import Ctx
+    from app.services.notices import issue_notices
+
     with seeded.app_context():
-        import_records(
-            jsonl(records).splitlines(True), today=clock.today(), actor="t", at=clock.now()
-        )
-        db.session.commit()
+        _one_matter_to_notify(clock)
         postgres = db.session.get_bind().dialect.name == "postgresql"
         ctx = Ctx("scheduler", clock.today(), clock.now())
         if postgres:  # another scheduler, in the middle of its batch
@@ -91,26 +99,11 @@ def test_a_definition_stored_by_another_process_meanwhile_does_not_fail_the_pass
 
     from app.extensions import db
     from app.services.cases import Ctx, engine
-    from app.services.imports import import_records
     from app.services.notices import issue_notices
     from models import WorkflowSpec
-    from tests.helpers import jsonl, matter, operator, uscc
 
-    records = [
-        operator(1),
-        matter(
-            "M1",
-            [{"kind": "producer", "uscc": uscc(1)}],
-            items=["A12.3"],
-            effective_on="2026-11-20",
-        ),
-    ]
     with seeded.app_context():
-        report = import_records(
-            jsonl(records).splitlines(True), today=clock.today(), actor="t", at=clock.now()
-        )
-        assert report.refused == 0
-        db.session.commit()
+        _one_matter_to_notify(clock)
         spec = engine().definitions["deduction_notice"]
         assert db.session.get(WorkflowSpec, spec.hash) is None
         seeded.extensions["deployed_specs"] = set()

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bench.common import BENCH_DB, fresh_database, percentile
+from bench.common import BENCH_DB, percentile, reference_database
 
 TODAY = date(2026, 11, 26)
 ROOT = Path(__file__).resolve().parent.parent
@@ -287,14 +287,11 @@ def build(url: str, sellers: int, officers: int) -> tuple[list[dict], list[str]]
     from app.extensions import db
     from app.services.cases import Ctx
     from app.services.imports import import_records
-    from app.services.reference import init_reference_data, publish_demo_successor
     from app.services.scheduler import tick
 
-    app = fresh_database(url)
+    app = reference_database(url)
     with app.app_context():
         at = datetime.now(UTC)
-        init_reference_data(actor="bench", at=at)
-        publish_demo_successor(actor="bench", at=at)  # dates after 2026-06-04
         lines = [json.dumps(r, ensure_ascii=False).encode() for r in seller_records(sellers)]
         report = import_records(lines, today=TODAY, actor="bench", at=at)
         assert report.refused == 0, report.refusals[:3]

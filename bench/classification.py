@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import text
 
-from bench.common import BENCH_DB, fresh_database, migrated_app, peak_rss_mib
+from bench.common import BENCH_DB, migrated_app, peak_rss_mib, reference_database
 
 RUN_ON = date(2026, 7, 1)
 PREVIOUS_ON = date(2026, 1, 1)  # the half-yearly run before RUN_ON (R-HALFYEAR)
@@ -32,15 +32,10 @@ PREVIOUS_ON = date(2026, 1, 1)  # the half-yearly run before RUN_ON (R-HALFYEAR)
 
 def generate(args) -> None:
     from app.extensions import db
-    from app.services.reference import init_reference_data, publish_demo_successor
     from bench.province import generate as generate_province
 
-    app = fresh_database()
+    app = reference_database()
     with app.app_context():
-        at = datetime.now(UTC)
-        init_reference_data(actor="bench", at=at)
-        publish_demo_successor(actor="bench", at=at)  # dates after 2026-06-04
-        db.session.commit()
         db.engine.dispose()
     start = time.perf_counter()
     counts = generate_province(

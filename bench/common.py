@@ -25,6 +25,23 @@ def fresh_database(url: str = BENCH_DB):
     return migrated_app(url)
 
 
+def reference_database(url: str = BENCH_DB):
+    """`fresh_database` with what every benchmark starts from, committed: the bureau tree and
+    the scoring tables, the demo's successor table included (for dates after 2026-06-04)."""
+    from datetime import UTC, datetime
+
+    from app.extensions import db
+    from app.services.reference import init_reference_data, publish_demo_successor
+
+    app = fresh_database(url)
+    with app.app_context():
+        at = datetime.now(UTC)
+        init_reference_data(actor="bench", at=at)
+        publish_demo_successor(actor="bench", at=at)
+        db.session.commit()
+    return app
+
+
 def migrated_app(url: str = BENCH_DB, **config):
     from flask_migrate import upgrade
 

@@ -15,7 +15,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bench.common import BENCH_DB, fresh_database
+from bench.common import BENCH_DB, reference_database
 
 TODAY = date(2026, 11, 26)
 OUT = Path(__file__).resolve().parent / "out"
@@ -29,16 +29,11 @@ def main() -> None:
     from app.demo import province_bureaus, synthetic_records
     from app.extensions import db
     from app.services.imports import import_records
-    from app.services.reference import init_reference_data, publish_demo_successor
 
-    app = fresh_database(BENCH_DB + "_import")
+    app = reference_database(BENCH_DB + "_import")
     OUT.mkdir(exist_ok=True)
     path = OUT / "records.jsonl"
     with app.app_context():
-        at = datetime.now(UTC)
-        init_reference_data(actor="bench", at=at)
-        publish_demo_successor(actor="bench", at=at)  # dates after 2026-06-04
-        db.session.commit()
         written = 0
         with path.open("w", encoding="utf-8") as fh:
             for rec in synthetic_records(

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 
 import psycopg
 
-from bench.common import admin_url, fresh_database, migrated_app
+from bench.common import admin_url, migrated_app, reference_database
 
 BENCH_DB = os.environ.get(
     "BENCH_MEASURES_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_measures"
@@ -45,14 +45,10 @@ def build_province(url: str, *, objects: int, seed: int = 7) -> dict:
     from app.demo import make_uscc
 
     _guard(url)
-    app = fresh_database(url)
+    app = reference_database(url)
     from app.extensions import db
-    from app.services.reference import init_reference_data, publish_demo_successor
 
     with app.app_context():
-        init_reference_data(actor="bench", at=datetime.now(UTC))
-        publish_demo_successor(actor="bench", at=datetime.now(UTC))  # dates after 2026-06-04
-        db.session.commit()
         db.engine.dispose()
     rng = random.Random(seed)
     now = datetime.now(UTC)

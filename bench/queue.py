@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from bench.cases_http import ROOT, TODAY, Client, CpuMeter, gunicorn
-from bench.common import BENCH_DB, fresh_database, percentile
+from bench.common import BENCH_DB, percentile, reference_database
 
 URL = BENCH_DB.rpartition("/")[0] + "/credit_bench_queue"
 CITY, COUNTY = "440100", "440106"
@@ -62,15 +62,12 @@ def build(url: str, open_tasks: int, history: int, operators: int, seed: int = 5
     from app.auth import create_user, issue_token
     from app.extensions import db
     from app.services.cases import engine
-    from app.services.reference import init_reference_data, publish_demo_successor
     from models import WorkflowSpec
 
     rng = random.Random(seed)
-    app = fresh_database(url)
+    app = reference_database(url)
     with app.app_context():
         at = datetime.now(UTC)
-        init_reference_data(actor="bench", at=at)
-        publish_demo_successor(actor="bench", at=at)  # dates after 2026-06-04
         eng = engine()
         for d in eng.definitions.values():
             db.session.add(

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bench.cases_http import gunicorn
-from bench.common import BENCH_DB, fresh_database, percentile
+from bench.common import BENCH_DB, percentile, reference_database
 
 TODAY = date(2026, 11, 26)
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,9 +29,8 @@ def build(url: str) -> tuple[str, str]:
     from app.demo import make_uscc
     from app.extensions import db
     from app.services.imports import import_records
-    from app.services.reference import init_reference_data, publish_demo_successor
 
-    app = fresh_database(url)
+    app = reference_database(url)
     producer = make_uscc("440300", 42)
     records: list[dict] = [
         {
@@ -88,8 +87,6 @@ def build(url: str) -> tuple[str, str]:
         )
     with app.app_context():
         at = datetime.now(UTC)
-        init_reference_data(actor="bench", at=at)
-        publish_demo_successor(actor="bench", at=at)  # dates after 2026-06-04
         lines = [json.dumps(r, ensure_ascii=False).encode() for r in records]
         report = import_records(lines, today=TODAY, actor="bench", at=at)
         assert report.refused == 0, report.refusals[:3]

@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from bench.cases_http import BUREAU, EVIDENCE, TODAY, seller_records
-from bench.common import BENCH_DB, fresh_database
+from bench.common import BENCH_DB, reference_database
 
 URL = BENCH_DB.rpartition("/")[0] + "/credit_bench_tick"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -49,15 +49,12 @@ def template(app) -> dict:
     from app.services.applications import file_objection
     from app.services.cases import Ctx
     from app.services.imports import import_records
-    from app.services.reference import init_reference_data, publish_demo_successor
     from app.services.scheduler import tick
     from models import Case
 
     with app.app_context():
         at = datetime.now(UTC)
         now = Clock(TODAY).now()
-        init_reference_data(actor="bench", at=at)
-        publish_demo_successor(actor="bench", at=at)  # dates after 2026-06-04
         lines = [json.dumps(r, ensure_ascii=False).encode() for r in seller_records(2)]
         report = import_records(lines, today=TODAY, actor="bench", at=at)
         assert report.refused == 0, report.refusals[:3]
@@ -226,7 +223,7 @@ def main() -> None:
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
         start = time.perf_counter()
-        app = fresh_database(URL)
+        app = reference_database(URL)
         ids = template(app)
         clone(URL, ids["case_id"], size, args.due)
         print(

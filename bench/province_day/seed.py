@@ -23,7 +23,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 from bench.cases_http import EVIDENCE, TODAY, seller_records
-from bench.common import fresh_database
+from bench.common import reference_database
 
 PASSWORD = "bench-2026-day"  # a local benchmark server only
 SCORED_LATE, NOTIFIED_LATE = date(2026, 11, 2), date(2026, 11, 3)
@@ -106,17 +106,13 @@ def build(url: str, *, province: int, late: int, fresh: int, prefiled: int, seed
     from app.extensions import db
     from app.services.applications import file_objection
     from app.services.cases import Ctx
-    from app.services.reference import init_reference_data, publish_demo_successor
     from models import User
 
     started = time.perf_counter()
     rng = random.Random(seed)
-    app = fresh_database(url)
+    app = reference_database(url)
     with app.app_context():
         at = datetime.now(UTC)
-        init_reference_data(actor="bench", at=at)
-        publish_demo_successor(actor="bench", at=at)  # dates after 2026-06-04
-        db.session.commit()
         bureaus = province_bureaus()
         cities = sorted(code for code, level, _ in bureaus if level == "city")
 

@@ -71,10 +71,15 @@ class Server:
 
 @contextmanager
 def gunicorn(
-    url: str, *, workers: int = 2, today: date = TODAY, log: Path | None = None
+    url: str,
+    *,
+    workers: int = 2,
+    threads: int | None = None,
+    today: date = TODAY,
+    log: Path | None = None,
 ) -> Iterator[Server]:
-    """gunicorn serving wsgi:app on a free local port; its stderr (the request log, any
-    traceback) to `log` when given."""
+    """gunicorn serving wsgi:app on a free local port, with gunicorn.conf.py's settings unless
+    `threads` is given; its stderr (the request log, any traceback) to `log` when given."""
     port = free_port()
     env = {
         **os.environ,
@@ -92,6 +97,7 @@ def gunicorn(
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            *(["--threads", str(threads)] if threads is not None else []),
             "wsgi:app",
         ],
         cwd=ROOT,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,6 +111,9 @@ class Engine:
             environment=TaskDataEnvironment({"effect": _effect})
         )
         self._spec_json: dict[str, str] = {}
+        # The serializer's encoder mode is a flag on the shared registry: a worker's threads
+        # (gunicorn --threads) take turns converting, so none flips it under another.
+        self._converting = threading.Lock()
         _quiet_spiff_loggers()
 
     def deploy_xml(self, process_id: str, xml: str) -> ProcessDefinition:
@@ -226,7 +230,8 @@ class Engine:
         cached = self._spec_json.get(definition.hash)
         if cached is None:
             wf = BpmnWorkflow(definition.spec, definition.subprocess_specs)
-            full = json.loads(self.serializer.serialize_json(wf))
+            with self._converting:
+                full = json.loads(self.serializer.serialize_json(wf))
             cached = json.dumps(
                 {"spec": full["spec"], "subprocess_specs": full["subprocess_specs"]}
             )[1:-1]
@@ -241,11 +246,12 @@ class Engine:
         the 3.2 serializer; the saved-instance fixtures in tests/workflows catch a change.
         """
         s = self.serializer
-        s.registry._encoder_mode = True
-        try:
-            dct = s.to_dict(run.workflow)
-        finally:
-            s.registry._encoder_mode = False
+        with self._converting:
+            s.registry._encoder_mode = True
+            try:
+                dct = s.to_dict(run.workflow)
+            finally:
+                s.registry._encoder_mode = False
         dct.pop("spec")
         dct.pop("subprocess_specs", None)
         dct[s.VERSION_KEY] = s.VERSION

@@ -207,7 +207,9 @@ def run(args, *, schedulers: int, workers: int, label: str) -> dict:
     os.environ["SECURE_COOKIES"] = "0"  # for gunicorn's workers too
     os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))  # the same in every process
     imported: list = []
-    with gunicorn(URL, workers=workers, log=run_dir / "gunicorn.log") as server:
+    with gunicorn(
+        URL, workers=workers, threads=args.threads, log=run_dir / "gunicorn.log"
+    ) as server:
         warm_up(server.port, workers)
         scheds = start_schedulers(schedulers, URL, args.interval, run_dir)
         groups = Groups(server.pid, [p.pid for p in scheds], URL)
@@ -276,6 +278,7 @@ def run(args, *, schedulers: int, workers: int, label: str) -> dict:
         "label": label,
         "schedulers": schedulers,
         "workers": workers,
+        "threads": args.threads,
         "steps": steps,
         "cpu": cpu,
         "passes": passes,
@@ -335,7 +338,9 @@ def exactly_once(url: str, late: int) -> dict:
 
 def report(r: dict, step_seconds: float) -> dict:
     print(
-        f"\n== {r['label']}: gunicorn {r['workers']} workers, {r['schedulers']} scheduler(s), "
+        f"\n== {r['label']}: gunicorn {r['workers']} workers"
+        + (f" x {r['threads']} threads" if r["threads"] else "")
+        + f", {r['schedulers']} scheduler(s), "
         f"PostgreSQL; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     print(
@@ -459,6 +464,12 @@ def main() -> None:
     parser.add_argument("--step-seconds", type=float, default=30)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads per web worker (default: gunicorn.conf.py's)",
+    )
     parser.add_argument("--schedulers", type=int, default=1)
     parser.add_argument(
         "--compare",

@@ -27,10 +27,13 @@ def _tree() -> tuple[tuple[str, str | None], ...]:
     computed from the rows are cached by their content."""
     tree = db.session.info.get(_TREE_KEY)
     if tree is None:
+        # Plain tuples, not result rows: the caches below hash and compare the whole tree on
+        # every call, which is C-fast for tuples of strings and slow for Row objects.
         tree = db.session.info[_TREE_KEY] = tuple(
-            db.session.execute(
+            (code, parent)
+            for code, parent in db.session.execute(
                 select(Bureau.code, Bureau.parent_code).order_by(Bureau.code)
-            ).tuples()
+            )
         )
     return tree
 

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import lazyload
 
 from app.extensions import db
 from app.queries.tables import load_tables
@@ -46,11 +47,13 @@ def bureau_filter(column, codes: frozenset[str] | None):
 
 
 def class_base():
-    """(result, object, operator) of classification results."""
+    """(result, object, operator) of classification results. The object's operator is the
+    row's own (not joined a second time by the relationship's eager load)."""
     return (
         select(ClassificationResult, ScoringObject, Operator)
         .join(ScoringObject, ScoringObject.id == ClassificationResult.object_id)
         .join(Operator, Operator.id == ScoringObject.operator_id)
+        .options(lazyload(ScoringObject.operator))
     )
 
 
@@ -69,12 +72,14 @@ def class_where(run: ClassificationRun, klass: str | None, codes: frozenset[str]
 
 
 def matter_base():
-    """(entry, matter, object, operator) of ledger entries of matters."""
+    """(entry, matter, object, operator) of ledger entries of matters. The object's operator
+    is the row's own (not joined a second time by the relationship's eager load)."""
     return (
         select(LedgerEntry, Matter, ScoringObject, Operator)
         .join(Matter, Matter.id == LedgerEntry.matter_id)
         .join(ScoringObject, ScoringObject.id == LedgerEntry.object_id)
         .join(Operator, Operator.id == ScoringObject.operator_id)
+        .options(lazyload(ScoringObject.operator))
     )
 
 

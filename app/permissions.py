@@ -38,6 +38,18 @@ def _tree() -> tuple[tuple[str, str | None], ...]:
     return tree
 
 
+def scope_filter(column, codes: frozenset[str] | None) -> list:
+    """The condition that a bureau column (a non-null foreign key to the bureau table) is one of
+    `codes`: none when the scope is None or holds every bureau, where it could not exclude a
+    row but would send the whole tree as parameters of every statement."""
+    return [] if every_bureau(codes) else [column.in_(sorted(codes))]
+
+
+def every_bureau(codes: frozenset[str] | None) -> bool:
+    """True when a bureau scope (None: all) holds every bureau."""
+    return codes is None or len(codes) >= len(_tree())
+
+
 def forget_bureau_tree() -> None:
     """Called where the tree changes, so the rest of that transaction sees the change too."""
     db.session.info.pop(_TREE_KEY, None)

@@ -10,17 +10,17 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import lazyload
 
 from app.extensions import db
+from app.permissions import every_bureau
 from app.queries.tables import load_tables
 from app.scoring import live_entries, r180_merged
 from app.scoring.disclosure import published_on, repaired_matters
 from app.scoring.engine import SPOT_CHECK_ITEM
 from app.scoring.ledger import KINDS, Entry
 from models import (
-    Bureau,
     ClassificationResult,
     ClassificationRun,
     LedgerEntry,
@@ -32,10 +32,7 @@ from models import (
 
 def whole_province(codes: frozenset[str] | None) -> bool:
     """True when a bureau scope (None: all) covers every bureau: no filter is needed."""
-    if codes is None:
-        return True
-    total = db.session.scalar(select(func.count()).select_from(Bureau)) or 0
-    return len(codes) >= total
+    return every_bureau(codes)
 
 
 def bureau_filter(column, codes: frozenset[str] | None):

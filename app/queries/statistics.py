@@ -12,6 +12,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.permissions import scope_filter
 from app.scoring import CLASSES, latest_started, parse_table, table_in_force
 from models import (
     Bureau,
@@ -54,7 +55,7 @@ def _cities() -> dict[str, tuple[str, str]]:
 
 
 def _scoped(column, codes: frozenset[str] | None):
-    return [] if codes is None else [column.in_(sorted(codes))]
+    return scope_filter(column, codes)
 
 
 def class_distribution(codes: frozenset[str] | None, *, runs: int = 6) -> list[dict]:

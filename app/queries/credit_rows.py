@@ -80,9 +80,13 @@ def matter_base():
     )
 
 
-def matter_where(since: date | None, until: date | None, codes: frozenset[str] | None) -> list:
+def matter_where(
+    since: date | None, until: date | None, codes: frozenset[str] | None, operator_id=None
+) -> list:
     """Original deductions of matters effective in [since, until], decided by a bureau in the
-    scope or against an operator of one."""
+    scope or against an operator of one: the joined `Operator`'s bureau, or, given the column
+    `operator_id` of the operator instead (a query that does not join the operator table),
+    whether that operator is one of the scope's."""
     where = [
         LedgerEntry.kind == "DEDUCTION",
         LedgerEntry.target_id.is_(None),
@@ -94,7 +98,12 @@ def matter_where(since: date | None, until: date | None, codes: frozenset[str] |
         where.append(Matter.effective_on <= until)
     if not whole_province(codes):
         listed = sorted(codes)
-        where.append(or_(Matter.bureau_code.in_(listed), Operator.bureau_code.in_(listed)))
+        of_operator = (
+            Operator.bureau_code.in_(listed)
+            if operator_id is None
+            else operator_id.in_(select(Operator.id).where(Operator.bureau_code.in_(listed)))
+        )
+        where.append(or_(Matter.bureau_code.in_(listed), of_operator))
     return where
 
 

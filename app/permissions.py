@@ -27,12 +27,27 @@ def _tree() -> tuple[tuple[str, str | None], ...]:
     computed from the rows are cached by their content."""
     tree = db.session.info.get(_TREE_KEY)
     if tree is None:
+        # Plain tuples, not result rows: the caches below hash and compare the whole tree on
+        # every call, which is C-fast for tuples of strings and slow for Row objects.
         tree = db.session.info[_TREE_KEY] = tuple(
-            db.session.execute(
+            (code, parent)
+            for code, parent in db.session.execute(
                 select(Bureau.code, Bureau.parent_code).order_by(Bureau.code)
-            ).tuples()
+            )
         )
     return tree
+
+
+def scope_filter(column, codes: frozenset[str] | None) -> list:
+    """The condition that a bureau column (a non-null foreign key to the bureau table) is one of
+    `codes`: none when the scope is None or holds every bureau, where it could not exclude a
+    row but would send the whole tree as parameters of every statement."""
+    return [] if every_bureau(codes) else [column.in_(sorted(codes))]
+
+
+def every_bureau(codes: frozenset[str] | None) -> bool:
+    """True when a bureau scope (None: all) holds every bureau."""
+    return codes is None or len(codes) >= len(_tree())
 
 
 def forget_bureau_tree() -> None:

@@ -10,6 +10,9 @@ from app.extensions import db
 
 from .types import Points, UTCDateTime
 
+# The original deductions of matters: what the public pages may publish.
+PUBLISHED = "kind = 'DEDUCTION' AND target_id IS NULL AND matter_id IS NOT NULL"
+
 
 class LedgerEntry(db.Model):
     """One immutable change of points (rules §2). Never updated, never deleted: a correction
@@ -41,6 +44,28 @@ class LedgerEntry(db.Model):
             unique=True,
             postgresql_where=text("kind = 'DEDUCTION' AND target_id IS NULL"),
             sqlite_where=text("kind = 'DEDUCTION' AND target_id IS NULL"),
+        ),
+        # The public dishonesty list (app/queries/disclosure.py): its originals newest first,
+        # and whether each is voided or its matter repaired, without reading the whole ledger.
+        Index(
+            "ix_ledger_entry_published",
+            "effective_on",
+            "id",
+            postgresql_where=text(PUBLISHED),
+            sqlite_where=text(PUBLISHED),
+        ),
+        Index(
+            "ix_ledger_entry_void",
+            "target_id",
+            postgresql_where=text("kind = 'VOID'"),
+            sqlite_where=text("kind = 'VOID'"),
+        ),
+        Index(
+            "ix_ledger_entry_repair",
+            "matter_id",
+            "operator_id",
+            postgresql_where=text("kind = 'REPAIR'"),
+            sqlite_where=text("kind = 'REPAIR'"),
         ),
     )
 

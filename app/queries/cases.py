@@ -13,7 +13,7 @@ from app.clock import CST
 from app.codes import Role, render_message
 from app.errors import NotFound
 from app.extensions import db
-from app.permissions import bureau_tree_codes, can_see_case
+from app.permissions import bureau_tree_codes, can_see_case, scope_filter
 from models import Bureau, Case, CaseEvent, CaseTask, Deadline, Notification, Operator, User
 
 SORTS = {
@@ -103,8 +103,7 @@ def overdue_overview(user: User, *, today: date, cal: WorkCalendar) -> list[dict
     codes = bureau_tree_codes(user.bureau_code) if user.role == Role.SUPERVISOR else None
     soon = cal.add_working_days(today, 1).due_on
     where = [CaseTask.state == "open", CaseTask.lane != Role.ENTERPRISE]
-    if codes is not None:
-        where.append(CaseTask.bureau_code.in_(codes))
+    where += scope_filter(CaseTask.bureau_code, codes)
     rows = db.session.execute(
         select(
             CaseTask.bureau_code,

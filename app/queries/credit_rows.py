@@ -10,16 +10,17 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import lazyload
 
 from app.extensions import db
+from app.permissions import every_bureau
 from app.queries.tables import load_tables
 from app.scoring import live_entries, r180_merged
 from app.scoring.disclosure import published_on, repaired_matters
 from app.scoring.engine import SPOT_CHECK_ITEM
 from app.scoring.ledger import KINDS, Entry
 from models import (
-    Bureau,
     ClassificationResult,
     ClassificationRun,
     LedgerEntry,
@@ -31,10 +32,7 @@ from models import (
 
 def whole_province(codes: frozenset[str] | None) -> bool:
     """True when a bureau scope (None: all) covers every bureau: no filter is needed."""
-    if codes is None:
-        return True
-    total = db.session.scalar(select(func.count()).select_from(Bureau)) or 0
-    return len(codes) >= total
+    return every_bureau(codes)
 
 
 def bureau_filter(column, codes: frozenset[str] | None):
@@ -46,11 +44,13 @@ def bureau_filter(column, codes: frozenset[str] | None):
 
 
 def class_base():
-    """(result, object, operator) of classification results."""
+    """(result, object, operator) of classification results. The object's operator is the
+    row's own (not joined a second time by the relationship's eager load)."""
     return (
         select(ClassificationResult, ScoringObject, Operator)
         .join(ScoringObject, ScoringObject.id == ClassificationResult.object_id)
         .join(Operator, Operator.id == ScoringObject.operator_id)
+        .options(lazyload(ScoringObject.operator))
     )
 
 
@@ -69,18 +69,24 @@ def class_where(run: ClassificationRun, klass: str | None, codes: frozenset[str]
 
 
 def matter_base():
-    """(entry, matter, object, operator) of ledger entries of matters."""
+    """(entry, matter, object, operator) of ledger entries of matters. The object's operator
+    is the row's own (not joined a second time by the relationship's eager load)."""
     return (
         select(LedgerEntry, Matter, ScoringObject, Operator)
         .join(Matter, Matter.id == LedgerEntry.matter_id)
         .join(ScoringObject, ScoringObject.id == LedgerEntry.object_id)
         .join(Operator, Operator.id == ScoringObject.operator_id)
+        .options(lazyload(ScoringObject.operator))
     )
 
 
-def matter_where(since: date | None, until: date | None, codes: frozenset[str] | None) -> list:
+def matter_where(
+    since: date | None, until: date | None, codes: frozenset[str] | None, operator_id=None
+) -> list:
     """Original deductions of matters effective in [since, until], decided by a bureau in the
-    scope or against an operator of one."""
+    scope or against an operator of one: the joined `Operator`'s bureau, or, given the column
+    `operator_id` of the operator instead (a query that does not join the operator table),
+    whether that operator is one of the scope's."""
     where = [
         LedgerEntry.kind == "DEDUCTION",
         LedgerEntry.target_id.is_(None),
@@ -92,7 +98,12 @@ def matter_where(since: date | None, until: date | None, codes: frozenset[str] |
         where.append(Matter.effective_on <= until)
     if not whole_province(codes):
         listed = sorted(codes)
-        where.append(or_(Matter.bureau_code.in_(listed), Operator.bureau_code.in_(listed)))
+        of_operator = (
+            Operator.bureau_code.in_(listed)
+            if operator_id is None
+            else operator_id.in_(select(Operator.id).where(Operator.bureau_code.in_(listed)))
+        )
+        where.append(or_(Matter.bureau_code.in_(listed), of_operator))
     return where
 
 

@@ -16,7 +16,7 @@ from app.clock import CST
 from app.codes import Role
 from app.errors import NotFound
 from app.extensions import db
-from app.permissions import bureau_ancestors, bureau_tree_codes, supervises
+from app.permissions import bureau_ancestors, bureau_tree_codes, scope_filter, supervises
 from app.queries.cases import overdue_overview
 from app.queries.task_queue import search_clause
 from app.scoring.dates import add_months
@@ -105,7 +105,7 @@ def deadline_tasks(
     where = [
         CaseTask.state == "open",
         CaseTask.lane.in_(STAFF_LANES),
-        CaseTask.bureau_code.in_(sorted(codes)),
+        *scope_filter(CaseTask.bureau_code, codes),
     ]
     if which == "soon":
         where += [CaseTask.due_on >= today, CaseTask.due_on <= soon]
@@ -195,7 +195,7 @@ def case_list(
     """Cases decided by the given bureaus, newest first, of one process and state and
     matching a search (enterprise name, credit code, case number): one page with the total
     over all pages. `per_page` None gives every row (the downloads)."""
-    where = [Case.deciding_bureau.in_(sorted(codes))]
+    where = scope_filter(Case.deciding_bureau, codes)
     if process:
         where.append(Case.process_id == process)
     if status:
@@ -290,7 +290,7 @@ def on_time(codes: frozenset[str], *, today: date, months: int = 6) -> dict:
             CaseTask.due_on.is_not(None),
             CaseTask.completed_at >= start,
             CaseTask.completed_at < end,
-            CaseTask.bureau_code.in_(sorted(codes)),
+            *scope_filter(CaseTask.bureau_code, codes),
         )
         .group_by(month, CaseTask.process_id, CaseTask.bureau_code)
     ).all()
@@ -390,7 +390,7 @@ def tree_bureaus(code: str) -> list[tuple[str, str]]:
     return list(
         db.session.execute(
             select(Bureau.code, Bureau.name)
-            .where(Bureau.code.in_(sorted(bureau_tree_codes(code))))
+            .where(*scope_filter(Bureau.code, bureau_tree_codes(code)))
             .order_by(Bureau.code)
         ).tuples()
     )

@@ -246,6 +246,37 @@ def test_a_supervisor_sees_their_tree_only(world):
     )
 
 
+def test_matters_per_item_of_an_area_decided_there_or_against_its_operators(world):
+    """A matter counts in a supervisor's area when a bureau of the area decided it or when it
+    concerns an operator of the area, whoever decided it; not when it does neither."""
+    status, report = call(
+        "POST",
+        f"{world.base}/api/v1/imports",
+        jsonl(
+            [
+                # the province (a refused spot check) against a Guangzhou seller: Guangzhou's by
+                # its operator
+                matter("M5", [{"kind": "seller", "uscc": S2}], items=["A12.4"], bureau="440000"),
+                # Guangzhou against a Shenzhen seller: Guangzhou's by its deciding bureau
+                matter("M7", [{"kind": "seller", "uscc": S4}], items=["A12.7"], bureau="440100"),
+                # Shenzhen against a Shenzhen seller: not Guangzhou's
+                matter("M8", [{"kind": "seller", "uscc": S4}], items=["A12.8"], bureau="440300"),
+            ]
+        ),
+        IMPORT,
+    )
+    assert status == 200 and report["refused"] == 0, report
+    area = {
+        r["记分项目"]: r["事项数"] for r in page_tables(signed_in(world, "gz_supervisor"))["items"]
+    }
+    assert (area["A12.4"], area["A12.7"], area["A12.8"]) == ("1", "1", "0")
+    province = {
+        r["记分项目"]: r["事项数"]
+        for r in page_tables(signed_in(world, "prov_supervisor"))["items"]
+    }
+    assert (province["A12.4"], province["A12.7"], province["A12.8"]) == ("2", "1", "1")
+
+
 def test_matters_per_item_of_the_scoring_table(world):
     """Rules §12: per item of the table in force, matters, objects scored and points."""
     b = signed_in(world, "prov_supervisor")

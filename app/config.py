@@ -19,6 +19,8 @@ class Config:
     # A pooled connection idle for longer than this is checked (SELECT 1) before a request
     # uses it; one in use a moment ago is not (app/db_ping.py).
     DB_PING_IDLE_SECONDS = float(os.environ.get("DB_PING_IDLE_SECONDS", "10"))
+    # The public home page's totals are counted again after this long (queries/public_totals.py).
+    PUBLIC_TOTALS_SECONDS = float(os.environ.get("PUBLIC_TOTALS_SECONDS", "300"))
     # SECRET_KEY signs sessions and CSRF tokens. Outside CREDIT_ENV=development/demo (and the
     # tests) the app refuses to start without a random one of 32+ characters (app/security.py).
     SECRET_KEY = os.environ.get("SECRET_KEY")

@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
-from sqlalchemy import func, select
+from flask import Blueprint, current_app, render_template, request, url_for
 
-from app.context import today
+from app.context import now, today
 from app.errors import DomainError
-from app.extensions import db
 from app.queries import disclosure as q
 from app.queries.classification import list_runs
-from models import Bureau, LedgerEntry, ScoringObject
+from app.queries.public_totals import public_totals
 
 bp = Blueprint("public", __name__)
 
@@ -25,9 +23,7 @@ def index():
     runs = list_runs()
     return render_template(
         "web/index.html",
-        bureaus=db.session.scalar(select(func.count()).select_from(Bureau)),
-        objects=db.session.scalar(select(func.count()).select_from(ScoringObject)),
-        entries=db.session.scalar(select(func.count()).select_from(LedgerEntry)),
+        totals=public_totals(now(), current_app.config["PUBLIC_TOTALS_SECONDS"]),
         run=runs[0] if runs else None,
     )
 

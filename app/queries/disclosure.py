@@ -60,6 +60,7 @@ class Page:
     total: int
     page: int
     per_page: int
+    capped: bool = False  # more rows than `total`, which is the most that were counted
 
     @property
     def pages(self) -> int:
@@ -311,9 +312,15 @@ def dishonesty(
 # ---- search ---------------------------------------------------------------------------------
 
 
-def search(q: str, *, today: date, page: int = 1, per_page: int = 20) -> tuple[Page, bool]:
+def search(
+    q: str, *, today: date, page: int = 1, per_page: int = 20, cap: int = 1000
+) -> tuple[Page, bool]:
     """Operators and products matching `q` that have published information: in the latest
-    A list, or with a dishonesty matter in force. Each comes with only that information."""
+    A list, or with a dishonesty matter in force. Each comes with only that information.
+
+    At most `cap` of them are counted (`Page.capped` when there are more): a word found in
+    most names ("有限公司") would otherwise make PostgreSQL decide, for every object of the
+    province, whether it is published (5 s at 1,000,000 objects), for an anonymous visitor."""
     match = text_match(q)
     if match is None:
         return Page([], 0, page, per_page), False
@@ -340,12 +347,21 @@ def search(q: str, *, today: date, page: int = 1, per_page: int = 20) -> tuple[P
         .join(Operator, Operator.id == Obj.operator_id)
         .where(match, or_(*conditions))
     )
-    total = _count(stmt)
-    rows = db.session.execute(
-        stmt.order_by(Operator.uscc, Obj.kind, Obj.brand, Obj.nice_class)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+    found = db.session.scalars(stmt.with_only_columns(Obj.id).limit(cap + 1)).all()
+    total = len(found)
+    if total <= cap:
+        # A few: the page is read by their ids. Left to find them again, PostgreSQL walks the
+        # index of every credit code in order (1 s at 1,000,000 objects for a rare word).
+        stmt = stmt.where(Obj.id.in_(found))
+    rows = (
+        db.session.execute(
+            stmt.order_by(Operator.uscc, Obj.kind, Obj.brand, Obj.nice_class)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        if found
+        else []
+    )
     ids = [o.id for o, _ in rows]
     a_ids = set()
     if run is not None and ids:
@@ -380,4 +396,4 @@ def search(q: str, *, today: date, page: int = 1, per_page: int = 20) -> tuple[P
         }
         for o, op in rows
     ]
-    return Page(out, total, page, per_page), True
+    return Page(out, min(total, cap), page, per_page, capped=total > cap), True

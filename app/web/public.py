@@ -15,6 +15,7 @@ bp = Blueprint("public", __name__)
 
 PER_PAGE = 50
 SEARCH_PER_PAGE = 20
+SEARCH_CAP = 1000  # objects counted at most; more: the page asks for a narrower search
 MAX_QUERY = 100
 
 
@@ -94,7 +95,9 @@ def search():
             "the search text is too long (at most %(n)s characters)", n=MAX_QUERY, status=400
         )
     page = _page()
-    result, searched = q.search(text, today=today(), page=page, per_page=SEARCH_PER_PAGE)
+    result, searched = q.search(
+        text, today=today(), page=page, per_page=SEARCH_PER_PAGE, cap=SEARCH_CAP
+    )
     return render_template(
         "public/search.html",
         result=result,

@@ -407,6 +407,25 @@ def test_search_by_name_uscc_and_brand_shows_published_information_only(world, s
     )
 
 
+def test_a_search_matching_more_than_are_counted_asks_for_more_words(world, monkeypatch):
+    """Every Zhuhai producer, product and seller matches 珠海: counted in full under the cap;
+    over it the page says so and asks for more of the name, and still lists the first page."""
+    from app.web import public
+
+    b = Browser(world)
+    page = _get(b, "/public/search?q=珠海")
+    found = int(re.search(r"找到 (\d+) 个有公示信息的记分对象", page.text).group(1))
+    assert found > 2 * public.SEARCH_PER_PAGE and 'data-testid="capped"' not in page.text
+
+    monkeypatch.setattr(public, "SEARCH_CAP", found - 1)
+    page = _get(b, "/public/search?q=珠海")
+    assert f"找到超过 {found - 1} 个有公示信息的记分对象，请输入更完整的" in page.text
+    assert len(_objects(page.text)) == public.SEARCH_PER_PAGE
+    b.get("/lang/en")
+    english = _get(b, "/public/search?q=珠海")
+    assert f"More than {found - 1} scoring objects" in english.text
+
+
 @pytest.mark.parametrize(
     "path", ["/public/a-class", "/public/dishonesty", "/public/search", "/public/search?q=晨光"]
 )

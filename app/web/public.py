@@ -16,6 +16,7 @@ bp = Blueprint("public", __name__)
 PER_PAGE = 50
 SEARCH_PER_PAGE = 20
 SEARCH_CAP = 1000  # objects counted at most; more: the page asks for a narrower search
+LIST_CAP = 1000  # rows of the A-class list and the dishonesty matters counted at most
 MAX_QUERY = 100
 
 
@@ -53,7 +54,7 @@ def _page() -> int:
 def a_list():
     """The A-class list of the latest classification run (Art. 29)."""
     city, text, page = _filters()
-    run, result = q.a_list(city=city, q=text, page=page, per_page=PER_PAGE)
+    run, result = q.a_list(city=city, q=text, page=page, per_page=PER_PAGE, cap=LIST_CAP)
     return render_template(
         "public/a_list.html",
         run=run,
@@ -74,7 +75,7 @@ def dishonesty():
     may not be used commercially (Art. 28). Details in `app.queries.disclosure`."""
     city, text, page = _filters()
     day = today()
-    result = q.dishonesty(today=day, city=city, q=text, page=page, per_page=PER_PAGE)
+    result = q.dishonesty(today=day, city=city, q=text, page=page, per_page=PER_PAGE, cap=LIST_CAP)
     return render_template(
         "public/dishonesty.html",
         result=result,

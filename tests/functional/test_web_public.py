@@ -426,6 +426,30 @@ def test_a_search_matching_more_than_are_counted_asks_for_more_words(world, monk
     assert f"More than {found - 1} scoring objects" in english.text
 
 
+def test_lists_longer_than_are_counted_say_so_and_still_page(world, monkeypatch):
+    """Zhuhai's A-class producers (52, with their products) and 51 sellers with a matter in
+    force: under the cap both lists give their exact totals; over it they say "more than" and
+    still list a page."""
+    from app.web import public
+
+    b = Browser(world)
+    a = _get(b, f"/public/a-class?city={ZH}")
+    matters = _get(b, f"/public/dishonesty?city={ZH}")
+    a_total = int(re.search(r"共 (\d+) 个记分对象", a.text).group(1))
+    assert a_total >= BULK and 'data-testid="capped"' not in a.text
+    assert f"共 {SELLERS} 项" in matters.text and 'data-testid="capped"' not in matters.text
+
+    monkeypatch.setattr(public, "LIST_CAP", 10)
+    a = _get(b, f"/public/a-class?city={ZH}")
+    matters = _get(b, f"/public/dishonesty?city={ZH}")
+    assert "超过 10 个记分对象，可按地市或名称缩小范围" in a.text
+    assert len(_objects(a.text)) == public.PER_PAGE
+    assert "超过 10 项，可按地市或名称缩小范围" in matters.text
+    assert _matters(matters.text).count("珠市监罚〔2026〕3号") == public.PER_PAGE
+    b.get("/lang/en")
+    assert "More than 10 matters" in _get(b, f"/public/dishonesty?city={ZH}").text
+
+
 @pytest.mark.parametrize(
     "path", ["/public/a-class", "/public/dishonesty", "/public/search", "/public/search?q=晨光"]
 )

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import lazyload
 
 from app.extensions import db
-from app.permissions import every_bureau
+from app.permissions import every_bureau, scope_filter
 from app.queries.tables import load_tables
 from app.scoring import live_entries, r180_merged
 from app.scoring.disclosure import published_on, repaired_matters
@@ -28,17 +28,6 @@ from models import (
     Operator,
     ScoringObject,
 )
-
-
-def whole_province(codes: frozenset[str] | None) -> bool:
-    """True when a bureau scope (None: all) covers every bureau: no filter is needed."""
-    return every_bureau(codes)
-
-
-def bureau_filter(column, codes: frozenset[str] | None):
-    """A filter on a bureau column, or none when the scope is the whole province."""
-    return None if whole_province(codes) else column.in_(sorted(codes))
-
 
 # ---- class results of a run -----------------------------------------------------------------
 
@@ -59,10 +48,7 @@ def class_where(run: ClassificationRun, klass: str | None, codes: frozenset[str]
     where = [ClassificationResult.run_id == run.id]
     if klass:
         where.append(ClassificationResult.klass == klass)
-    scope = bureau_filter(Operator.bureau_code, codes)
-    if scope is not None:
-        where.append(scope)
-    return where
+    return where + scope_filter(Operator.bureau_code, codes)
 
 
 # ---- original deductions of matters ---------------------------------------------------------
@@ -96,7 +82,7 @@ def matter_where(
         where.append(Matter.effective_on >= since)
     if until:
         where.append(Matter.effective_on <= until)
-    if not whole_province(codes):
+    if not every_bureau(codes):
         listed = sorted(codes)
         of_operator = (
             Operator.bureau_code.in_(listed)

@@ -54,10 +54,6 @@ def _cities() -> dict[str, tuple[str, str]]:
     return out
 
 
-def _scoped(column, codes: frozenset[str] | None):
-    return scope_filter(column, codes)
-
-
 def class_distribution(codes: frozenset[str] | None, *, runs: int = 6) -> list[dict]:
     """Objects per class per city, for the latest `runs` classification runs (oldest first)."""
     run_rows = db.session.execute(
@@ -80,7 +76,7 @@ def class_distribution(codes: frozenset[str] | None, *, runs: int = 6) -> list[d
         .join(Operator, Operator.id == ScoringObject.operator_id)
         .where(
             ClassificationResult.run_id.in_(sorted(run_on)),
-            *_scoped(Operator.bureau_code, codes),
+            *scope_filter(Operator.bureau_code, codes),
         )
         .group_by(ClassificationResult.run_id, Operator.bureau_code, ClassificationResult.klass)
     ).all()
@@ -149,7 +145,7 @@ def case_outcomes(
 ) -> list[dict]:
     """Cases of each kind by outcome (open and withdrawn ones too), filed in the period, of
     the bureaus in the area (the deciding bureau), and how many of them went overdue."""
-    where = [Case.process_id.in_(CASE_PROCESSES), *_scoped(Case.deciding_bureau, codes)]
+    where = [Case.process_id.in_(CASE_PROCESSES), *scope_filter(Case.deciding_bureau, codes)]
     if since:
         where.append(Case.filed_on >= since)
     if until:

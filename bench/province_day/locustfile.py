@@ -143,10 +143,14 @@ class WebUser(FastHttpUser):
     abstract = True
     wait_time = between(1, 3)
 
-    def sign_in(self, username: str) -> None:
-        with self.client.get("/login", name="/login", catch_response=True) as r:
+    def page(self, path: str, name: str | None = None) -> str:
+        """GET a page, expecting 200; counted under `name` (default: the path). Its text."""
+        with self.client.get(path, name=name or path, catch_response=True) as r:
             check(r)
-            token = CSRF.search(r.text or "")
+            return r.text or ""
+
+    def sign_in(self, username: str) -> None:
+        token = CSRF.search(self.page("/login"))
         data = {
             "username": username,
             "password": DATA["password"],
@@ -190,13 +194,11 @@ class Enterprise(WebUser):
 
     @task(5)
     def portal(self):
-        with self.client.get("/portal/", name="/portal/", catch_response=True) as r:
-            check(r)
+        self.page("/portal/")
 
     @task(3)
     def notices(self):
-        with self.client.get("/portal/notices", name="/portal/notices", catch_response=True) as r:
-            check(r)
+        self.page("/portal/notices")
 
     @task(3)
     def score(self):
@@ -209,8 +211,7 @@ class Enterprise(WebUser):
 
     @task(1)
     def cases(self):
-        with self.client.get("/portal/cases", name="/portal/cases", catch_response=True) as r:
-            check(r)
+        self.page("/portal/cases")
 
     @task(2)
     def apply(self):
@@ -323,8 +324,7 @@ class Supervisor(WebUser):
 
     @task(3)
     def dashboard(self):
-        with self.client.get("/supervision/", name="/supervision/", catch_response=True) as r:
-            check(r)
+        self.page("/supervision/")
 
     @task(3)
     def overdue(self):
@@ -332,15 +332,11 @@ class Supervisor(WebUser):
 
     @task(2)
     def statistics(self):
-        with self.client.get("/statistics/", name="/statistics/", catch_response=True) as r:
-            check(r)
+        self.page("/statistics/")
 
     @task(1)
     def notifications(self):
-        with self.client.get(
-            "/supervision/notifications", name="/supervision/notifications", catch_response=True
-        ) as r:
-            check(r)
+        self.page("/supervision/notifications")
 
 
 class Public(WebUser):
@@ -348,25 +344,17 @@ class Public(WebUser):
 
     @task(2)
     def home(self):
-        with self.client.get("/", name="/", catch_response=True) as r:
-            check(r)
+        self.page("/")
 
     @task(4)
     def search(self):
         q = random.choice(DATA["search_words"])
-        with self.client.get(
-            f"/public/search?q={q}", name="/public/search", catch_response=True
-        ) as r:
-            check(r)
+        self.page(f"/public/search?q={q}", "/public/search")
 
     @task(2)
     def a_class(self):
-        with self.client.get("/public/a-class", name="/public/a-class", catch_response=True) as r:
-            check(r)
+        self.page("/public/a-class")
 
     @task(2)
     def dishonesty(self):
-        with self.client.get(
-            "/public/dishonesty", name="/public/dishonesty", catch_response=True
-        ) as r:
-            check(r)
+        self.page("/public/dishonesty")

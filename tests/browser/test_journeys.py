@@ -52,7 +52,10 @@ def world(seeded, clock):
 
 
 def nav(page, label: str) -> None:
-    """Follow a menu link; on a phone the menu is folded behind its button first."""
+    """Follow a menu link; on a phone the menu is folded behind its button first. Whether it
+    is folded is asked once the page has loaded: before its stylesheet applies, the button of
+    a wide screen's page still shows, and then hides while it is being clicked."""
+    page.wait_for_load_state("load")
     if page.locator("[data-testid=menu-button]").is_visible():
         page.click("[data-testid=menu-button]")
     page.click(f"nav.menu >> text={label}")
